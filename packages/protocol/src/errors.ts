@@ -1,0 +1,69 @@
+/**
+ * The wire error catalogue: every error frame carries one of these stable codes.
+ * `message` is what a user is shown; details go to the server log only.
+ * `close` is the WebSocket close code used when the error ends the connection.
+ */
+
+/** WebSocket close codes used by Conclave (RFC 6455 §7.4 and the 4000–4999 private range). */
+export const CLOSE_CODES = {
+  normal: 1000,
+  goingAway: 1001,
+  policyViolation: 1008,
+  tooBig: 1009,
+  internal: 1011,
+  authTimeout: 4001,
+  flood: 4002,
+  slowReader: 4003,
+  sessionEnded: 4004,
+  protocolVersion: 4005,
+} as const;
+
+/** Every error code with its default human message and, when fatal, the close code. */
+export const ERRORS = {
+  CONCLAVE_ERR_BAD_FRAME: { message: 'That frame is not valid JSON or does not match the protocol.' },
+  CONCLAVE_ERR_UNKNOWN_TYPE: { message: 'Unknown frame type.' },
+  CONCLAVE_ERR_FRAME_TOO_LARGE: { message: 'Frame too large.', close: CLOSE_CODES.tooBig },
+  CONCLAVE_ERR_RATE_LIMITED: { message: 'Slow down: too many frames.' },
+  CONCLAVE_ERR_FLOOD: { message: 'Too many frames; disconnected.', close: CLOSE_CODES.flood },
+  CONCLAVE_ERR_SLOW_READER: { message: 'Connection too slow to keep up; disconnected.', close: CLOSE_CODES.slowReader },
+  CONCLAVE_ERR_AUTH_TIMEOUT: { message: 'Authentication took too long.', close: CLOSE_CODES.authTimeout },
+  CONCLAVE_ERR_PROTOCOL_VERSION: { message: 'Unsupported protocol version; update your client.', close: CLOSE_CODES.protocolVersion },
+  CONCLAVE_ERR_HELLO_REQUIRED: { message: 'Send hello first.' },
+  CONCLAVE_ERR_NOT_AUTHENTICATED: { message: 'Log in first.' },
+  CONCLAVE_ERR_ALREADY_AUTHENTICATED: { message: 'Already logged in on this connection.' },
+  CONCLAVE_ERR_BAD_CREDENTIALS: { message: 'Wrong username or password.' },
+  CONCLAVE_ERR_LOGIN_THROTTLED: { message: 'Too many login attempts; try again later.' },
+  CONCLAVE_ERR_SESSION_INVALID: { message: 'Your session has expired or was ended; log in again.' },
+  CONCLAVE_ERR_USERNAME_INVALID: { message: 'Usernames are 3–32 characters: letters, digits, _ . -' },
+  CONCLAVE_ERR_USERNAME_TAKEN: { message: 'That username is taken.' },
+  CONCLAVE_ERR_PASSWORD_WEAK: { message: 'Choose a password of 8–1024 characters that is not a common one.' },
+  CONCLAVE_ERR_REGISTRATION_CLOSED: { message: 'Registration needs an invite code from an admin.' },
+  CONCLAVE_ERR_INVITE_INVALID: { message: 'That invite or setup code is not valid (used or expired?).' },
+  CONCLAVE_ERR_FORBIDDEN: { message: 'Only an admin can do that.' },
+  CONCLAVE_ERR_NO_SUCH_USER: { message: 'No such user.' },
+  CONCLAVE_ERR_NO_SUCH_CONVERSATION: { message: 'No such conversation.' },
+  CONCLAVE_ERR_NOT_MEMBER: { message: 'You are not a member of that conversation.' },
+  CONCLAVE_ERR_ROOM_NAME_INVALID: { message: 'Room names are # then 1–32 characters: letters, digits, _ -' },
+  CONCLAVE_ERR_CANNOT_LEAVE: { message: 'Everyone stays in #general; you can leave other rooms.' },
+  CONCLAVE_ERR_SELF_DM: { message: 'You cannot message yourself.' },
+  CONCLAVE_ERR_BODY_TOO_LARGE: { message: 'Message too long.' },
+  CONCLAVE_ERR_SHUTTING_DOWN: { message: 'The server is shutting down.', close: CLOSE_CODES.goingAway },
+  CONCLAVE_ERR_INTERNAL: { message: 'Something went wrong on the server.' },
+} as const satisfies Record<string, { message: string; close?: number }>;
+
+/** A stable error code, e.g. `CONCLAVE_ERR_NOT_MEMBER`. */
+export type ErrorCode = keyof typeof ERRORS;
+
+/** All error codes, for schema validation of `error` frames. */
+export const ERROR_CODES = Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]];
+
+/** The user-facing message of an error code. */
+export function errorMessage(code: ErrorCode): string {
+  return ERRORS[code].message;
+}
+
+/** The close code an error ends the connection with, or `undefined` when it is not fatal. */
+export function errorCloseCode(code: ErrorCode): number | undefined {
+  const entry = ERRORS[code];
+  return 'close' in entry ? entry.close : undefined;
+}

@@ -1,0 +1,235 @@
+import { z } from 'zod';
+import { ConversationIdSchema, DeviceIdSchema, UserIdSchema } from './ids.js';
+import { ERROR_CODES } from './errors.js';
+import { LIMITS } from './limits.js';
+
+/**
+ * Every frame of the Conclave wire protocol, defined once. Frames are JSON text
+ * messages on the WebSocket at `WS_PATH`, tagged by `type`.
+ *
+ * Requests carry an `id` (chosen by the client, 1–64 chars); the reply to a
+ * request carries the same `id`. Pushes (messages, notices) carry no `id`.
+ * Times are milliseconds since the Unix epoch. Message bodies are base64 of
+ * opaque bytes: the server never decodes their content.
+ */
+
+const RequestId = z.string().min(1).max(64);
+const Millis = z.number().int().nonnegative();
+const Seq = z.number().int().nonnegative();
+const maxBodyBase64 = Math.ceil(LIMITS.maxBodyBytes / 3) * 4;
+/** Base64 of the message bytes (RFC 4648 §4), at most `LIMITS.maxBodyBytes` decoded. */
+const Body = z.string().max(maxBodyBase64).regex(/^[A-Za-z0-9+/]*={0,2}$/);
+const ClientMsgId = z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/);
+const DeviceInfo = z.object({
+  /** Absent on a device's first login; the server assigns one and returns it. */
+  id: DeviceIdSchema.optional(),
+  /** A label the user recognises, e.g. "terminal on laptop". */
+  name: z.string().min(1).max(64),
+});
+
+// ---------------------------------------------------------------- client → server
+
+export const HelloFrame = z.object({
+  type: z.literal('hello'),
+  protocol: z.number().int().positive(),
+  client: z.string().min(1).max(64),
+});
+export const RegisterFrame = z.object({
+  type: z.literal('register'),
+  id: RequestId,
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(2048),
+  /** Invite code, or the one-time admin setup code the server printed. */
+  code: z.string().min(1).max(128).optional(),
+  device: DeviceInfo,
+});
+export const LoginFrame = z.object({
+  type: z.literal('login'),
+  id: RequestId,
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(2048),
+  device: DeviceInfo,
+});
+/** Resume with a session token from an earlier `session` reply. */
+export const AuthenticateFrame = z.object({
+  type: z.literal('authenticate'),
+  id: RequestId,
+  token: z.string().min(1).max(128),
+});
+export const LogoutFrame = z.object({ type: z.literal('logout'), id: RequestId });
+/** Ask for every message after each cursor; conversations left out are sent from seq 1. */
+export const SyncFrame = z.object({
+  type: z.literal('sync'),
+  id: RequestId,
+  cursors: z.record(z.string(), Seq).refine((c) => Object.keys(c).length <= LIMITS.maxSyncCursors, {
+    message: 'too many cursors',
+  }),
+});
+export const SendFrame = z.object({
+  type: z.literal('send'),
+  id: RequestId,
+  conversationId: ConversationIdSchema,
+  /** Idempotency key: a retry with the same id is stored once. */
+  clientMsgId: ClientMsgId,
+  body: Body,
+});
+export const JoinFrame = z.object({ type: z.literal('join'), id: RequestId, room: z.string().min(1).max(64) });
+export const LeaveFrame = z.object({ type: z.literal('leave'), id: RequestId, conversationId: ConversationIdSchema });
+export const ListRoomsFrame = z.object({ type: z.literal('rooms'), id: RequestId });
+export const WhoFrame = z.object({
+  type: z.literal('who'),
+  id: RequestId,
+  conversationId: ConversationIdSchema.optional(),
+});
+export const OpenDmFrame = z.object({ type: z.literal('open_dm'), id: RequestId, username: z.string().min(1).max(64) });
+/** Admin only: a single-use registration code valid for `hours` (default 24, at most 720). */
+export const CreateInviteFrame = z.object({
+  type: z.literal('invite'),
+  id: RequestId,
+  hours: z.number().positive().max(720).optional(),
+});
+export const PingFrame = z.object({ type: z.literal('ping'), id: RequestId });
+
+/** Every frame a client may send. */
+export const ClientFrameSchema = z.discriminatedUnion('type', [
+  HelloFrame,
+  RegisterFrame,
+  LoginFrame,
+  AuthenticateFrame,
+  LogoutFrame,
+  SyncFrame,
+  SendFrame,
+  JoinFrame,
+  LeaveFrame,
+  ListRoomsFrame,
+  WhoFrame,
+  OpenDmFrame,
+  CreateInviteFrame,
+  PingFrame,
+]);
+export type ClientFrame = z.infer<typeof ClientFrameSchema>;
+export type ClientFrameType = ClientFrame['type'];
+
+// ---------------------------------------------------------------- server → client
+
+export const UserRef = z.object({ userId: UserIdSchema, username: z.string() });
+export type UserRef = z.infer<typeof UserRef>;
+
+export const UserInfo = UserRef.extend({ role: z.enum(['admin', 'member']) });
+export type UserInfo = z.infer<typeof UserInfo>;
+
+/** A conversation as one user sees it. `name` is `#room` or the other user's name for a DM. */
+export const ConversationInfo = z.object({
+  conversationId: ConversationIdSchema,
+  kind: z.enum(['room', 'dm']),
+  name: z.string(),
+  /** For a DM, the other user. */
+  peer: UserRef.optional(),
+  /** Highest seq in the conversation's log when this was sent. */
+  seq: Seq,
+});
+export type ConversationInfo = z.infer<typeof ConversationInfo>;
+
+export const ServerHelloFrame = z.object({
+  type: z.literal('hello'),
+  protocol: z.number().int().positive(),
+  server: z.string(),
+  limits: z.object({ maxFrameBytes: z.number().int(), maxBodyBytes: z.number().int() }),
+});
+export const SessionFrame = z.object({
+  type: z.literal('session'),
+  id: RequestId,
+  /** Present after `login` and `register`: keep it to `authenticate` later. Never logged. */
+  token: z.string().optional(),
+  expiresAt: Millis,
+  user: UserInfo,
+  deviceId: DeviceIdSchema,
+  conversations: z.array(ConversationInfo),
+});
+export const OkFrame = z.object({ type: z.literal('ok'), id: RequestId });
+export const ErrorFrame = z.object({
+  type: z.literal('error'),
+  id: RequestId.optional(),
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+});
+export const SyncedFrame = z.object({ type: z.literal('synced'), id: RequestId });
+export const MessageFrame = z.object({
+  type: z.literal('message'),
+  conversationId: ConversationIdSchema,
+  seq: Seq,
+  sender: UserRef.extend({ deviceId: DeviceIdSchema }),
+  clientMsgId: ClientMsgId,
+  body: Body,
+  sentAt: Millis,
+});
+export const SentFrame = z.object({
+  type: z.literal('sent'),
+  id: RequestId,
+  conversationId: ConversationIdSchema,
+  clientMsgId: ClientMsgId,
+  seq: Seq,
+  sentAt: Millis,
+});
+/** Reply to `join`/`open_dm` (with `id`), or a push when someone adds you to a conversation. */
+export const ConversationFrame = z.object({
+  type: z.literal('conversation'),
+  id: RequestId.optional(),
+  conversation: ConversationInfo,
+});
+export const RoomsFrame = z.object({
+  type: z.literal('rooms'),
+  id: RequestId,
+  rooms: z.array(
+    z.object({ conversationId: ConversationIdSchema, name: z.string(), members: z.number().int(), joined: z.boolean() }),
+  ),
+});
+export const WhoReplyFrame = z.object({
+  type: z.literal('who'),
+  id: RequestId,
+  /** Everyone online on the server, with how many devices each has connected. */
+  online: z.array(UserRef.extend({ devices: z.number().int() })),
+  /** When asked about a conversation: its members, online or not. */
+  conversation: z
+    .object({
+      conversationId: ConversationIdSchema,
+      members: z.array(UserRef.extend({ online: z.boolean() })),
+    })
+    .optional(),
+});
+/**
+ * A server-authored plaintext notice (presence and room changes). Never mixed
+ * with member messages: it has its own frame type.
+ */
+export const NoticeFrame = z.object({
+  type: z.literal('notice'),
+  kind: z.enum(['login', 'logout', 'join', 'leave', 'server']),
+  conversationId: ConversationIdSchema.optional(),
+  user: UserRef.optional(),
+  text: z.string().max(2000).optional(),
+  at: Millis,
+});
+export const InviteFrame = z.object({ type: z.literal('invite'), id: RequestId, code: z.string(), expiresAt: Millis });
+export const PongFrame = z.object({ type: z.literal('pong'), id: RequestId });
+
+/** Every frame the server may send. */
+export const ServerFrameSchema = z.discriminatedUnion('type', [
+  ServerHelloFrame,
+  SessionFrame,
+  OkFrame,
+  ErrorFrame,
+  SyncedFrame,
+  MessageFrame,
+  SentFrame,
+  ConversationFrame,
+  RoomsFrame,
+  WhoReplyFrame,
+  NoticeFrame,
+  InviteFrame,
+  PongFrame,
+]);
+export type ServerFrame = z.infer<typeof ServerFrameSchema>;
+export type ServerFrameType = ServerFrame['type'];
+
+/** Picks the frame of a union by its `type` tag: `FrameOf<ServerFrame, 'message'>`. */
+export type FrameOf<F extends { type: string }, T extends F['type']> = Extract<F, { type: T }>;

@@ -1,0 +1,5 @@
+export * from './ids.js';
+export * from './limits.js';
+export * from './errors.js';
+export * from './frames.js';
+export * from './codec.js';

@@ -1,0 +1,51 @@
+/**
+ * Wire limits shared by the server and every client. Units are in the names
+ * (bytes, ms, per-second). The server enforces them; clients use them to
+ * refuse oversized input before sending it.
+ */
+
+/** Version of the frame protocol, sent in both `hello` frames. Bumped on incompatible change. */
+export const PROTOCOL_VERSION = 1;
+
+/** Path of the WebSocket endpoint on the server's HTTPS port. */
+export const WS_PATH = '/ws';
+
+export const LIMITS = {
+  /** Largest WebSocket message the server accepts, in bytes (close 1009 above it). */
+  maxFrameBytes: 64 * 1024,
+  /** Largest decoded message body, in bytes. */
+  maxBodyBytes: 16 * 1024,
+  /** Sustained frames per second a connection may send before it gets `CONCLAVE_ERR_RATE_LIMITED`. */
+  framesPerSecond: 20,
+  /** Burst of frames allowed above the sustained rate. */
+  frameBurst: 60,
+  /** Rate-limited frames in a row after which the server closes the connection (flood). */
+  maxRejectedFrames: 100,
+  /** Time a new connection has to authenticate, in ms. */
+  authTimeoutMs: 15_000,
+  /** Interval of the server's WebSocket pings, in ms; a peer missing one whole interval is dropped. */
+  heartbeatIntervalMs: 30_000,
+  /** Interval of the client's application-level `ping`, in ms. */
+  clientPingIntervalMs: 25_000,
+  /** Time the client waits for a `pong` before it treats the connection as dead, in ms. */
+  clientPongTimeoutMs: 10_000,
+  /** Bytes queued for a slow reader before the server drops the connection. */
+  maxBufferedBytes: 4 * 1024 * 1024,
+  /** Messages sent per batch while catching a device up from its cursor. */
+  syncPageSize: 200,
+  /** Conversations one `sync` frame may name. */
+  maxSyncCursors: 2_000,
+} as const;
+
+/** Account field rules (the server is authoritative; clients use them for early hints). */
+export const ACCOUNT_RULES = {
+  usernamePattern: /^[A-Za-z0-9_.-]{3,32}$/,
+  passwordMinChars: 8,
+  passwordMaxChars: 1024,
+} as const;
+
+/** Room names: `#` then 1–32 of `[a-z0-9_-]`, compared case-insensitively. */
+export const ROOM_NAME_PATTERN = /^#[A-Za-z0-9_-]{1,32}$/;
+
+/** The room every user belongs to from the first start. */
+export const GENERAL_ROOM = '#general';
