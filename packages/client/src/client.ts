@@ -1,0 +1,422 @@
+import {
+  assertNever,
+  type ConversationId,
+  type ConversationInfo,
+  type FrameOf,
+  type ServerFrame,
+} from '@conclave/protocol';
+import { decodeTextBody, encodeTextBody, randomId } from './body.js';
+import { systemClock, type Clock } from './connection/clock.js';
+import { Connection, type StateChange } from './connection/connection.js';
+import type { ReplyOf, RequestInput, RequestType } from './connection/requests.js';
+import type { ConnectionState } from './connection/state.js';
+import { ConclaveError, isConclaveError } from './errors.js';
+import { Emitter, type Unsubscribe } from './events.js';
+import { Outbox, type OutboxEntry, type SentReceipt } from './outbox.js';
+import { ChatState, type ChatSnapshot } from './state/chat-state.js';
+import { CursorTracker } from './state/cursors.js';
+import type { StoredSession } from './store/store.js';
+import type { ChatMessage, ClientEvents, ClientOptions, Credentials, RoomListing, WhoResult } from './types.js';
+
+/** Resyncs in a row that may fail to fill a gap before the gap is accepted (the server lost those seqs). */
+const MAX_GAP_RESYNCS = 3;
+/** Delay before a rate-limited message is sent again, ms. */
+const RATE_LIMIT_RETRY_MS = 1_000;
+/** Delay before online users are re-read after a presence notice, ms. */
+const WHO_REFRESH_MS = 300;
+
+/**
+ * The platform-free Conclave client: one per logged-in device. It owns the
+ * connection, session, cursors, outbox and the shared view state; UIs call
+ * its methods and render from its events and `snapshot()`.
+ */
+export class ConclaveClient {
+  private readonly events = new Emitter<ClientEvents>();
+  private readonly state: ChatState;
+  private readonly outbox = new Outbox();
+  private cursors = new CursorTracker();
+  private readonly connection: Connection;
+  /** Password credentials for the first handshake only; dropped once a token exists. */
+  private credentials: Credentials | null = null;
+  private session: StoredSession | null = null;
+  private syncing = false;
+  private gapSeen = false;
+  private gapResyncs = 0;
+  private syncedOnce = false;
+  private saveTimer: unknown = null;
+  private savePromise: Promise<void> = Promise.resolve();
+  private whoTimer: unknown = null;
+
+  constructor(private readonly options: ClientOptions) {
+    this.state = new ChatState((snapshot) => this.events.emit('change', snapshot));
+    this.connection = new Connection({
+      url: options.url,
+      socketFactory: options.socketFactory,
+      clientName: options.clientName ?? 'conclave-cli/0.1',
+      handshake: () => this.handshake(),
+      onFrame: (frame) => this.onFrame(frame),
+      onStateChange: (change) => this.onConnection(change),
+      ...(options.clock && { clock: options.clock }),
+      ...(options.random && { random: options.random }),
+      ...(options.requestTimeoutMs !== undefined && { requestTimeoutMs: options.requestTimeoutMs }),
+      ...(options.pingIntervalMs !== undefined && { pingIntervalMs: options.pingIntervalMs }),
+      ...(options.pongTimeoutMs !== undefined && { pongTimeoutMs: options.pongTimeoutMs }),
+    });
+  }
+
+  private get clock(): Clock {
+    return this.options.clock ?? systemClock;
+  }
+
+  // ------------------------------------------------------------ public API
+
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<K extends keyof ClientEvents>(event: K, listener: (payload: ClientEvents[K]) => void): Unsubscribe {
+    return this.events.on(event, listener);
+  }
+
+  /** The current view state (same object until something changes). */
+  snapshot(): ChatSnapshot {
+    return this.state.snapshot();
+  }
+
+  /** The connection state. */
+  get connectionState(): ConnectionState {
+    return this.connection.state;
+  }
+
+  /**
+   * Connects, authenticates and catches up. Without `credentials` it resumes
+   * the stored session. Resolves once `ready` (history after the stored
+   * cursors has been emitted as `message` events).
+   * @throws ConclaveError `CONCLAVE_ERR_NO_SESSION` (nothing stored),
+   *   `CONCLAVE_ERR_SESSION_INVALID` (token refused: ask for the password),
+   *   `CONCLAVE_ERR_BAD_CREDENTIALS`, registration errors, connect failures.
+   */
+  async connect(credentials?: Credentials): Promise<void> {
+    this.cursors = new CursorTracker(await this.options.store.loadCursors());
+    this.session = await this.options.store.loadSession();
+    this.credentials = credentials ?? null;
+    if (this.credentials === null && this.session === null) throw new ConclaveError('CONCLAVE_ERR_NO_SESSION');
+    await this.connection.start();
+  }
+
+  /**
+   * Sends a text message. It is kept and resent (same clientMsgId, so never
+   * doubled) across reconnects until the server acknowledges it.
+   * @returns the receipt with the message's seq.
+   * @throws ConclaveError `CONCLAVE_ERR_BODY_TOO_LARGE` (over `LIMITS.maxBodyBytes` UTF-8 bytes),
+   *   the server's refusal (e.g. `CONCLAVE_ERR_NOT_MEMBER`), `CONCLAVE_ERR_CLOSED`.
+   */
+  sendText(conversationId: ConversationId, text: string): Promise<SentReceipt> {
+    let body: string;
+    try {
+      body = encodeTextBody(text);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.connection.state === 'closed') return Promise.reject(new ConclaveError('CONCLAVE_ERR_CLOSED'));
+    const clientMsgId = randomId();
+    const promise = this.outbox.add({ clientMsgId, conversationId, body });
+    if (this.connection.state === 'ready') this.transmit(clientMsgId);
+    return promise;
+  }
+
+  /** Number of messages awaiting the server's acknowledgement. */
+  get pendingCount(): number {
+    return this.outbox.size;
+  }
+
+  /** Joins (creating if needed) a room by `#name` and lists it. */
+  async join(room: string): Promise<ConversationInfo> {
+    const reply = await this.readyRequest({ type: 'join', room });
+    return reply.conversation;
+  }
+
+  /** Opens (creating if needed) the DM with `username`; works while they are offline. */
+  async openDm(username: string): Promise<ConversationInfo> {
+    const reply = await this.readyRequest({ type: 'open_dm', username });
+    return reply.conversation;
+  }
+
+  /** Leaves a room. @throws ConclaveError `CONCLAVE_ERR_CANNOT_LEAVE` for #general. */
+  async leave(conversationId: ConversationId): Promise<void> {
+    await this.readyRequest({ type: 'leave', conversationId });
+    const removed = this.state.removeConversation(conversationId);
+    this.state.changed();
+    if (removed !== undefined) this.events.emit('conversationRemoved', removed);
+  }
+
+  /** Who is online (and, given a conversation, its members). Also refreshes `snapshot().online`. */
+  async who(conversationId?: ConversationId): Promise<WhoResult> {
+    const reply = await this.readyRequest(conversationId === undefined ? { type: 'who' } : { type: 'who', conversationId });
+    this.state.setOnline(reply.online);
+    this.state.changed();
+    return reply.conversation === undefined ? { online: reply.online } : { online: reply.online, members: reply.conversation.members };
+  }
+
+  /** The server's rooms, joined or not. */
+  async rooms(): Promise<RoomListing[]> {
+    return (await this.readyRequest({ type: 'rooms' })).rooms;
+  }
+
+  /** Admin only: a single-use invite code valid for `hours` (server default 24). */
+  async createInvite(hours?: number): Promise<{ code: string; expiresAt: number }> {
+    const reply = await this.readyRequest(hours === undefined ? { type: 'invite' } : { type: 'invite', hours });
+    return { code: reply.code, expiresAt: reply.expiresAt };
+  }
+
+  /** Sets the conversation on screen (clears its unread count). */
+  setCurrent(conversationId: ConversationId | null): void {
+    this.state.setCurrent(conversationId);
+    this.state.changed();
+  }
+
+  /** A listed conversation by `#room`, DM peer name or id. */
+  findConversation(nameOrId: string): ConversationInfo | undefined {
+    return this.state.find(nameOrId);
+  }
+
+  /** Ends the session on the server, forgets the token, and closes. */
+  async logout(): Promise<void> {
+    try {
+      await this.readyRequest({ type: 'logout' });
+    } finally {
+      this.session = null;
+      await this.options.store.saveSession(null);
+      await this.close();
+    }
+  }
+
+  /**
+   * Closes the connection (the session stays valid for next time), fails
+   * unacknowledged messages with `CONCLAVE_ERR_CLOSED` and saves the cursors.
+   */
+  async close(): Promise<void> {
+    this.connection.close();
+    if (this.whoTimer !== null) this.clock.clearTimeout(this.whoTimer);
+    this.whoTimer = null;
+    this.outbox.rejectAll(new ConclaveError('CONCLAVE_ERR_CLOSED', 'Closed before the server acknowledged the message.'));
+    await this.flushCursors();
+  }
+
+  /** Saves dirty cursors now; resolves when stored. */
+  flushCursors(): Promise<void> {
+    if (this.saveTimer !== null) this.clock.clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    if (this.cursors.dirty) {
+      const snapshot = this.cursors.snapshot({ clean: true });
+      this.savePromise = this.savePromise.then(() => this.options.store.saveCursors(snapshot)).catch((err: unknown) => {
+        this.events.emit('error', new ConclaveError('CONCLAVE_ERR_INTERNAL', 'Could not save read positions.', { cause: err }));
+      });
+    }
+    return this.savePromise;
+  }
+
+  // ------------------------------------------------------------ handshake
+
+  private async handshake(): Promise<void> {
+    const deviceId = this.session?.deviceId ?? (await this.options.store.loadDeviceId()) ?? undefined;
+    const device = { ...(deviceId !== undefined && { id: deviceId }), name: this.options.deviceName };
+    const creds = this.credentials;
+    let reply: FrameOf<ServerFrame, 'session'>;
+    if (creds === null && this.session !== null) {
+      try {
+        reply = await this.connection.request({ type: 'authenticate', token: this.session.token });
+      } catch (err) {
+        if (isConclaveError(err, 'CONCLAVE_ERR_SESSION_INVALID')) {
+          this.session = null;
+          await this.options.store.saveSession(null);
+        }
+        throw err;
+      }
+    } else if (creds?.kind === 'login') {
+      reply = await this.connection.request({ type: 'login', username: creds.username, password: creds.password, device });
+    } else if (creds?.kind === 'register') {
+      const { username, password, code } = creds;
+      reply = await this.connection.request({ type: 'register', username, password, ...(code && { code }), device });
+    } else {
+      throw new ConclaveError('CONCLAVE_ERR_NO_SESSION');
+    }
+    const token = reply.token ?? this.session?.token;
+    if (token === undefined) throw new ConclaveError('CONCLAVE_ERR_BAD_REPLY', 'The server sent no session token.');
+    this.credentials = null; // from now on every reconnect resumes with the token
+    this.session = { token, deviceId: reply.deviceId, userId: reply.user.userId, username: reply.user.username, expiresAt: reply.expiresAt };
+    await this.options.store.saveSession(this.session);
+    this.state.me = reply.user;
+    this.state.deviceId = reply.deviceId;
+    this.state.setConversations(reply.conversations);
+    this.state.changed();
+    await this.catchUp();
+  }
+
+  /** Sync from the cursors until no gap is left (or `MAX_GAP_RESYNCS` could not fill one). */
+  private async catchUp(): Promise<void> {
+    do {
+      this.gapSeen = false;
+      this.syncing = true;
+      try {
+        await this.connection.request({ type: 'sync', cursors: this.cursors.snapshot() as Record<string, number> });
+      } finally {
+        this.syncing = false;
+      }
+      this.gapResyncs = this.gapSeen ? this.gapResyncs + 1 : 0;
+    } while (this.gapSeen && this.gapResyncs < MAX_GAP_RESYNCS);
+    await this.flushCursors();
+  }
+
+  private onConnection(change: StateChange): void {
+    this.state.connection = change.state;
+    this.state.changed();
+    this.events.emit('connection', change);
+    if (change.error !== undefined) this.events.emit('error', change.error);
+    if (change.state !== 'ready') return;
+    this.events.emit('synced', { reconnect: this.syncedOnce });
+    this.syncedOnce = true;
+    for (const entry of this.outbox.due()) this.transmit(entry.clientMsgId);
+    this.refreshOnline(0);
+  }
+
+  // ------------------------------------------------------------ frames
+
+  private onFrame(frame: ServerFrame): void {
+    switch (frame.type) {
+      case 'message':
+        this.onMessage(frame);
+        return;
+      case 'sent':
+        this.acked({ conversationId: frame.conversationId, clientMsgId: frame.clientMsgId, seq: frame.seq, sentAt: frame.sentAt });
+        return;
+      case 'conversation':
+        if (this.state.upsertConversation(frame.conversation)) this.events.emit('conversation', frame.conversation);
+        this.state.changed();
+        return;
+      case 'notice': {
+        const { type: _type, ...notice } = frame;
+        if (notice.user !== undefined && (notice.kind === 'login' || notice.kind === 'logout')) {
+          this.state.markOnline(notice.user.userId, notice.user.username, notice.kind === 'login');
+          this.state.changed();
+          this.refreshOnline(WHO_REFRESH_MS);
+        }
+        this.events.emit('notice', notice);
+        return;
+      }
+      case 'error':
+        this.events.emit('error', new ConclaveError(frame.code, frame.message));
+        return;
+      case 'hello':
+      case 'session':
+      case 'ok':
+      case 'synced':
+      case 'rooms':
+      case 'who':
+      case 'invite':
+      case 'pong':
+        return; // replies: the awaiting request handles them
+      default:
+        assertNever(frame);
+    }
+  }
+
+  private onMessage(frame: FrameOf<ServerFrame, 'message'>): void {
+    const acceptGap = this.gapResyncs >= MAX_GAP_RESYNCS;
+    const admission = this.cursors.admit(frame.conversationId, frame.seq, acceptGap);
+    if (admission === 'duplicate') return;
+    if (admission === 'gap') {
+      this.gapSeen = true;
+      if (!this.syncing && this.connection.state === 'ready') void this.resync();
+      return;
+    }
+    const me = this.state.me;
+    const mine = me !== null && frame.sender.userId === me.userId;
+    if (mine && frame.sender.deviceId === this.state.deviceId) {
+      this.acked({ conversationId: frame.conversationId, clientMsgId: frame.clientMsgId, seq: frame.seq, sentAt: frame.sentAt });
+    }
+    const message: ChatMessage = {
+      conversationId: frame.conversationId,
+      conversation: this.state.conversation(frame.conversationId),
+      seq: frame.seq,
+      sender: { userId: frame.sender.userId, username: frame.sender.username, deviceId: frame.sender.deviceId },
+      sentAt: frame.sentAt,
+      text: decodeTextBody(frame.body),
+      clientMsgId: frame.clientMsgId,
+      mine,
+    };
+    if (!mine) {
+      this.state.countUnread(frame.conversationId);
+      this.state.changed();
+    }
+    this.events.emit('message', message);
+    this.scheduleCursorSave();
+  }
+
+  private async resync(): Promise<void> {
+    try {
+      await this.catchUp();
+    } catch {
+      // a lost socket resyncs on reconnect anyway
+    }
+  }
+
+  // ------------------------------------------------------------ outbox
+
+  private transmit(clientMsgId: string): void {
+    const entry: OutboxEntry | undefined = this.outbox.get(clientMsgId);
+    if (entry === undefined || entry.inFlight) return;
+    entry.inFlight = true;
+    const { conversationId, body } = entry;
+    this.connection.request({ type: 'send', conversationId, clientMsgId, body }).then(
+      (sent) => this.acked({ conversationId, clientMsgId, seq: sent.seq, sentAt: sent.sentAt }),
+      (err: unknown) => {
+        entry.inFlight = false;
+        const code = isConclaveError(err) ? err.code : 'CONCLAVE_ERR_INTERNAL';
+        switch (code) {
+          case 'CONCLAVE_ERR_DISCONNECTED':
+          case 'CONCLAVE_ERR_CLOSED':
+            return; // resent on the next `ready` (or failed by close())
+          case 'CONCLAVE_ERR_TIMEOUT':
+          case 'CONCLAVE_ERR_RATE_LIMITED':
+            this.clock.setTimeout(() => {
+              if (this.connection.state === 'ready') this.transmit(clientMsgId);
+            }, code === 'CONCLAVE_ERR_TIMEOUT' ? 0 : RATE_LIMIT_RETRY_MS);
+            return;
+          default: {
+            const error = isConclaveError(err) ? err : new ConclaveError('CONCLAVE_ERR_INTERNAL', undefined, { cause: err });
+            this.outbox.refuse(clientMsgId, error);
+          }
+        }
+      },
+    );
+  }
+
+  private acked(receipt: SentReceipt): void {
+    if (this.outbox.ack(receipt)) this.events.emit('sent', receipt);
+  }
+
+  // ------------------------------------------------------------ helpers
+
+  /** A user-level request: only on a ready connection, so it never races the handshake. */
+  private readyRequest<T extends RequestType>(input: RequestInput<T>): Promise<ReplyOf<T>> {
+    if (this.connection.state !== 'ready') {
+      const code = this.connection.state === 'closed' ? 'CONCLAVE_ERR_CLOSED' : 'CONCLAVE_ERR_DISCONNECTED';
+      return Promise.reject(new ConclaveError(code));
+    }
+    return this.connection.request(input);
+  }
+
+  private scheduleCursorSave(): void {
+    if (this.saveTimer !== null) return;
+    this.saveTimer = this.clock.setTimeout(() => {
+      this.saveTimer = null;
+      void this.flushCursors();
+    }, this.options.cursorSaveDelayMs ?? 250);
+  }
+
+  private refreshOnline(delayMs: number): void {
+    if (this.whoTimer !== null) return;
+    this.whoTimer = this.clock.setTimeout(() => {
+      this.whoTimer = null;
+      this.who().catch(() => undefined);
+    }, delayMs);
+  }
+}

@@ -1,0 +1,120 @@
+import { ACCOUNT_RULES, ROOM_NAME_PATTERN } from '@conclave/protocol';
+import { COMMANDS, SPELLINGS, type CommandName } from './catalog.js';
+import { closest } from './distance.js';
+
+/** What the user typed, understood. Dispatch with an exhaustive `switch` on `kind`. */
+export type Command =
+  /** Nothing to do (blank line). */
+  | { kind: 'empty' }
+  /** A message for the current conversation. */
+  | { kind: 'text'; text: string }
+  | { kind: 'help'; topic: CommandName | null }
+  | { kind: 'who' }
+  /** `text: null` switches to the DM without sending. */
+  | { kind: 'msg'; user: string; text: string | null }
+  /** `room` is normalised to `#name`. */
+  | { kind: 'join'; room: string }
+  /** `room: null` means the current conversation. */
+  | { kind: 'leave'; room: string | null }
+  | { kind: 'rooms' }
+  /** `hours: null` lets the server pick its default (24). */
+  | { kind: 'invite'; hours: number | null }
+  | { kind: 'logout' }
+  | { kind: 'quit' }
+  /** Not understood: show `message` (and `usage`, when known) to the user. */
+  | { kind: 'invalid'; message: string; usage: string | null };
+
+/** A command's kind tag. */
+export type CommandKind = Command['kind'];
+
+const MAX_INVITE_HOURS = 720;
+
+function invalid(message: string, name?: CommandName): Command {
+  return { kind: 'invalid', message, usage: name === undefined ? null : `Usage: ${COMMANDS[name].usage}` };
+}
+
+/** `general` or `#general` → `#general`; null when not a valid room name. */
+export function normalizeRoom(word: string): string | null {
+  const room = word.startsWith('#') ? word : `#${word}`;
+  return ROOM_NAME_PATTERN.test(room) ? room : null;
+}
+
+/** Splits off the first whitespace-delimited word. */
+function firstWord(text: string): [string, string] {
+  const match = /^(\S+)\s*([\s\S]*)$/.exec(text.trim());
+  return match === null ? ['', ''] : [match[1] ?? '', match[2] ?? ''];
+}
+
+/**
+ * Parses one line of user input. Never throws: anything not understood
+ * comes back as `{ kind: 'invalid' }` with a short hint (did-you-mean for a
+ * mistyped command, the usage line for missing or bad arguments).
+ * A line starting with `//` is text with one `/` removed.
+ */
+export function parseCommand(line: string): Command {
+  const input = line.replace(/[\r\n]+$/, '');
+  if (input.trim() === '') return { kind: 'empty' };
+  if (input.startsWith('//')) return { kind: 'text', text: input.slice(1) };
+  if (!input.startsWith('/')) return { kind: 'text', text: input };
+
+  const [word, rest] = firstWord(input.slice(1));
+  const typed = word.toLowerCase();
+  const name = SPELLINGS.get(typed);
+  if (name === undefined) {
+    if (typed === '') return invalid('Type a command after /, e.g. /help (or // to send a leading /).');
+    const guess = closest(typed, [...SPELLINGS.keys()]);
+    const suggestion = guess === null ? '' : ` Did you mean /${guess}?`;
+    return invalid(`Unknown command /${word}.${suggestion} Type /help for the list.`, guess === null ? undefined : SPELLINGS.get(guess));
+  }
+  return parseArguments(name, rest);
+}
+
+function parseArguments(name: CommandName, rest: string): Command {
+  switch (name) {
+    case 'help': {
+      if (rest === '') return { kind: 'help', topic: null };
+      const [word] = firstWord(rest);
+      const topic = word.replace(/^\//, '').toLowerCase();
+      const known = SPELLINGS.get(topic);
+      if (known !== undefined) return { kind: 'help', topic: known };
+      const guess = closest(topic, [...SPELLINGS.keys()]);
+      return invalid(`No command /${topic}.${guess === null ? '' : ` Did you mean /${guess}?`}`, 'help');
+    }
+    case 'who':
+    case 'rooms':
+    case 'logout':
+    case 'quit':
+      return { kind: name };
+    case 'msg': {
+      const [user, text] = firstWord(rest);
+      if (user === '') return invalid('Whom to? Give a username.', 'msg');
+      if (user.startsWith('#')) return invalid(`${user} is a room: use /join ${user} to talk there.`, 'msg');
+      if (!ACCOUNT_RULES.usernamePattern.test(user)) return invalid(`"${user}" is not a valid username.`, 'msg');
+      return { kind: 'msg', user, text: text.trim() === '' ? null : text };
+    }
+    case 'join': {
+      const [word, extra] = firstWord(rest);
+      if (word === '') return invalid('Which room? e.g. /join #random', 'join');
+      if (extra !== '') return invalid('Room names have no spaces.', 'join');
+      const room = normalizeRoom(word);
+      if (room === null) return invalid(`"${word}" is not a valid room name (# then 1–32 letters, digits, _ -).`, 'join');
+      return { kind: 'join', room };
+    }
+    case 'leave': {
+      const [word, extra] = firstWord(rest);
+      if (word === '') return { kind: 'leave', room: null };
+      const room = normalizeRoom(word);
+      if (room === null || extra !== '') return invalid(`"${rest.trim()}" is not a valid room name.`, 'leave');
+      return { kind: 'leave', room };
+    }
+    case 'invite': {
+      const [word, extra] = firstWord(rest);
+      if (word === '') return { kind: 'invite', hours: null };
+      const hours = Number(word);
+      if (extra !== '' || !Number.isFinite(hours) || hours <= 0 || hours > MAX_INVITE_HOURS) {
+        return invalid(`HOURS is a number from 1 to ${MAX_INVITE_HOURS}.`, 'invite');
+      }
+      return { kind: 'invite', hours };
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * @conclave/client — the platform-free client core shared by the terminal
+ * and web clients. It imports nothing from Node, the DOM or React: the
+ * platform injects a `SocketFactory`, a `ClientStore` and optionally a `Clock`.
+ */
+export { ConclaveClient } from './client.js';
+export type { ChatMessage, ChatNotice, ClientEvents, ClientOptions, Credentials, RoomListing, WhoResult } from './types.js';
+export type { ChatSnapshot, ConversationSummary, OnlineUser } from './state/chat-state.js';
+export type { SentReceipt } from './outbox.js';
+export { Connection, type ConnectionOptions, type StateChange } from './connection/connection.js';
+export type { ConnectionState } from './connection/state.js';
+export { canTransition } from './connection/state.js';
+export { adaptWebSocket, type ClientSocket, type SocketFactory, type WebSocketLike } from './connection/socket.js';
+export { systemClock, type Clock, type TimerHandle } from './connection/clock.js';
+export { BACKOFF, backoffDelay } from './connection/backoff.js';
+export { CursorTracker, type Admission } from './state/cursors.js';
+export { MemoryStore, type ClientStore, type Cursors, type StoredSession } from './store/store.js';
+export { encodeTextBody, decodeTextBody, randomId } from './body.js';
+export {
+  CLIENT_ERRORS,
+  ConclaveError,
+  defaultMessage,
+  isConclaveError,
+  toConclaveError,
+  type ClientErrorCode,
+  type ConclaveErrorCode,
+} from './errors.js';
+export { parseCommand, normalizeRoom, type Command, type CommandKind } from './commands/parse.js';
+export { COMMANDS, COMMAND_NAMES, helpLines, type CommandName } from './commands/catalog.js';
+export { closest, editDistance } from './commands/distance.js';
+export type { Unsubscribe } from './events.js';

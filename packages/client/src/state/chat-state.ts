@@ -1,0 +1,151 @@
+import {
+  GENERAL_ROOM,
+  type ConversationId,
+  type ConversationInfo,
+  type DeviceId,
+  type UserId,
+  type UserInfo,
+} from '@conclave/protocol';
+import type { ConnectionState } from '../connection/state.js';
+
+/** A user with at least one connected device. */
+export interface OnlineUser {
+  userId: UserId;
+  username: string;
+  /** Connected devices (≥ 1). */
+  devices: number;
+}
+
+/** A conversation as a UI lists it. */
+export interface ConversationSummary extends ConversationInfo {
+  /** Messages from others delivered while this was not the current conversation. */
+  unread: number;
+}
+
+/**
+ * Everything a UI renders outside the message log, as one immutable value:
+ * a new object after each change, the same object otherwise (fit for
+ * React's `useSyncExternalStore`).
+ */
+export interface ChatSnapshot {
+  connection: ConnectionState;
+  /** Who is logged in on this client (null before the first session). */
+  me: UserInfo | null;
+  deviceId: DeviceId | null;
+  /** Rooms first (#general leading), then DMs, each by name. */
+  conversations: readonly ConversationSummary[];
+  /** The conversation the user is looking at. */
+  current: ConversationId | null;
+  /** Online users by name; refreshed on presence notices. */
+  online: readonly OnlineUser[];
+}
+
+function order(a: ConversationInfo, b: ConversationInfo): number {
+  if (a.kind !== b.kind) return a.kind === 'room' ? -1 : 1;
+  if (a.name.toLowerCase() === GENERAL_ROOM) return -1;
+  if (b.name.toLowerCase() === GENERAL_ROOM) return 1;
+  return a.name.localeCompare(b.name);
+}
+
+/** The client's shared view state; mutated only by the client, read through `snapshot()`. */
+export class ChatState {
+  connection: ConnectionState = 'idle';
+  me: UserInfo | null = null;
+  deviceId: DeviceId | null = null;
+  current: ConversationId | null = null;
+  private readonly conversations = new Map<ConversationId, ConversationInfo>();
+  private readonly unread = new Map<ConversationId, number>();
+  private online = new Map<UserId, OnlineUser>();
+  private cached: ChatSnapshot | null = null;
+
+  constructor(private readonly onChange: (snapshot: ChatSnapshot) => void) {}
+
+  /** Call after every mutation: drops the cached snapshot and notifies. */
+  changed(): void {
+    this.cached = null;
+    this.onChange(this.snapshot());
+  }
+
+  snapshot(): ChatSnapshot {
+    this.cached ??= {
+      connection: this.connection,
+      me: this.me,
+      deviceId: this.deviceId,
+      conversations: [...this.conversations.values()]
+        .sort(order)
+        .map((c) => ({ ...c, unread: this.unread.get(c.conversationId) ?? 0 })),
+      current: this.current,
+      online: [...this.online.values()].sort((a, b) => a.username.localeCompare(b.username)),
+    };
+    return this.cached;
+  }
+
+  conversation(id: ConversationId): ConversationInfo | undefined {
+    return this.conversations.get(id);
+  }
+
+  /** By `#room` name (case-insensitive), DM peer name, or id. */
+  find(nameOrId: string): ConversationInfo | undefined {
+    const wanted = nameOrId.toLowerCase();
+    for (const c of this.conversations.values()) {
+      if (c.conversationId === nameOrId) return c;
+      if (c.name.toLowerCase() === wanted) return c;
+      if (c.kind === 'dm' && c.peer?.username.toLowerCase() === wanted) return c;
+    }
+    return undefined;
+  }
+
+  /** Replaces the list (from a `session` frame); keeps `current` when still a member. */
+  setConversations(list: readonly ConversationInfo[]): void {
+    this.conversations.clear();
+    for (const c of list) this.conversations.set(c.conversationId, c);
+    for (const id of [...this.unread.keys()]) if (!this.conversations.has(id)) this.unread.delete(id);
+    if (this.current === null || !this.conversations.has(this.current)) this.current = this.defaultCurrent();
+  }
+
+  /** Adds or updates one; returns true when it is new. */
+  upsertConversation(info: ConversationInfo): boolean {
+    const isNew = !this.conversations.has(info.conversationId);
+    this.conversations.set(info.conversationId, info);
+    if (this.current === null) this.current = info.conversationId;
+    return isNew;
+  }
+
+  removeConversation(id: ConversationId): ConversationInfo | undefined {
+    const info = this.conversations.get(id);
+    this.conversations.delete(id);
+    this.unread.delete(id);
+    if (this.current === id) this.current = this.defaultCurrent();
+    return info;
+  }
+
+  setCurrent(id: ConversationId | null): void {
+    this.current = id;
+    if (id !== null) this.unread.delete(id);
+  }
+
+  /** Counts a message from someone else unless its conversation is on screen. */
+  countUnread(id: ConversationId): void {
+    if (id === this.current) return;
+    this.unread.set(id, (this.unread.get(id) ?? 0) + 1);
+  }
+
+  setOnline(list: readonly OnlineUser[]): void {
+    this.online = new Map(list.map((u) => [u.userId, { userId: u.userId, username: u.username, devices: u.devices }]));
+  }
+
+  /** Optimistic presence update from a notice, until the next `who` refresh. */
+  markOnline(userId: UserId, username: string, online: boolean): void {
+    if (online) {
+      const known = this.online.get(userId);
+      this.online.set(userId, { userId, username, devices: Math.max(1, known?.devices ?? 1) });
+    } else {
+      this.online.delete(userId);
+    }
+  }
+
+  private defaultCurrent(): ConversationId | null {
+    const sorted = [...this.conversations.values()].sort(order);
+    return sorted[0]?.conversationId ?? null;
+  }
+}

@@ -1,0 +1,84 @@
+import type { ConversationId, ConversationInfo, DeviceId, FrameOf, ServerFrame, UserId } from '@conclave/protocol';
+import type { Clock } from './connection/clock.js';
+import type { StateChange } from './connection/connection.js';
+import type { SocketFactory } from './connection/socket.js';
+import type { ConclaveError } from './errors.js';
+import type { SentReceipt } from './outbox.js';
+import type { ChatSnapshot, OnlineUser } from './state/chat-state.js';
+import type { ClientStore } from './store/store.js';
+
+/** How to authenticate on the first connect (later reconnects always use the session token). */
+export type Credentials =
+  | { kind: 'login'; username: string; password: string }
+  /** `code`: an invite code, or the one-time setup code the server printed (first admin). */
+  | { kind: 'register'; username: string; password: string; code?: string };
+
+/** Options of a `ConclaveClient`. Times are in ms. */
+export interface ClientOptions {
+  /** `wss://host:port/ws`. */
+  url: string;
+  socketFactory: SocketFactory;
+  store: ClientStore;
+  /** Sent in `hello` (default `conclave-cli/0.1`). */
+  clientName?: string;
+  /** Device label shown to the user's other devices, e.g. "terminal on laptop". */
+  deviceName: string;
+  clock?: Clock;
+  /** Uniform source in [0, 1) for backoff jitter. */
+  random?: () => number;
+  requestTimeoutMs?: number;
+  pingIntervalMs?: number;
+  pongTimeoutMs?: number;
+  /** Delay before dirty cursors are saved, ms (default 250). Saves also happen on every `synced` and on close. */
+  cursorSaveDelayMs?: number;
+}
+
+/** A decoded message as a UI shows it. */
+export interface ChatMessage {
+  conversationId: ConversationId;
+  /** The conversation as known when the message arrived (undefined if not listed yet). */
+  conversation: ConversationInfo | undefined;
+  seq: number;
+  sender: { userId: UserId; username: string; deviceId: DeviceId };
+  /** Server time of the append, ms since the Unix epoch. */
+  sentAt: number;
+  /** The body decoded as UTF-8. */
+  text: string;
+  clientMsgId: string;
+  /** Sent by this user (from this device or another). */
+  mine: boolean;
+}
+
+/** A server notice (presence, room changes, admin broadcasts): plaintext, never a member message. */
+export type ChatNotice = Omit<FrameOf<ServerFrame, 'notice'>, 'type'>;
+
+/** The answer to `who`. */
+export interface WhoResult {
+  online: OnlineUser[];
+  /** When asked about a conversation: its members, online or not. */
+  members?: { userId: UserId; username: string; online: boolean }[];
+}
+
+/** One room in the server's room list. */
+export type RoomListing = FrameOf<ServerFrame, 'rooms'>['rooms'][number];
+
+/** Events a UI subscribes to with `client.on(…)`. */
+export interface ClientEvents {
+  /** A new message, exactly once, in seq order per conversation. */
+  message: ChatMessage;
+  notice: ChatNotice;
+  /** A conversation joined or opened (by you or someone who added you). */
+  conversation: ConversationInfo;
+  /** A conversation left. */
+  conversationRemoved: ConversationInfo;
+  /** Every connection state change. */
+  connection: StateChange;
+  /** Caught up after a (re)connect: everything after the cursors has been delivered. */
+  synced: { reconnect: boolean };
+  /** A message of ours was acknowledged. */
+  sent: SentReceipt;
+  /** Something the user should hear about that no promise reports (pushed errors, lost connection, refused messages). */
+  error: ConclaveError;
+  /** The snapshot changed (connection, conversations, unread, online, current). */
+  change: ChatSnapshot;
+}
