@@ -1,0 +1,217 @@
+import { ACCOUNT_RULES, asDeviceId, asUserId, type DeviceId, type UserInfo } from '@conclave/protocol';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { ServiceError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { SettingsService } from '../settings/service.js';
+import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import type { AccountStore, UserRecord } from './store.js';
+import { hashSecret, newHumanCode, newSessionToken, normalizeHumanCode } from './tokens.js';
+
+/** Session lifetimes, in ms. */
+export const SESSION_IDLE_MS = 30 * 24 * 3600_000;
+export const SESSION_ABSOLUTE_MS = 180 * 24 * 3600_000;
+/** Lifetime of the admin setup code, in ms. */
+const SETUP_CODE_MS = 7 * 24 * 3600_000;
+
+/** An authenticated principal: who and on which device. */
+export interface Principal {
+  user: UserInfo;
+  deviceId: DeviceId;
+  /** SHA-256 of the session token (to revoke it on logout); never the token. */
+  tokenHash: string;
+  expiresAt: number;
+}
+
+/** Called after a new user row exists (adds them to `#general`). */
+export type UserCreatedHook = (userId: string) => Promise<void>;
+
+const userInfo = (u: UserRecord): UserInfo => ({ userId: asUserId(u.id), username: u.username, role: u.role });
+
+/**
+ * Accounts and sessions: registration (invite / setup code / open policy),
+ * login with Argon2id and rate limits, token sessions with idle and absolute
+ * expiry. Wrong user and wrong password give the same error and cost the same.
+ */
+export class AccountService {
+  /** Failed logins per address: 30 per 15 min. */
+  private readonly addressLimiter = new RateLimiterMemory({ points: 30, duration: 900 });
+  /** Failed logins per account name (existing or not): 10 per 15 min. */
+  private readonly accountLimiter = new RateLimiterMemory({ points: 10, duration: 900 });
+
+  constructor(
+    private readonly store: AccountStore,
+    private readonly settings: SettingsService,
+    private readonly onUserCreated: UserCreatedHook,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Creates an account. With `code`, the code's role applies (the setup code
+   * makes an admin); without, the registration policy must be `open`.
+   * @throws ServiceError USERNAME_INVALID, PASSWORD_WEAK, REGISTRATION_CLOSED, INVITE_INVALID, USERNAME_TAKEN
+   */
+  async register(input: { username: string; password: string; code?: string | undefined; address: string }): Promise<UserInfo> {
+    await this.checkThrottle(input.address, null);
+    if (input.code === undefined) {
+      const policy = await this.settings.registrationPolicy();
+      if (policy !== 'open') throw new ServiceError('CONCLAVE_ERR_REGISTRATION_CLOSED');
+    }
+    const inviteHash = input.code === undefined ? null : hashSecret(normalizeHumanCode(input.code));
+    try {
+      return await this.createUser({ username: input.username, password: input.password, role: 'member', inviteHash });
+    } catch (err) {
+      if (err instanceof ServiceError && err.code === 'CONCLAVE_ERR_INVITE_INVALID') {
+        await this.addressLimiter.penalty(input.address, 1);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Creates a user directly (shell `admin add-user`, or after a code was checked).
+   * @throws ServiceError USERNAME_INVALID, PASSWORD_WEAK, USERNAME_TAKEN, INVITE_INVALID
+   */
+  async createUser(input: {
+    username: string;
+    password: string;
+    role: 'admin' | 'member';
+    inviteHash?: string | null;
+  }): Promise<UserInfo> {
+    if (!ACCOUNT_RULES.usernamePattern.test(input.username)) throw new ServiceError('CONCLAVE_ERR_USERNAME_INVALID');
+    const problem = passwordProblem(input.password);
+    if (problem) throw new ServiceError('CONCLAVE_ERR_PASSWORD_WEAK', problem);
+    const key = input.username.toLowerCase();
+    if (await this.store.findUserByKey(key)) throw new ServiceError('CONCLAVE_ERR_USERNAME_TAKEN');
+    const record: UserRecord = {
+      id: newId(),
+      username: input.username,
+      usernameKey: key,
+      passwordHash: await hashPassword(input.password),
+      role: input.role,
+      createdAt: this.now(),
+    };
+    record.role = await this.store.insertUser(record, input.inviteHash ?? null, this.now());
+    await this.onUserCreated(record.id);
+    return userInfo(record);
+  }
+
+  /**
+   * Checks a password and opens a session for the device (creating the device when new).
+   * @returns the principal and the new session token (to hand to the client once).
+   * @throws ServiceError BAD_CREDENTIALS, LOGIN_THROTTLED
+   */
+  async login(input: {
+    username: string;
+    password: string;
+    device: { id?: string | undefined; name: string };
+    address: string;
+  }): Promise<{ principal: Principal; token: string }> {
+    const key = input.username.toLowerCase();
+    await this.checkThrottle(input.address, key);
+    const user = await this.store.findUserByKey(key);
+    const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
+    if (!user || !ok) {
+      await Promise.all([this.addressLimiter.penalty(input.address, 1), this.accountLimiter.penalty(key, 1)]);
+      throw new ServiceError('CONCLAVE_ERR_BAD_CREDENTIALS');
+    }
+    await this.accountLimiter.delete(key);
+    return this.openSession(user, input.device);
+  }
+
+  /**
+   * Opens a session for a user just registered on this connection.
+   * @throws ServiceError INTERNAL when the user vanished meanwhile
+   */
+  async sessionFor(userId: string, device: { id?: string | undefined; name: string }): Promise<{ principal: Principal; token: string }> {
+    const user = await this.store.findUserById(userId);
+    if (!user) throw new ServiceError('CONCLAVE_ERR_INTERNAL', 'user vanished after registration');
+    return this.openSession(user, device);
+  }
+
+  /**
+   * Resumes a session from its token, sliding the idle expiry.
+   * @throws ServiceError SESSION_INVALID (unknown, revoked, idle or absolutely expired)
+   */
+  async authenticate(token: string, address: string): Promise<Principal> {
+    await this.checkThrottle(address, null);
+    const tokenHash = hashSecret(token);
+    const session = await this.store.findSession(tokenHash);
+    const now = this.now();
+    if (!session || session.expiresAt <= now || session.lastUsedAt + SESSION_IDLE_MS <= now) {
+      if (session) await this.store.deleteSession(tokenHash);
+      await this.addressLimiter.penalty(address, 1);
+      throw new ServiceError('CONCLAVE_ERR_SESSION_INVALID');
+    }
+    const user = await this.store.findUserById(session.userId);
+    if (!user) throw new ServiceError('CONCLAVE_ERR_SESSION_INVALID');
+    await this.store.touchSession(tokenHash, now);
+    await this.store.touchDevice(session.deviceId, now);
+    return { user: userInfo(user), deviceId: asDeviceId(session.deviceId), tokenHash, expiresAt: session.expiresAt };
+  }
+
+  /** Revokes a session (logout). */
+  async logout(tokenHash: string): Promise<void> {
+    await this.store.deleteSession(tokenHash);
+  }
+
+  /**
+   * While no admin exists, replaces any earlier setup code with a fresh one.
+   * @returns the code to print, or null when an admin already exists.
+   */
+  async ensureSetupCode(): Promise<string | null> {
+    if ((await this.store.countAdmins()) > 0) return null;
+    await this.store.deleteUnusedInvites('setup');
+    const code = newHumanCode();
+    const now = this.now();
+    await this.store.insertInvite({
+      codeHash: hashSecret(code),
+      role: 'admin',
+      kind: 'setup',
+      createdBy: null,
+      createdAt: now,
+      expiresAt: now + SETUP_CODE_MS,
+    });
+    return code;
+  }
+
+  /**
+   * Creates a single-use member invite code.
+   * @param hours validity, 1 minute to 720 hours
+   * @throws ServiceError FORBIDDEN when `by` is not an admin
+   */
+  async createInvite(by: UserInfo, hours: number): Promise<{ code: string; expiresAt: number }> {
+    if (by.role !== 'admin') throw new ServiceError('CONCLAVE_ERR_FORBIDDEN', 'invite');
+    const code = newHumanCode();
+    const now = this.now();
+    const expiresAt = now + Math.round(hours * 3600_000);
+    await this.store.insertInvite({ codeHash: hashSecret(code), role: 'member', kind: 'invite', createdBy: by.userId, createdAt: now, expiresAt });
+    return { code, expiresAt };
+  }
+
+  private async openSession(user: UserRecord, device: { id?: string | undefined; name: string }): Promise<{ principal: Principal; token: string }> {
+    const now = this.now();
+    const known = device.id === undefined ? undefined : await this.store.findDevice(device.id);
+    let deviceId: string;
+    if (known && known.userId === user.id) {
+      deviceId = known.id;
+      await this.store.touchDevice(deviceId, now);
+    } else {
+      deviceId = newId();
+      await this.store.insertDevice({ id: deviceId, userId: user.id, name: device.name }, now);
+    }
+    const token = newSessionToken();
+    const tokenHash = hashSecret(token);
+    const expiresAt = now + SESSION_ABSOLUTE_MS;
+    await this.store.insertSession({ tokenHash, userId: user.id, deviceId, lastUsedAt: now, expiresAt }, now);
+    return { principal: { user: userInfo(user), deviceId: asDeviceId(deviceId), tokenHash, expiresAt }, token };
+  }
+
+  private async checkThrottle(address: string, accountKey: string | null): Promise<void> {
+    const [byAddress, byAccount] = await Promise.all([
+      this.addressLimiter.get(address),
+      accountKey === null ? null : this.accountLimiter.get(accountKey),
+    ]);
+    const exhausted = (r: { consumedPoints: number } | null, points: number) => r !== null && r.consumedPoints >= points;
+    if (exhausted(byAddress, 30) || exhausted(byAccount, 10)) throw new ServiceError('CONCLAVE_ERR_LOGIN_THROTTLED');
+  }
+}

@@ -1,0 +1,33 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** A session token: 32 random bytes (256 bits) as base64url. */
+export function newSessionToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** SHA-256 hex of a high-entropy secret (session token, invite code): what the database keeps. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/**
+ * A human-typeable one-time code: 16 characters from a 32-letter alphabet
+ * without look-alikes (80 bits), grouped `XXXX-XXXX-XXXX-XXXX`.
+ */
+export function newHumanCode(): string {
+  const bytes = randomBytes(16);
+  let out = '';
+  for (let i = 0; i < 16; i++) {
+    if (i > 0 && i % 4 === 0) out += '-';
+    out += CODE_ALPHABET[bytes[i]! % 32];
+  }
+  return out;
+}
+
+/** Canonical form of a typed code: upper case, dashes and spaces removed, then regrouped. */
+export function normalizeHumanCode(code: string): string {
+  const plain = code.toUpperCase().replace(/[\s-]/g, '');
+  return plain.replace(/(.{4})(?=.)/g, '$1-');
+}

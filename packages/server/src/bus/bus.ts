@@ -1,0 +1,19 @@
+/**
+ * Fan-out events between the node that accepted a write and every node holding
+ * member connections. Each event carries the frame already serialised, so a
+ * node pushes it to N devices without re-encoding or reading the database.
+ */
+export type BusEvent =
+  /** "conversation X has seq N": `frame` is the encoded `message` frame. */
+  | { kind: 'message'; conversationId: string; seq: number; frame: string }
+  /** A notice for every online user (`conversationId` absent) or a conversation's members. */
+  | { kind: 'notice'; conversationId?: string; frame: string }
+  /** Membership changed: nodes update their routing table and tell the user's connections. */
+  | { kind: 'membership'; conversationId: string; userId: string; change: 'add' | 'remove' };
+
+/** A publish/subscribe channel for `BusEvent`s (in-process now; Redis for scale-out). */
+export interface Bus {
+  publish(event: BusEvent): void;
+  /** @returns a function that unsubscribes. */
+  subscribe(handler: (event: BusEvent) => void): () => void;
+}

@@ -1,0 +1,185 @@
+import {
+  asConversationId,
+  asUserId,
+  GENERAL_ROOM,
+  ROOM_NAME_PATTERN,
+  type ConversationInfo,
+  type UserInfo,
+} from '@conclave/protocol';
+import type { Bus } from '../bus/bus.js';
+import { ServiceError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { AccountStore } from '../accounts/store.js';
+import type { ConversationRecord, ConversationStore } from './store.js';
+
+/** A conversation as the requester sees it, plus where their devices start reading. */
+export interface Joined {
+  info: ConversationInfo;
+  joinedSeq: number;
+}
+
+function infoOf(c: ConversationRecord, peer?: { userId: string; username: string }): ConversationInfo {
+  return {
+    conversationId: asConversationId(c.id),
+    kind: c.kind,
+    name: c.kind === 'room' ? (c.name ?? '') : (peer?.username ?? '(unknown)'),
+    ...(peer ? { peer: { userId: asUserId(peer.userId), username: peer.username } } : {}),
+    seq: c.lastSeq,
+  };
+}
+
+/**
+ * Rooms and DMs, and the in-memory routing table (conversation → member user
+ * ids) that fan-out reads instead of the database. The table is loaded at
+ * start, refreshed per user at login, and kept current through bus
+ * `membership` events.
+ */
+export class ConversationService {
+  private readonly routing = new Map<string, Set<string>>();
+  private generalId: string | undefined;
+
+  constructor(
+    private readonly store: ConversationStore,
+    private readonly accounts: AccountStore,
+    private readonly bus: Bus,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Creates `#general` when missing, adds every user to it, and loads the routing table. */
+  async start(): Promise<void> {
+    const general = await this.ensureRoom(GENERAL_ROOM);
+    this.generalId = general.id;
+    for (const userId of await this.store.allUserIds()) await this.store.addMember(general.id, userId, this.now());
+    for (const { conversationId, userId } of await this.store.allMemberships()) this.route(conversationId, userId, 'add');
+  }
+
+  /** Adds a (new) user to `#general`. */
+  async addToGeneral(userId: string): Promise<void> {
+    const general = this.generalId ?? (await this.ensureRoom(GENERAL_ROOM)).id;
+    await this.store.addMember(general, userId, this.now());
+    this.route(general, userId, 'add');
+  }
+
+  /** Applies a membership change from the bus to the routing table. */
+  applyMembership(conversationId: string, userId: string, change: 'add' | 'remove'): void {
+    this.route(conversationId, userId, change);
+  }
+
+  /** Member user ids of a conversation, from memory (no database read). */
+  membersOf(conversationId: string): ReadonlySet<string> {
+    return this.routing.get(conversationId) ?? new Set();
+  }
+
+  /** True when the user is a member (from memory). */
+  isMember(conversationId: string, userId: string): boolean {
+    return this.routing.get(conversationId)?.has(userId) ?? false;
+  }
+
+  /**
+   * The user's conversations, with where their devices start reading; also
+   * refreshes the routing table for this user (users added from the shell).
+   */
+  async listFor(userId: string): Promise<Joined[]> {
+    if (this.generalId && !(await this.store.membership(this.generalId, userId))) {
+      await this.store.addMember(this.generalId, userId, this.now());
+    }
+    const views = await this.store.listForUser(userId);
+    for (const v of views) this.route(v.id, userId, 'add');
+    return views.map((v) => ({ info: infoOf(v, v.peer), joinedSeq: v.joinedSeq }));
+  }
+
+  /**
+   * Joins a room, creating it when it does not exist.
+   * @returns the room, and whether the user was newly added.
+   * @throws ServiceError ROOM_NAME_INVALID
+   */
+  async joinRoom(user: UserInfo, roomName: string): Promise<Joined & { added: boolean }> {
+    const name = roomName.startsWith('#') ? roomName : `#${roomName}`;
+    if (!ROOM_NAME_PATTERN.test(name)) throw new ServiceError('CONCLAVE_ERR_ROOM_NAME_INVALID');
+    const room = await this.ensureRoom(name);
+    const before = await this.store.membership(room.id, user.userId);
+    if (before === undefined) await this.store.addMember(room.id, user.userId, this.now());
+    const joinedSeq = before ?? (await this.store.membership(room.id, user.userId)) ?? room.lastSeq;
+    const fresh = (await this.store.findById(room.id)) ?? room;
+    if (before === undefined) this.bus.publish({ kind: 'membership', conversationId: room.id, userId: user.userId, change: 'add' });
+    return { info: infoOf(fresh), joinedSeq, added: before === undefined };
+  }
+
+  /**
+   * Leaves a room. `#general` cannot be left, nor can a DM.
+   * @throws ServiceError NO_SUCH_CONVERSATION, NOT_MEMBER, CANNOT_LEAVE
+   */
+  async leave(user: UserInfo, conversationId: string): Promise<ConversationInfo> {
+    const c = await this.store.findById(conversationId);
+    if (!c) throw new ServiceError('CONCLAVE_ERR_NO_SUCH_CONVERSATION');
+    if (!this.isMember(c.id, user.userId)) throw new ServiceError('CONCLAVE_ERR_NOT_MEMBER');
+    if (c.kind !== 'room' || c.id === this.generalId) throw new ServiceError('CONCLAVE_ERR_CANNOT_LEAVE');
+    await this.store.removeMember(c.id, user.userId);
+    this.bus.publish({ kind: 'membership', conversationId: c.id, userId: user.userId, change: 'remove' });
+    return infoOf(c);
+  }
+
+  /**
+   * The DM between `user` and the user called `username`, created on first use.
+   * Works whether or not the other user is online.
+   * @returns the DM as the requester sees it, the peer, and whether it was created now.
+   * @throws ServiceError NO_SUCH_USER, SELF_DM
+   */
+  async openDm(user: UserInfo, username: string): Promise<{ info: ConversationInfo; peerId: string; created: boolean }> {
+    const peer = await this.accounts.findUserByKey(username.toLowerCase());
+    if (!peer) throw new ServiceError('CONCLAVE_ERR_NO_SUCH_USER');
+    if (peer.id === user.userId) throw new ServiceError('CONCLAVE_ERR_SELF_DM');
+    const dmKey = [user.userId, peer.id].sort().join(':');
+    let dm = await this.store.findDmByKey(dmKey);
+    let created = false;
+    if (!dm) {
+      const record = { id: newId(), kind: 'dm' as const, name: null, nameKey: null, dmKey };
+      created = await this.store.create(record, [user.userId, peer.id], this.now());
+      dm = await this.store.findDmByKey(dmKey);
+      if (!dm) throw new ServiceError('CONCLAVE_ERR_INTERNAL', 'dm vanished after create');
+      if (created) {
+        for (const id of [user.userId, peer.id]) this.bus.publish({ kind: 'membership', conversationId: dm.id, userId: id, change: 'add' });
+      }
+    }
+    return { info: infoOf(dm, { userId: peer.id, username: peer.username }), peerId: peer.id, created };
+  }
+
+  /** The conversation as `userId` sees it (DM name = the other member), or undefined. */
+  async viewFor(conversationId: string, userId: string): Promise<Joined | undefined> {
+    const views = await this.store.listForUser(userId);
+    const v = views.find((x) => x.id === conversationId);
+    return v && { info: infoOf(v, v.peer), joinedSeq: v.joinedSeq };
+  }
+
+  /** Every room with its member count and whether `userId` is in it. */
+  async listRooms(userId: string): Promise<Array<{ conversationId: ConversationInfo['conversationId']; name: string; members: number; joined: boolean }>> {
+    const rooms = await this.store.listRooms();
+    return rooms.map((r) => ({ conversationId: asConversationId(r.id), name: r.name, members: r.members, joined: this.isMember(r.id, userId) }));
+  }
+
+  /** Members of a conversation with their usernames (database read; for `/who`). */
+  async membersWithNames(user: UserInfo, conversationId: string): Promise<Array<{ userId: string; username: string }>> {
+    if (!this.isMember(conversationId, user.userId)) throw new ServiceError('CONCLAVE_ERR_NOT_MEMBER');
+    return this.store.membersOf(conversationId);
+  }
+
+  private async ensureRoom(name: string): Promise<ConversationRecord> {
+    const nameKey = name.toLowerCase();
+    const existing = await this.store.findRoomByKey(nameKey);
+    if (existing) return existing;
+    await this.store.create({ id: newId(), kind: 'room', name, nameKey, dmKey: null }, [], this.now());
+    const room = await this.store.findRoomByKey(nameKey);
+    if (!room) throw new ServiceError('CONCLAVE_ERR_INTERNAL', 'room vanished after create');
+    return room;
+  }
+
+  private route(conversationId: string, userId: string, change: 'add' | 'remove'): void {
+    let set = this.routing.get(conversationId);
+    if (change === 'add') {
+      if (!set) this.routing.set(conversationId, (set = new Set()));
+      set.add(userId);
+    } else {
+      set?.delete(userId);
+    }
+  }
+}

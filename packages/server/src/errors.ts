@@ -1,0 +1,24 @@
+import { errorMessage, type ErrorCode } from '@conclave/protocol';
+
+/**
+ * A rule a request broke. Services throw it; the WebSocket layer turns it into
+ * an `error` frame with `code` and the catalogue's user message. `detail` is
+ * for the log only and must never hold a secret or a message body.
+ */
+export class ServiceError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: string | undefined;
+
+  constructor(code: ErrorCode, detail?: string) {
+    super(errorMessage(code));
+    this.name = 'ServiceError';
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+/** True when `err` is a unique-constraint violation (SQLite or PostgreSQL). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string } | null;
+  return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === '23505';
+}

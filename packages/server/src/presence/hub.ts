@@ -1,0 +1,118 @@
+import { asUserId, encodeFrame, type ServerFrame, type UserRef } from '@conclave/protocol';
+import type { Bus, BusEvent } from '../bus/bus.js';
+import type { ConversationService } from '../conversations/service.js';
+import type { Connection } from '../ws/connection.js';
+
+/**
+ * The connections of this node by user, presence (who is online, with how many
+ * devices), and the bus subscriber that fans events out to member connections.
+ * Fan-out reads only memory: the routing table and this registry.
+ */
+export class Hub {
+  private readonly byUser = new Map<string, Set<Connection>>();
+  private readonly usernames = new Map<string, string>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly conversations: ConversationService,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.unsubscribe = bus.subscribe((event) => this.onEvent(event));
+  }
+
+  /** Registers an authenticated connection; announces a login when it is the user's first. */
+  add(conn: Connection): void {
+    const user = conn.principal!.user;
+    let set = this.byUser.get(user.userId);
+    const first = !set || set.size === 0;
+    if (!set) this.byUser.set(user.userId, (set = new Set()));
+    set.add(conn);
+    this.usernames.set(user.userId, user.username);
+    if (first) this.notice({ kind: 'login', user: { userId: user.userId, username: user.username } });
+  }
+
+  /** Unregisters a connection; announces a logout when it was the user's last. */
+  remove(conn: Connection): void {
+    const user = conn.principal?.user;
+    if (!user) return;
+    const set = this.byUser.get(user.userId);
+    if (!set?.delete(conn)) return;
+    if (set.size === 0) {
+      this.byUser.delete(user.userId);
+      this.notice({ kind: 'logout', user: { userId: user.userId, username: user.username } });
+    }
+  }
+
+  /** Every online user with their number of connected devices, by name. */
+  online(): Array<UserRef & { devices: number }> {
+    return [...this.byUser.entries()]
+      .map(([userId, conns]) => ({ userId: asUserId(userId), username: this.usernames.get(userId) ?? '?', devices: conns.size }))
+      .sort((a, b) => a.username.localeCompare(b.username));
+  }
+
+  isOnline(userId: string): boolean {
+    return (this.byUser.get(userId)?.size ?? 0) > 0;
+  }
+
+  /** The connections of one user on this node. */
+  connectionsOf(userId: string): ReadonlySet<Connection> {
+    return this.byUser.get(userId) ?? new Set();
+  }
+
+  /** Every authenticated connection on this node. */
+  *all(): Iterable<Connection> {
+    for (const set of this.byUser.values()) yield* set;
+  }
+
+  /** Publishes a server notice to everyone, or to a conversation's members. */
+  notice(n: Omit<Extract<ServerFrame, { type: 'notice' }>, 'type' | 'at'>): void {
+    const frame = encodeFrame({ type: 'notice', ...n, at: this.now() });
+    this.bus.publish({ kind: 'notice', ...(n.conversationId ? { conversationId: n.conversationId } : {}), frame });
+  }
+
+  stop(): void {
+    this.unsubscribe();
+  }
+
+  private onEvent(event: BusEvent): void {
+    switch (event.kind) {
+      case 'message':
+        for (const userId of this.conversations.membersOf(event.conversationId)) {
+          for (const conn of this.connectionsOf(userId)) conn.deliver(event.conversationId, event.seq, event.frame);
+        }
+        return;
+      case 'notice':
+        if (event.conversationId === undefined) {
+          for (const conn of this.all()) conn.sendText(event.frame);
+        } else {
+          for (const userId of this.conversations.membersOf(event.conversationId)) {
+            for (const conn of this.connectionsOf(userId)) conn.sendText(event.frame);
+          }
+        }
+        return;
+      case 'membership':
+        this.conversations.applyMembership(event.conversationId, event.userId, event.change);
+        if (event.change === 'remove') {
+          for (const conn of this.connectionsOf(event.userId)) conn.unfollow(event.conversationId);
+        } else {
+          void this.announceConversation(event.conversationId, event.userId);
+        }
+        return;
+    }
+  }
+
+  /** Tells a user's connections about a conversation they were added to, and starts delivering it. */
+  private async announceConversation(conversationId: string, userId: string): Promise<void> {
+    const conns = [...this.connectionsOf(userId)].filter((c) => !c.follows(conversationId));
+    if (conns.length === 0) return;
+    const view = await this.conversations.viewFor(conversationId, userId);
+    if (!view) return;
+    const frame = encodeFrame({ type: 'conversation', conversation: view.info });
+    for (const conn of conns) {
+      if (conn.follows(conversationId)) continue;
+      conn.sendText(frame);
+      conn.follow(conversationId, view.joinedSeq);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import type { Kysely } from 'kysely';
+import type { AccountStore } from '../accounts/store.js';
+import type { ConversationStore } from '../conversations/store.js';
+import type { DeliveryStore } from '../delivery/store.js';
+import type { SettingsStore } from '../settings/store.js';
+import type { Database } from './schema.js';
+import { openSqlite } from './sqlite.js';
+import { SqlAccountStore } from './sql/accounts.js';
+import { SqlConversationStore } from './sql/conversations.js';
+import { SqlDeliveryStore } from './sql/delivery.js';
+import { SqlSettingsStore } from './sql/settings.js';
+
+/** Every area's store over one database, plus a way to close it. */
+export interface Stores {
+  accounts: AccountStore;
+  conversations: ConversationStore;
+  delivery: DeliveryStore;
+  settings: SettingsStore;
+  close(): Promise<void>;
+}
+
+function storesOver(db: Kysely<Database>): Stores {
+  return {
+    accounts: new SqlAccountStore(db),
+    conversations: new SqlConversationStore(db),
+    delivery: new SqlDeliveryStore(db),
+    settings: new SqlSettingsStore(db),
+    close: () => db.destroy(),
+  };
+}
+
+/**
+ * Opens the stores of a data directory (SQLite, migrated to the latest version).
+ * @throws Error when the database cannot be opened or migrated.
+ */
+export async function openStores(dataDir: string): Promise<Stores> {
+  return storesOver(await openSqlite(dataDir));
+}

@@ -1,0 +1,17 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import { initial } from './001_initial.js';
+
+/**
+ * Versioned migrations, applied in name order. Add a file `NNN_what.ts` and
+ * list it here; never edit one that has shipped.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  '001_initial': initial,
+};
+
+/** A Kysely migration provider over the static list above (no filesystem scan). */
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return MIGRATIONS;
+  },
+};

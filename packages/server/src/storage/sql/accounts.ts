@@ -1,0 +1,145 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { AccountStore, DeviceRecord, InviteRecord, SessionRecord, UserRecord } from '../../accounts/store.js';
+import { isUniqueViolation, ServiceError } from '../../errors.js';
+import type { Database, UsersTable } from '../schema.js';
+
+function toUser(row: Selectable<UsersTable>): UserRecord {
+  return {
+    id: row.id,
+    username: row.username,
+    usernameKey: row.username_key,
+    passwordHash: row.password_hash,
+    role: row.role,
+    createdAt: Number(row.created_at),
+  };
+}
+
+/** `AccountStore` over Kysely; dialect-neutral SQL. */
+export class SqlAccountStore implements AccountStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async findUserByKey(usernameKey: string): Promise<UserRecord | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('username_key', '=', usernameKey).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async findUserById(id: string): Promise<UserRecord | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async insertUser(user: UserRecord, inviteHash: string | null, now: number): Promise<'admin' | 'member'> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        let role = user.role;
+        if (inviteHash !== null) {
+          const invite = await trx
+            .updateTable('invites')
+            .set({ used_at: now, used_by: user.id })
+            .where('code_hash', '=', inviteHash)
+            .where('used_at', 'is', null)
+            .where('expires_at', '>', now)
+            .returning('role')
+            .executeTakeFirst();
+          if (!invite) throw new ServiceError('CONCLAVE_ERR_INVITE_INVALID');
+          role = invite.role;
+        }
+        await trx
+          .insertInto('users')
+          .values({
+            id: user.id,
+            username: user.username,
+            username_key: user.usernameKey,
+            password_hash: user.passwordHash,
+            role,
+            created_at: user.createdAt,
+          })
+          .execute();
+        return role;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ServiceError('CONCLAVE_ERR_USERNAME_TAKEN');
+      throw err;
+    }
+  }
+
+  async countAdmins(): Promise<number> {
+    const row = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('role', '=', 'admin')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async findDevice(id: string): Promise<DeviceRecord | undefined> {
+    const row = await this.db.selectFrom('devices').select(['id', 'user_id', 'name']).where('id', '=', id).executeTakeFirst();
+    return row && { id: row.id, userId: row.user_id, name: row.name };
+  }
+
+  async insertDevice(device: DeviceRecord, now: number): Promise<void> {
+    await this.db
+      .insertInto('devices')
+      .values({ id: device.id, user_id: device.userId, name: device.name, created_at: now, last_seen_at: now })
+      .execute();
+  }
+
+  async touchDevice(id: string, now: number): Promise<void> {
+    await this.db.updateTable('devices').set({ last_seen_at: now }).where('id', '=', id).execute();
+  }
+
+  async insertSession(s: SessionRecord, now: number): Promise<void> {
+    await this.db
+      .insertInto('sessions')
+      .values({
+        token_hash: s.tokenHash,
+        user_id: s.userId,
+        device_id: s.deviceId,
+        created_at: now,
+        last_used_at: s.lastUsedAt,
+        expires_at: s.expiresAt,
+      })
+      .execute();
+  }
+
+  async findSession(tokenHash: string): Promise<SessionRecord | undefined> {
+    const row = await this.db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    return (
+      row && {
+        tokenHash: row.token_hash,
+        userId: row.user_id,
+        deviceId: row.device_id,
+        lastUsedAt: Number(row.last_used_at),
+        expiresAt: Number(row.expires_at),
+      }
+    );
+  }
+
+  async touchSession(tokenHash: string, now: number): Promise<void> {
+    await this.db.updateTable('sessions').set({ last_used_at: now }).where('token_hash', '=', tokenHash).execute();
+  }
+
+  async deleteSession(tokenHash: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
+  }
+
+  async insertInvite(i: InviteRecord): Promise<void> {
+    await this.db
+      .insertInto('invites')
+      .values({
+        code_hash: i.codeHash,
+        role: i.role,
+        kind: i.kind,
+        created_by: i.createdBy,
+        created_at: i.createdAt,
+        expires_at: i.expiresAt,
+        used_at: null,
+        used_by: null,
+      })
+      .execute();
+  }
+
+  async deleteUnusedInvites(kind: 'setup' | 'invite'): Promise<void> {
+    await this.db.deleteFrom('invites').where('kind', '=', kind).where('used_at', 'is', null).execute();
+  }
+}

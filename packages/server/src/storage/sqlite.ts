@@ -1,0 +1,35 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import type { Database } from './schema.js';
+import { migrationProvider } from './migrations/index.js';
+
+/** File name of the SQLite database inside the data directory. */
+export const SQLITE_FILE = 'conclave.db';
+
+/**
+ * Opens (creating if needed) `<dataDir>/conclave.db` in WAL mode with
+ * `synchronous=FULL`, so a committed append is on disk before it is
+ * acknowledged, and applies pending migrations.
+ *
+ * @throws Error when the file cannot be opened or a migration fails.
+ */
+export async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = new SQLite(path.join(dataDir, SQLITE_FILE));
+  file.pragma('journal_mode = WAL');
+  file.pragma('synchronous = FULL');
+  file.pragma('foreign_keys = ON');
+  // The shell admin commands write while the server runs: wait, don't fail.
+  file.pragma('busy_timeout = 5000');
+  file.defaultSafeIntegers(false);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${String(error)}`);
+  }
+  return db;
+}

@@ -1,0 +1,203 @@
+import { WebSocket } from 'ws';
+import {
+  encodeFrame,
+  errorCloseCode,
+  errorMessage,
+  LIMITS,
+  type ErrorCode,
+  type ServerFrame,
+} from '@conclave/protocol';
+import type { Logger } from 'pino';
+import type { Principal } from '../accounts/service.js';
+import type { DeliveryService } from '../delivery/service.js';
+import { messageFrame } from '../delivery/service.js';
+
+/** Life of one WebSocket: waiting for `hello`, then for credentials, then ready, then closed. */
+export type ConnectionPhase = 'hello' | 'unauthenticated' | 'ready' | 'closed';
+
+/**
+ * One client WebSocket: its phase, principal, flood bucket, serial frame queue
+ * and per-conversation delivery cursors.
+ *
+ * Delivery invariant: for every conversation in `cursors`, the connection has
+ * been sent exactly the messages with seq ≤ cursor, in order. A live message
+ * that is not the next one triggers a catch-up read from the log instead.
+ */
+export class Connection {
+  phase: ConnectionPhase = 'hello';
+  principal: Principal | undefined;
+  private readonly cursors = new Map<string, number>();
+  /** In-flight catch-up reads by conversation. */
+  private readonly catchingUp = new Map<string, Promise<void>>();
+  /** Conversations offered a live message while a catch-up read was in flight. */
+  private readonly offeredDuringCatchUp = new Set<string>();
+  private tokens: number = LIMITS.frameBurst;
+  private lastRefill = Date.now();
+  private rejectedInRow = 0;
+  private lastRateNotice = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+
+  constructor(
+    readonly id: string,
+    readonly ws: WebSocket,
+    readonly address: string,
+    readonly log: Logger,
+    private readonly delivery: DeliveryService,
+  ) {}
+
+  /** Sends pre-encoded frame text; drops the connection when it cannot keep up. */
+  sendText(text: string): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.ws.bufferedAmount > LIMITS.maxBufferedBytes) {
+      this.fail('CONCLAVE_ERR_SLOW_READER', `buffered ${this.ws.bufferedAmount} bytes`);
+      return;
+    }
+    this.ws.send(text);
+  }
+
+  send(frame: ServerFrame): void {
+    this.sendText(encodeFrame(frame));
+  }
+
+  /** Sends an error frame (with the request id when there is one); fatal codes also close. */
+  error(code: ErrorCode, id?: string, detail?: string): void {
+    this.log.info({ code, detail }, 'request refused');
+    this.send({ type: 'error', ...(id === undefined ? {} : { id }), code, message: errorMessage(code) });
+    const close = errorCloseCode(code);
+    if (close !== undefined) this.close(close, errorMessage(code));
+  }
+
+  /** Sends a fatal error and closes with its code. */
+  fail(code: ErrorCode, detail: string): void {
+    this.log.warn({ code, detail }, 'closing connection');
+    if (this.ws.readyState === WebSocket.OPEN && this.ws.bufferedAmount <= LIMITS.maxBufferedBytes) {
+      this.ws.send(encodeFrame({ type: 'error', code, message: errorMessage(code) }));
+    }
+    this.close(errorCloseCode(code) ?? 1008, errorMessage(code));
+  }
+
+  close(code: number, reason: string): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.ws.close(code, reason.slice(0, 120));
+    // A peer that never answers the close handshake is cut off.
+    setTimeout(() => this.ws.terminate(), 2_000).unref();
+  }
+
+  /**
+   * Takes one token from the flood bucket (LIMITS.framesPerSecond sustained,
+   * LIMITS.frameBurst burst). Returns false when the frame must be refused;
+   * closes the connection after LIMITS.maxRejectedFrames refusals in a row.
+   */
+  admit(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(LIMITS.frameBurst, this.tokens + ((now - this.lastRefill) / 1000) * LIMITS.framesPerSecond);
+    this.lastRefill = now;
+    if (this.tokens >= 1 && this.queued < LIMITS.frameBurst) {
+      this.tokens -= 1;
+      this.rejectedInRow = 0;
+      return true;
+    }
+    this.rejectedInRow += 1;
+    if (this.rejectedInRow >= LIMITS.maxRejectedFrames) {
+      this.fail('CONCLAVE_ERR_FLOOD', 'too many frames');
+    } else if (now - this.lastRateNotice > 1000) {
+      this.lastRateNotice = now;
+      this.send({ type: 'error', code: 'CONCLAVE_ERR_RATE_LIMITED', message: errorMessage('CONCLAVE_ERR_RATE_LIMITED') });
+    }
+    return false;
+  }
+
+  /** Runs `task` after every earlier frame of this connection has been handled (per-connection order). */
+  enqueue(task: () => Promise<void>): void {
+    this.queued += 1;
+    this.queue = this.queue.then(task).finally(() => {
+      this.queued -= 1;
+    });
+  }
+
+  /** Starts delivering a conversation to this connection after `afterSeq`, catching up from the log. */
+  follow(conversationId: string, afterSeq: number): void {
+    const current = this.cursors.get(conversationId);
+    if (current !== undefined && current >= afterSeq) return;
+    this.cursors.set(conversationId, afterSeq);
+    void this.catchUp(conversationId);
+  }
+
+  /** Stops delivering a conversation (left or removed). */
+  unfollow(conversationId: string): void {
+    this.cursors.delete(conversationId);
+  }
+
+  /** True when the conversation is delivered to this connection. */
+  follows(conversationId: string): boolean {
+    return this.cursors.has(conversationId);
+  }
+
+  /** Offers a live message (encoded once for all recipients). */
+  deliver(conversationId: string, seq: number, frame: string): void {
+    const cursor = this.cursors.get(conversationId);
+    if (cursor === undefined || seq <= cursor) return;
+    if (seq === cursor + 1 && !this.catchingUp.has(conversationId)) {
+      this.cursors.set(conversationId, seq);
+      this.sendText(frame);
+      return;
+    }
+    this.offeredDuringCatchUp.add(conversationId);
+    void this.catchUp(conversationId);
+  }
+
+  /**
+   * Sends everything after the cursor from the log, page by page, then returns
+   * to live delivery. Resolves when the conversation is caught up (joining a
+   * catch-up already in flight).
+   */
+  catchUp(conversationId: string): Promise<void> {
+    const inFlight = this.catchingUp.get(conversationId);
+    if (inFlight) return inFlight;
+    let settle!: () => void;
+    const run = new Promise<void>((resolve) => (settle = resolve));
+    this.catchingUp.set(conversationId, run);
+    void this.runCatchUp(conversationId, settle);
+    return run;
+  }
+
+  /** The catch-up loop; leaves `catchingUp` in the same step that finds the log exhausted. */
+  private async runCatchUp(conversationId: string, settle: () => void): Promise<void> {
+    try {
+      for (;;) {
+        const cursor = this.cursors.get(conversationId);
+        if (cursor === undefined || this.phase === 'closed') return;
+        this.offeredDuringCatchUp.delete(conversationId);
+        const page = await this.delivery.readAfter(conversationId, cursor, LIMITS.syncPageSize);
+        if (this.cursors.get(conversationId) !== cursor) continue;
+        // An empty page ends the catch-up only if nothing was published while it was read.
+        if (page.length === 0 && !this.offeredDuringCatchUp.has(conversationId)) return;
+        for (const m of page) {
+          this.cursors.set(conversationId, m.seq);
+          this.sendText(encodeFrame(messageFrame(m)));
+        }
+        await this.drained();
+      }
+    } catch (err) {
+      this.log.error({ err }, 'catch-up failed');
+      this.fail('CONCLAVE_ERR_INTERNAL', 'catch-up failed');
+    } finally {
+      this.catchingUp.delete(conversationId);
+      settle();
+    }
+  }
+
+  /** Waits until the socket's send buffer is below a quarter of the slow-reader bound. */
+  private async drained(): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (this.ws.bufferedAmount > LIMITS.maxBufferedBytes / 4 && this.phase !== 'closed') {
+      if (Date.now() > deadline) {
+        this.fail('CONCLAVE_ERR_SLOW_READER', 'catch-up stalled');
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import type { Server as HttpsServer } from 'node:https';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { decodeClientFrame, LIMITS, WS_PATH } from '@conclave/protocol';
+import type { Logger } from 'pino';
+import { newId } from '../ids.js';
+import { Connection } from './connection.js';
+import { handleFrame, type HandlerContext } from './handlers.js';
+
+/** The WebSocket endpoint: accepts connections, bounds them, and feeds validated frames to the handlers. */
+export interface Gateway {
+  /** Stops accepting, tells every connection why, and closes them with `code`. */
+  close(code: number, reason: string): Promise<void>;
+  /** Number of open WebSockets. */
+  size(): number;
+}
+
+/**
+ * Attaches the WebSocket endpoint at `WS_PATH` to the HTTPS server.
+ * Frames over `LIMITS.maxFrameBytes` close with 1009 (ws `maxPayload`); binary
+ * frames, invalid JSON and schema violations get a typed error frame; a peer
+ * that misses a heartbeat is terminated.
+ */
+export function attachGateway(server: HttpsServer, ctx: HandlerContext, log: Logger): Gateway {
+  const wss = new WebSocketServer({ server, path: WS_PATH, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
+  const alive = new WeakMap<WebSocket, boolean>();
+
+  wss.on('connection', (ws, req) => {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const id = newId().slice(0, 8);
+    const conn = new Connection(id, ws, address, log.child({ conn: id }), ctx.delivery);
+    conn.log.info({ address }, 'connection opened');
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
+    const authTimer = setTimeout(() => {
+      if (conn.phase === 'hello' || conn.phase === 'unauthenticated') conn.fail('CONCLAVE_ERR_AUTH_TIMEOUT', 'no credentials in time');
+    }, LIMITS.authTimeoutMs);
+    authTimer.unref();
+
+    ws.on('message', (data, isBinary) => {
+      if (!conn.admit()) return;
+      if (isBinary) return conn.error('CONCLAVE_ERR_BAD_FRAME', undefined, 'binary frame');
+      const decoded = decodeClientFrame(data.toString('utf8'));
+      if (!decoded.ok) return conn.error(decoded.code, decoded.id, decoded.detail);
+      conn.enqueue(() => handleFrame(ctx, conn, decoded.frame));
+    });
+    ws.on('error', (err) => {
+      const code = (err as { code?: string }).code;
+      conn.log.info({ code }, 'socket error');
+    });
+    ws.on('close', (code) => {
+      clearTimeout(authTimer);
+      conn.phase = 'closed';
+      ctx.hub.remove(conn);
+      conn.log.info({ code, user: conn.principal?.user.username }, 'connection closed');
+    });
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!alive.get(ws)) {
+        ws.terminate();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, LIMITS.heartbeatIntervalMs);
+  heartbeat.unref();
+
+  return {
+    size: () => wss.clients.size,
+    async close(code, reason) {
+      clearInterval(heartbeat);
+      for (const ws of wss.clients) ws.close(code, reason);
+      const deadline = Date.now() + 3_000;
+      while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
