@@ -204,7 +204,7 @@ export class ConclaveClient {
   flushCursors(): Promise<void> {
     if (this.saveTimer !== null) this.clock.clearTimeout(this.saveTimer);
     this.saveTimer = null;
-    if (this.cursors.dirty) {
+    if (this.cursors.dirty && this.options.history !== 'skip') {
       const snapshot = this.cursors.snapshot({ clean: true });
       this.savePromise = this.savePromise.then(() => this.options.store.saveCursors(snapshot)).catch((err: unknown) => {
         this.events.emit('error', new ConclaveError('CONCLAVE_ERR_INTERNAL', 'Could not save read positions.', { cause: err }));
@@ -246,6 +246,9 @@ export class ConclaveClient {
     this.state.me = reply.user;
     this.state.deviceId = reply.deviceId;
     this.state.setConversations(reply.conversations);
+    if (this.options.history === 'skip') {
+      for (const c of reply.conversations) this.cursors.fastForward(c.conversationId, c.seq);
+    }
     this.state.changed();
     await this.catchUp();
   }
@@ -288,6 +291,7 @@ export class ConclaveClient {
         this.acked({ conversationId: frame.conversationId, clientMsgId: frame.clientMsgId, seq: frame.seq, sentAt: frame.sentAt });
         return;
       case 'conversation':
+        if (this.options.history === 'skip') this.cursors.fastForward(frame.conversation.conversationId, frame.conversation.seq);
         if (this.state.upsertConversation(frame.conversation)) this.events.emit('conversation', frame.conversation);
         this.state.changed();
         return;

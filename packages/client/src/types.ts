@@ -31,6 +31,13 @@ export interface ClientOptions {
   pongTimeoutMs?: number;
   /** Delay before dirty cursors are saved, ms (default 250). Saves also happen on every `synced` and on close. */
   cursorSaveDelayMs?: number;
+  /**
+   * `deliver` (default): emit everything after the stored cursors, and save
+   * cursors. `skip`: start each conversation at its current seq and save
+   * nothing — for a send-only session that must not consume what a reader
+   * of the same profile has not seen yet.
+   */
+  history?: 'deliver' | 'skip';
 }
 
 /** A decoded message as a UI shows it. */

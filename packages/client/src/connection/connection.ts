@@ -164,7 +164,8 @@ export class Connection {
       if (gen === this.generation) this.onText(text);
     };
     socket.onerror = (error) => {
-      if (gen === this.generation) this.lastSocketError = error;
+      // Keep the adapter's own explanation (e.g. a changed certificate) over the generic error that follows it.
+      if (gen === this.generation && !(this.lastSocketError instanceof ConclaveError)) this.lastSocketError = error;
     };
     socket.onclose = (code, reason) => {
       if (gen === this.generation) this.lost(gen, this.closeError(code, reason));

@@ -44,6 +44,11 @@ export class CursorTracker {
     return 'deliver';
   }
 
+  /** Moves a cursor forward to `seq` without marking it dirty (history skipped on purpose). */
+  fastForward(conversationId: ConversationId, seq: number): void {
+    if (seq > this.get(conversationId)) this.cursors.set(conversationId, seq);
+  }
+
   /** True when cursors changed since the last `snapshot({ clean: true })`. */
   get dirty(): boolean {
     return this.dirty_;

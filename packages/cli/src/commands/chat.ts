@@ -1,0 +1,168 @@
+import { input, password, select } from '@inquirer/prompts';
+import { ACCOUNT_RULES } from '@conclave/protocol';
+import { isConclaveError, type ConclaveClient, type Credentials } from '@conclave/client';
+import { makeClient, pickUser, storeFor } from '../connect.js';
+import { CliError, EXIT } from '../errors.js';
+import { loadLastUsed, savedUsers, saveLastUsed } from '../profile.js';
+import { fingerprintToHex } from '../tls/fingerprint.js';
+import { establishTrust, type Trust, type TrustPrompt } from '../tls/trust.js';
+import { parseServerAddress, type ServerAddress } from '../url.js';
+import { ChatModel } from '../tui/model.js';
+import { runChatUi } from '../tui/run.js';
+import { profileDirOf, type CommonOptions } from './options.js';
+
+const BOLD = (s: string): string => `\x1b[1m${s}\x1b[22m`;
+const RED = (s: string): string => `\x1b[31m${s}\x1b[39m`;
+
+/** ssh-style trust questions on the terminal. */
+const terminalTrustPrompt: TrustPrompt = {
+  async confirmNew(addr, fingerprint) {
+    process.stderr.write(
+      `\nThe authenticity of ${BOLD(addr.key)} can't be established (self-signed certificate).\n` +
+        `Its fingerprint is:\n\n    ${BOLD(fingerprint)}\n    ${fingerprintToHex(fingerprint)}\n\n` +
+        `Compare it with the one the server printed when it started.\n`,
+    );
+    for (;;) {
+      const answer = (await input({ message: 'Trust this server? (yes/no)' })).trim().toLowerCase();
+      if (answer === 'yes') return true;
+      if (answer === 'no' || answer === 'n') return false;
+      process.stderr.write('Please type "yes" or "no".\n');
+    }
+  },
+  warnChanged(addr, pinned, presented, knownHostsPath) {
+    const bar = RED('@'.repeat(64));
+    process.stderr.write(
+      `\n${bar}\n${RED('@    WARNING: THE SERVER CERTIFICATE HAS CHANGED!              @')}\n${bar}\n` +
+        `IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\n` +
+        `Someone could be intercepting your connection to ${addr.key} (man-in-the-middle),\n` +
+        `or the server's certificate was replaced.\n\n` +
+        `  pinned:    ${pinned}\n  presented: ${presented}\n\n` +
+        `Nothing was sent. If you know the change is genuine, remove ${addr.key} from\n` +
+        `${knownHostsPath} or pass --fingerprint with the server's new fingerprint.\n\n`,
+    );
+  },
+};
+
+export interface ChatOptions extends CommonOptions {}
+
+/** `conclave chat [URL]`: asks for what it lacks, connects, runs the full-screen UI. */
+export async function runChat(url: string | undefined, opts: ChatOptions): Promise<void> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    throw new CliError('chat needs a terminal; for scripts use `conclave send` and `conclave read`', EXIT.usage);
+  }
+  const profileDir = profileDirOf(opts);
+  const last = await loadLastUsed(profileDir);
+  const typed = url ?? (await input({ message: 'Server address', default: last?.url ?? 'localhost:8443', validate: validAddress }));
+  const addr = parseServerAddress(typed);
+  const trust = await establishTrust({
+    addr,
+    profileDir,
+    prompt: terminalTrustPrompt,
+    ...(opts.fingerprint !== undefined && { expected: opts.fingerprint }),
+  });
+  const user = await chooseUser(profileDir, addr, opts.user, last?.url === typed ? last.user : undefined);
+  // The model subscribes before connecting, so the catch-up history lands in the panes.
+  let model: ChatModel | null = null;
+  const client = await logIn(profileDir, addr, trust, user, (c) => {
+    model = new ChatModel(c, () => process.stdout.write('\x07'));
+  });
+  await saveLastUsed(profileDir, { url: typed, user: client.snapshot().me?.username ?? user });
+  const result = await runChatUi(client, model!, { server: addr.key });
+  if (result.error !== undefined) throw result.error;
+  process.stdout.write(result.reason === 'logout' ? 'Logged out.\n' : 'Bye — you stay logged in; `conclave chat` resumes.\n');
+}
+
+function validAddress(text: string): true | string {
+  try {
+    parseServerAddress(text);
+    return true;
+  } catch (err) {
+    return err instanceof Error ? err.message : 'invalid address';
+  }
+}
+
+async function chooseUser(profileDir: string, addr: ServerAddress, flag: string | undefined, lastUser: string | undefined): Promise<string> {
+  if (flag !== undefined) return flag;
+  const saved = await savedUsers(profileDir, addr.key);
+  if (saved.length === 1) return pickUser(profileDir, addr, undefined);
+  if (saved.length > 1) {
+    const other = '\0other';
+    const choice = await select({
+      message: 'Log in as',
+      choices: [...saved.map((u) => ({ name: u, value: u })), { name: 'someone else…', value: other }],
+      ...(lastUser !== undefined && saved.includes(lastUser) && { default: lastUser }),
+    });
+    if (choice !== other) return choice;
+  }
+  return input({
+    message: 'Username',
+    validate: (u) => ACCOUNT_RULES.usernamePattern.test(u.trim()) || 'Usernames are 3–32 characters: letters, digits, _ . -',
+  }).then((u) => u.trim());
+}
+
+/**
+ * Resumes the saved session, else asks whether to log in or register and
+ * for the password (hidden), retrying on a wrong one.
+ */
+async function logIn(
+  profileDir: string,
+  addr: ServerAddress,
+  trust: Trust,
+  user: string,
+  onClient: (client: ConclaveClient) => void,
+): Promise<ConclaveClient> {
+  const store = storeFor(profileDir, addr, user);
+  const create = (): ConclaveClient => {
+    const client = makeClient(addr, trust, store);
+    onClient(client);
+    return client;
+  };
+  if ((await store.loadSession()) !== null) {
+    const client = create();
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      await client.close();
+      if (!isConclaveError(err, 'CONCLAVE_ERR_SESSION_INVALID')) throw err;
+      process.stderr.write('Your session has ended; please log in again.\n');
+    }
+  }
+  const mode = await select({
+    message: `${user} @ ${addr.key}`,
+    choices: [
+      { name: 'Log in', value: 'login' as const },
+      { name: 'Register a new account (needs an invite or setup code)', value: 'register' as const },
+    ],
+  });
+  for (let attempt = 1; ; attempt++) {
+    const credentials: Credentials = mode === 'login' ? await askLogin(user) : await askRegister(user);
+    const client = create();
+    try {
+      await client.connect(credentials);
+      return client;
+    } catch (err) {
+      await client.close();
+      const retry = isConclaveError(err, 'CONCLAVE_ERR_BAD_CREDENTIALS', 'CONCLAVE_ERR_PASSWORD_WEAK', 'CONCLAVE_ERR_INVITE_INVALID');
+      if (!retry || attempt >= 3) throw err;
+      process.stderr.write(`${RED('✖')} ${err.message}\n`);
+    }
+  }
+}
+
+async function askLogin(username: string): Promise<Credentials> {
+  return { kind: 'login', username, password: await password({ message: 'Password' }) };
+}
+
+async function askRegister(username: string): Promise<Credentials> {
+  const code = (await input({ message: 'Invite or setup code', validate: (c) => c.trim() !== '' || 'Ask an admin for an invite code' })).trim();
+  for (;;) {
+    const first = await password({
+      message: 'Choose a password',
+      validate: (p) => p.length >= ACCOUNT_RULES.passwordMinChars || `At least ${ACCOUNT_RULES.passwordMinChars} characters`,
+    });
+    const second = await password({ message: 'Repeat the password' });
+    if (first === second) return { kind: 'register', username, password: first, code };
+    process.stderr.write(`${RED('✖')} The passwords differ; try again.\n`);
+  }
+}

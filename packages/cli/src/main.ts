@@ -1,0 +1,96 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { select } from '@inquirer/prompts';
+import { runChat } from './commands/chat.js';
+import { runRead } from './commands/read.js';
+import { runSend } from './commands/send.js';
+import { CliError, EXIT, exitCodeOf, oneLine } from './errors.js';
+import { registerServerCommands } from './server-commands.js';
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
+  return n;
+}
+
+const profileOption = () => new Option('--profile-dir <dir>', 'profile directory (default $XDG_CONFIG_HOME/conclave or ~/.config/conclave)');
+const fingerprintOption = () => new Option('--fingerprint <SHA256:…>', "trust the server's self-signed certificate with this fingerprint");
+
+/** Builds the `conclave` program (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command('conclave')
+    .description('Self-hosted, end-to-end-encrypted chat for a small group')
+    .version('0.1.0')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      // Commander's own errors ("error: unknown option …") as one `conclave: …` line.
+      outputError: (text, write) => write(`conclave: ${text.replace(/^error: /, '').trim()} (see conclave --help)\n`),
+    });
+
+  program
+    .command('chat')
+    .description('chat in the full-screen terminal client (asks for what it lacks)')
+    .argument('[url]', 'server: host, host:port, https://host:port or wss://host:port/ws (port 8443 by default)')
+    .addOption(profileOption())
+    .option('--user <name>', 'your username')
+    .addOption(fingerprintOption())
+    .action((url: string | undefined, opts) => runChat(url, opts));
+
+  program
+    .command('send')
+    .description('send one message and exit after the server acknowledges it')
+    .argument('<url>', 'server address')
+    .argument('<text...>', 'the message')
+    .requiredOption('--to <target>', "'#room' or a username")
+    .option('--user <name>', 'your username (default: the only saved profile for this server)')
+    .option('--password-stdin', 'read the password from standard input (else $CONCLAVE_PASSWORD)')
+    .addOption(profileOption())
+    .addOption(fingerprintOption())
+    .action((url: string, text: string[], opts) => runSend(url, text, opts));
+
+  program
+    .command('read')
+    .description('print new messages since the last read, then exit (or --follow)')
+    .argument('<url>', 'server address')
+    .option('--user <name>', 'your username (default: the only saved profile for this server)')
+    .option('--follow', 'keep printing new messages')
+    .option('--json', 'one JSON object per line: conversation, seq, sender, sentAt (ms), text')
+    .option('--timeout <seconds>', 'with --follow: stop after this long; without: fail if not caught up by then', seconds)
+    .option('--password-stdin', 'read the password from standard input (else $CONCLAVE_PASSWORD)')
+    .addOption(profileOption())
+    .addOption(fingerprintOption())
+    .action((url: string, opts) => runRead(url, opts));
+
+  registerServerCommands(program);
+
+  program.action(async () => {
+    if (!process.stdin.isTTY) throw new CliError('say what to do: conclave server | chat | send | read (see conclave --help)', EXIT.usage);
+    const choice = await select({
+      message: 'What would you like to do?',
+      choices: [
+        { name: 'Connect to a Conclave server (chat)', value: 'chat' as const },
+        { name: 'Start a Conclave server here', value: 'server' as const },
+      ],
+    });
+    if (choice === 'chat') await runChat(undefined, {});
+    else await program.parseAsync(['node', 'conclave', 'server']);
+  });
+  return program;
+}
+
+/** Runs the CLI with `argv` and exits with its status; failures are one stderr line. */
+export async function main(argv: string[] = process.argv): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; usage errors were already printed as one line.
+      process.exit(err.exitCode === 0 ? 0 : EXIT.usage);
+    }
+    if (!(err instanceof Error && err.name === 'ExitPromptError')) process.stderr.write(`conclave: ${oneLine(err)}\n`);
+    process.exit(exitCodeOf(err));
+  }
+}
+
+await main();

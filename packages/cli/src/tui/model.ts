@@ -1,0 +1,258 @@
+import type { ConversationId, ConversationInfo } from '@conclave/protocol';
+import { assertNever } from '@conclave/protocol';
+import {
+  helpLines,
+  isConclaveError,
+  parseCommand,
+  type ChatMessage,
+  type ChatNotice,
+  type ConclaveClient,
+  type StateChange,
+} from '@conclave/client';
+import { conversationLabel, sanitize } from '../format.js';
+
+/** One entry of the message pane. Times are ms since the Unix epoch. */
+export type PaneItem =
+  | { kind: 'message'; key: string; at: number; sender: string; text: string; mine: boolean }
+  | { kind: 'notice'; key: string; at: number; text: string }
+  | { kind: 'system'; key: string; at: number; text: string; tone: 'info' | 'error' | 'ok' };
+
+/** Entries kept per conversation (older ones scroll out of memory). */
+const MAX_ITEMS = 2_000;
+/** Key for lines shown before any conversation exists. */
+const NO_CONVERSATION = '\0none' as ConversationId;
+
+/** How the chat session ended. */
+export type ExitReason = 'quit' | 'logout';
+
+/**
+ * The terminal UI's model: collects what the client core emits into
+ * per-conversation pane lists, and turns typed lines into client calls.
+ * React only renders it; the core never waits on the UI.
+ */
+export class ChatModel {
+  private readonly items = new Map<ConversationId, PaneItem[]>();
+  private readonly listeners = new Set<() => void>();
+  private seq = 0;
+  /** Bumped on every change (for React's useSyncExternalStore). */
+  version = 0;
+  private live = false;
+  /** When reconnecting: the time of the next attempt (ms since epoch). */
+  retryAt: number | null = null;
+  /** Set when the session ends (quit/logout). */
+  onExit: ((reason: ExitReason) => void) | null = null;
+
+  constructor(
+    readonly client: ConclaveClient,
+    private readonly bell: () => void,
+  ) {
+    client.on('message', (m) => this.onMessage(m));
+    client.on('notice', (n) => this.onNotice(n));
+    client.on('conversation', (c) => this.system(`You are now in ${conversationLabel(c)}.`, 'ok', c.conversationId));
+    client.on('connection', (c) => this.onConnection(c));
+    client.on('synced', () => {
+      this.live = true;
+    });
+    client.on('error', (e) => {
+      // Connection trouble shows in the status bar; say only what needs the user.
+      if (!['CONCLAVE_ERR_DISCONNECTED', 'CONCLAVE_ERR_CONNECT_FAILED', 'CONCLAVE_ERR_TIMEOUT'].includes(e.code)) {
+        this.system(e.message, 'error');
+      }
+    });
+    client.on('change', () => this.notify());
+  }
+
+  /** Re-render hook; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The pane of a conversation (or of the current one). */
+  pane(conversationId: ConversationId | null = this.client.snapshot().current): readonly PaneItem[] {
+    return this.items.get(conversationId ?? NO_CONVERSATION) ?? [];
+  }
+
+  /** Adds a system line (command output, errors) to a pane, by default the current one. */
+  system(text: string, tone: 'info' | 'error' | 'ok' = 'info', conversationId?: ConversationId): void {
+    for (const line of text.split('\n')) {
+      this.push(conversationId ?? this.client.snapshot().current, { kind: 'system', key: this.key(), at: Date.now(), text: line, tone });
+    }
+  }
+
+  /** Moves `delta` conversations along the status-bar order (wrapping). */
+  cycle(delta: number): void {
+    const { conversations, current } = this.client.snapshot();
+    if (conversations.length === 0) return;
+    const index = conversations.findIndex((c) => c.conversationId === current);
+    const next = conversations[(index + delta + conversations.length) % conversations.length];
+    if (next !== undefined) this.client.setCurrent(next.conversationId);
+  }
+
+  /** Handles one typed line. Never throws: failures become error lines. */
+  async submit(line: string): Promise<void> {
+    try {
+      await this.dispatch(line);
+    } catch (err) {
+      this.system(isConclaveError(err) || err instanceof Error ? err.message : String(err), 'error');
+    }
+  }
+
+  private async dispatch(line: string): Promise<void> {
+    const command = parseCommand(line);
+    const client = this.client;
+    switch (command.kind) {
+      case 'empty':
+        return;
+      case 'text': {
+        const current = client.snapshot().current;
+        if (current === null) {
+          this.system('You are in no conversation: /join #room or /msg USER first.', 'error');
+          return;
+        }
+        if (client.connectionState !== 'ready') this.system('Not connected: the message will be sent when the connection is back.');
+        await client.sendText(current, command.text);
+        return;
+      }
+      case 'help':
+        for (const l of helpLines(command.topic ?? undefined)) this.system(l);
+        if (command.topic === null) this.system('Keys: Ctrl-N/Ctrl-P or Tab switch conversation · PgUp/PgDn scroll · ↑/↓ history · Ctrl-C quit');
+        return;
+      case 'who':
+        await this.who();
+        return;
+      case 'msg': {
+        const dm = await client.openDm(command.user);
+        if (command.text === null) {
+          client.setCurrent(dm.conversationId);
+          return;
+        }
+        await client.sendText(dm.conversationId, command.text);
+        if (dm.conversationId !== client.snapshot().current) this.system(`→ ${dm.name}: ${command.text}`);
+        return;
+      }
+      case 'join': {
+        const room = await client.join(command.room);
+        client.setCurrent(room.conversationId);
+        return;
+      }
+      case 'leave': {
+        const target = command.room === null ? this.currentConversation() : client.findConversation(command.room);
+        if (target === undefined) {
+          this.system(command.room === null ? 'You are in no conversation.' : `You are not in ${command.room}.`, 'error');
+          return;
+        }
+        await client.leave(target.conversationId);
+        this.system(`You left ${conversationLabel(target)}.`, 'ok');
+        return;
+      }
+      case 'rooms': {
+        const rooms = await client.rooms();
+        this.system(`Rooms on this server (${rooms.length}):`);
+        for (const r of rooms) this.system(`  ${r.name.padEnd(20)} ${String(r.members).padStart(3)} member${r.members === 1 ? ' ' : 's'}${r.joined ? '  · joined' : ''}`);
+        return;
+      }
+      case 'invite': {
+        const invite = await client.createInvite(command.hours ?? undefined);
+        this.system(`Invite code: ${invite.code}  (single use, valid until ${new Date(invite.expiresAt).toLocaleString()})`, 'ok');
+        return;
+      }
+      case 'logout':
+        await client.logout();
+        this.onExit?.('logout');
+        return;
+      case 'quit':
+        this.onExit?.('quit');
+        return;
+      case 'invalid':
+        this.system(command.usage === null ? command.message : `${command.message} ${command.usage}`, 'error');
+        return;
+      default:
+        assertNever(command);
+    }
+  }
+
+  private async who(): Promise<void> {
+    const current = this.currentConversation();
+    const result = await this.client.who(current?.conversationId);
+    const names = result.online.map((u) => (u.devices > 1 ? `${u.username} (${u.devices} devices)` : u.username));
+    this.system(`Online (${names.length}): ${names.join(', ') || 'nobody'}`);
+    if (result.members !== undefined && current !== undefined) {
+      const members = result.members.map((m) => `${m.online ? '●' : '○'} ${m.username}`);
+      this.system(`In ${conversationLabel(current)} (${members.length}): ${members.join('  ')}`);
+    }
+  }
+
+  private currentConversation(): ConversationInfo | undefined {
+    const current = this.client.snapshot().current;
+    return current === null ? undefined : this.client.findConversation(current);
+  }
+
+  private onMessage(m: ChatMessage): void {
+    this.push(m.conversationId, {
+      kind: 'message',
+      key: `${m.conversationId}:${m.seq}`,
+      at: m.sentAt,
+      sender: m.sender.username,
+      text: sanitize(m.text),
+      mine: m.mine,
+    });
+    if (this.live && !m.mine && m.conversation?.kind === 'dm') this.bell();
+  }
+
+  private onNotice(n: ChatNotice): void {
+    const who = n.user?.username ?? 'someone';
+    const where = n.conversationId === undefined ? undefined : this.client.findConversation(n.conversationId);
+    let text: string;
+    switch (n.kind) {
+      case 'login':
+        text = `${who} logged in`;
+        break;
+      case 'logout':
+        text = `${who} logged out`;
+        break;
+      case 'join':
+        text = `${who} joined ${conversationLabel(where, 'the room')}`;
+        break;
+      case 'leave':
+        text = `${who} left ${conversationLabel(where, 'the room')}`;
+        break;
+      case 'server':
+        text = `server: ${n.text ?? ''}`;
+        break;
+      default:
+        assertNever(n.kind);
+    }
+    if (n.text !== undefined && n.kind !== 'server') text += ` — ${n.text}`;
+    const target = n.conversationId ?? this.client.snapshot().current;
+    this.push(target, { kind: 'notice', key: this.key(), at: n.at, text: sanitize(text) });
+  }
+
+  private onConnection(change: StateChange): void {
+    this.retryAt = change.retryInMs === undefined ? null : Date.now() + change.retryInMs;
+    if (change.state === 'reconnecting' && change.previous === 'ready') this.system('Connection lost; reconnecting…', 'error');
+    if (change.state === 'ready' && this.live) this.system('Reconnected.', 'ok');
+    this.notify();
+  }
+
+  private push(conversationId: ConversationId | null, item: PaneItem): void {
+    const id = conversationId ?? NO_CONVERSATION;
+    let list = this.items.get(id);
+    if (list === undefined) {
+      list = [];
+      this.items.set(id, list);
+    }
+    list.push(item);
+    if (list.length > MAX_ITEMS) list.splice(0, list.length - MAX_ITEMS);
+    this.notify();
+  }
+
+  private key(): string {
+    return `l${++this.seq}`;
+  }
+
+  private notify(): void {
+    this.version++;
+    for (const l of this.listeners) l();
+  }
+}
