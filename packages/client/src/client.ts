@@ -250,6 +250,9 @@ export class ConclaveClient {
       for (const c of reply.conversations) this.cursors.fastForward(c.conversationId, c.seq);
     }
     this.state.changed();
+    // Resend before catching up, so the server's dedupe (same clientMsgId) answers
+    // rather than our own echo in the replay: either way a message is stored once.
+    for (const entry of this.outbox.due()) this.transmit(entry.clientMsgId);
     await this.catchUp();
   }
 

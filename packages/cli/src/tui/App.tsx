@@ -1,4 +1,6 @@
-import { useEffect, useState, useSyncExternalStore } from 'react';
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, Text, useInput, useStdout, type Key } from 'ink';
 import type { ChatSnapshot } from '@conclave/client';
 import { conversationLabel } from '../format.js';
@@ -147,8 +149,6 @@ export function App({ model, server }: { model: ChatModel; server: string }) {
   );
   const snapshot = model.client.snapshot();
   const { columns, rows } = useTerminalSize();
-  const [line, setLine] = useState<ed.LineState>(ed.emptyLine);
-  const [history, setHistory] = useState<ed.HistoryState>(ed.emptyHistory);
   const [scroll, setScroll] = useState(0);
   const [, tick] = useState(0);
 
@@ -172,21 +172,40 @@ export function App({ model, server }: { model: ChatModel; server: string }) {
     current === undefined ? 'Join a room with /join #room, or type /help.' : `No messages in ${label} yet — say hello!`,
   );
 
+  // Editing state lives in a ref so that one input chunk (a paste, or text
+  // and Enter arriving together) can be applied step by step.
+  const editor = useRef<{ line: ed.LineState; history: ed.HistoryState }>({ line: ed.emptyLine, history: ed.emptyHistory });
+  const [, redraw] = useState(0);
+  const line = editor.current.line;
+  const setLine = (next: ed.LineState): void => {
+    editor.current.line = next;
+    redraw((n) => n + 1);
+  };
+  const submit = (): void => {
+    const text = ed.textOf(editor.current.line);
+    editor.current = { line: ed.emptyLine, history: ed.remember(editor.current.history, text) };
+    redraw((n) => n + 1);
+    setScroll(0);
+    void model.submit(text);
+  };
+
   useInput((input: string, key: Key) => {
+    const line = editor.current.line;
     if (key.ctrl && input === 'c') return model.onExit?.('quit');
-    if (key.return) {
-      const text = ed.textOf(line);
-      setHistory((h) => ed.remember(h, text));
-      setLine(ed.emptyLine);
-      setScroll(0);
-      void model.submit(text);
-      return;
+    if (key.return) return submit();
+    if (!key.ctrl && !key.meta && /[\r\n]/.test(input)) {
+      // Several lines at once: each line break submits what precedes it.
+      const parts = input.split(/\r\n|\r|\n/);
+      parts.forEach((part, i) => {
+        editor.current.line = ed.insert(editor.current.line, part);
+        if (i < parts.length - 1) submit();
+      });
+      return redraw((n) => n + 1);
     }
     if (key.upArrow || key.downArrow) {
-      const [h, l] = ed.browse(history, line, key.upArrow ? -1 : 1);
-      setHistory(h);
-      setLine(l);
-      return;
+      const [h, l] = ed.browse(editor.current.history, line, key.upArrow ? -1 : 1);
+      editor.current = { line: l, history: h };
+      return redraw((n) => n + 1);
     }
     if (key.pageUp) return setScroll(view.scroll + Math.max(1, paneRows - 2));
     if (key.pageDown) return setScroll(Math.max(0, view.scroll - Math.max(1, paneRows - 2)));

@@ -72,7 +72,7 @@ function daySeparator(ms: number, width: number): ScreenLine {
  */
 export function layoutPane(items: readonly PaneItem[], width: number, rows: number, scroll: number, emptyText: string): PaneView {
   if (items.length === 0) {
-    const blank = Array.from({ length: Math.max(0, rows - 1) }, (_, i) => ({ key: `pad-${i}`, segments: [{ text: '' }] }));
+    const blank = Array.from({ length: Math.max(0, rows - 1) }, (_, i) => ({ key: `pad-${i}`, segments: [{ text: ' ' }] }));
     return { lines: [...blank, { key: 'empty', segments: [{ text: `  ${emptyText}`, dim: true, italic: true }] }], scroll: 0 };
   }
   const nameW = nameWidth(items);
@@ -90,6 +90,6 @@ export function layoutPane(items: readonly PaneItem[], width: number, rows: numb
   const clamped = Math.min(Math.max(0, scroll), maxScroll);
   const end = all.length - clamped;
   const window = all.slice(Math.max(0, end - rows), end);
-  const padding = Array.from({ length: rows - window.length }, (_, i) => ({ key: `pad-${i}`, segments: [{ text: '' }] }));
+  const padding = Array.from({ length: rows - window.length }, (_, i) => ({ key: `pad-${i}`, segments: [{ text: ' ' }] }));
   return { lines: [...padding, ...window], scroll: clamped };
 }

@@ -64,7 +64,7 @@ export function parseCommand(line: string): Command {
     if (typed === '') return invalid('Type a command after /, e.g. /help (or // to send a leading /).');
     const guess = closest(typed, [...SPELLINGS.keys()]);
     const suggestion = guess === null ? '' : ` Did you mean /${guess}?`;
-    return invalid(`Unknown command /${word}.${suggestion} Type /help for the list.`, guess === null ? undefined : SPELLINGS.get(guess));
+    return invalid(`Unknown command /${word}.${suggestion} Type /help for the list.`);
   }
   return parseArguments(name, rest);
 }

@@ -1,0 +1,90 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { addUser, startServer } from '@conclave/server';
+import { ConclaveClient, MemoryStore, type ChatMessage, type ClientSocket, type SocketFactory } from '../../src/index.js';
+
+/** A real server in a temp dir, with users `alice` and `bob`. */
+export async function startTestServer() {
+  const dataDir = await mkdtemp(join(tmpdir(), 'conclave-client-test-'));
+  const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent' });
+  await addUser({ dataDir, username: 'alice', password: 'alice-password-1' });
+  await addUser({ dataDir, username: 'bob', password: 'bob-password-12' });
+  return {
+    server,
+    dataDir,
+    async close() {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Hooks a test uses to misbehave like a network: drop frames, cut the socket. */
+export interface Tap {
+  /** Called with each incoming text; return false to swallow it. */
+  incoming?: (text: string, socket: TappedSocket) => boolean;
+  /** Called with each outgoing text; return false to swallow it. */
+  outgoing?: (text: string, socket: TappedSocket) => boolean;
+}
+
+export interface TappedSocket extends ClientSocket {
+  /** Drops the TCP connection without a closing handshake (a network failure). */
+  cut(): void;
+}
+
+/** A `ws` socket factory (self-signed certificate accepted: tests only) with a tap. */
+export function tappedFactory(tap: Tap = {}): SocketFactory & { opened: number } {
+  const factory = ((url: string) => {
+    factory.opened++;
+    const ws = new WebSocket(url, { rejectUnauthorized: false });
+    const socket: TappedSocket = {
+      send: (text) => {
+        if (tap.outgoing?.(text, socket) === false) return;
+        ws.send(text);
+      },
+      close: (code, reason) => (ws.readyState === WebSocket.CONNECTING ? ws.terminate() : ws.close(code, reason)),
+      cut: () => ws.terminate(),
+      onopen: null,
+      onmessage: null,
+      onclose: null,
+      onerror: null,
+    };
+    ws.on('open', () => socket.onopen?.());
+    ws.on('message', (data) => {
+      const text = data.toString();
+      if (tap.incoming?.(text, socket) === false) return;
+      socket.onmessage?.(text);
+    });
+    ws.on('error', (err) => socket.onerror?.(err));
+    ws.on('close', (code, reason) => socket.onclose?.(code, reason.toString()));
+    return socket;
+  }) as unknown as SocketFactory & { opened: number };
+  factory.opened = 0;
+  return factory;
+}
+
+/** A client on `wsUrl` with fast test timings. */
+export function makeClient(wsUrl: string, opts: { store?: MemoryStore; factory?: SocketFactory } = {}) {
+  const store = opts.store ?? new MemoryStore();
+  const client = new ConclaveClient({
+    url: wsUrl,
+    socketFactory: opts.factory ?? tappedFactory(),
+    store,
+    deviceName: 'test',
+    requestTimeoutMs: 5_000,
+  });
+  const messages: ChatMessage[] = [];
+  client.on('message', (m) => messages.push(m));
+  return { client, store, messages };
+}
+
+/** Polls `check` every 20 ms until it is true or `ms` pass (then throws `what`). */
+export async function waitFor(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
