@@ -15,6 +15,15 @@ function seconds(value: string): number {
 const profileOption = () => new Option('--profile-dir <dir>', 'profile directory (default $XDG_CONFIG_HOME/conclave or ~/.config/conclave)');
 const fingerprintOption = () => new Option('--fingerprint <SHA256:…>', "trust the server's self-signed certificate with this fingerprint");
 
+/**
+ * Ends a finished client command at once: a closing WebSocket may otherwise
+ * keep the process alive for its close handshake. (stdout/stderr writes are
+ * synchronous for files, pipes and terminals on Linux/macOS.)
+ */
+function exitNow(_done: void): never {
+  process.exit(EXIT.ok);
+}
+
 /** Builds the `conclave` program (exported for tests). */
 export function buildProgram(): Command {
   const program = new Command('conclave')
@@ -34,7 +43,7 @@ export function buildProgram(): Command {
     .addOption(profileOption())
     .option('--user <name>', 'your username')
     .addOption(fingerprintOption())
-    .action((url: string | undefined, opts) => runChat(url, opts));
+    .action(async (url: string | undefined, opts) => exitNow(await runChat(url, opts)));
 
   program
     .command('send')
@@ -46,7 +55,7 @@ export function buildProgram(): Command {
     .option('--password-stdin', 'read the password from standard input (else $CONCLAVE_PASSWORD)')
     .addOption(profileOption())
     .addOption(fingerprintOption())
-    .action((url: string, text: string[], opts) => runSend(url, text, opts));
+    .action(async (url: string, text: string[], opts) => exitNow(await runSend(url, text, opts)));
 
   program
     .command('read')
@@ -59,7 +68,7 @@ export function buildProgram(): Command {
     .option('--password-stdin', 'read the password from standard input (else $CONCLAVE_PASSWORD)')
     .addOption(profileOption())
     .addOption(fingerprintOption())
-    .action((url: string, opts) => runRead(url, opts));
+    .action(async (url: string, opts) => exitNow(await runRead(url, opts)));
 
   registerServerCommands(program);
 
@@ -72,7 +81,7 @@ export function buildProgram(): Command {
         { name: 'Start a Conclave server here', value: 'server' as const },
       ],
     });
-    if (choice === 'chat') await runChat(undefined, {});
+    if (choice === 'chat') exitNow(await runChat(undefined, {}));
     else await program.parseAsync(['node', 'conclave', 'server']);
   });
   return program;
