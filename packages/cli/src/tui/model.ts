@@ -201,6 +201,9 @@ export class ChatModel {
   }
 
   private onNotice(n: ChatNotice): void {
+    // Our own comings and goings (this or another device) are noise here.
+    const me = this.client.snapshot().me;
+    if ((n.kind === 'login' || n.kind === 'logout') && me !== null && n.user?.userId === me.userId) return;
     const who = n.user?.username ?? 'someone';
     const where = n.conversationId === undefined ? undefined : this.client.findConversation(n.conversationId);
     let text: string;
