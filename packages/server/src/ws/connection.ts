@@ -87,10 +87,11 @@ export class Connection {
 
   /**
    * Takes one token from the flood bucket (LIMITS.framesPerSecond sustained,
-   * LIMITS.frameBurst burst). Returns false when the frame must be refused;
-   * closes the connection after LIMITS.maxRejectedFrames refusals in a row.
+   * LIMITS.frameBurst burst). Returns false when the frame must be refused (it
+   * is answered with CONCLAVE_ERR_RATE_LIMITED, carrying `requestId`); closes
+   * the connection after LIMITS.maxRejectedFrames refusals in a row.
    */
-  admit(): boolean {
+  admit(requestId?: string): boolean {
     const now = Date.now();
     this.tokens = Math.min(LIMITS.frameBurst, this.tokens + ((now - this.lastRefill) / 1000) * LIMITS.framesPerSecond);
     this.lastRefill = now;
@@ -102,9 +103,15 @@ export class Connection {
     this.rejectedInRow += 1;
     if (this.rejectedInRow >= LIMITS.maxRejectedFrames) {
       this.fail('CONCLAVE_ERR_FLOOD', 'too many frames');
-    } else if (now - this.lastRateNotice > 1000) {
+    } else if (requestId !== undefined || now - this.lastRateNotice > 1000) {
+      // A refused request is answered (1:1, and bounded by the flood close) so its sender can retry it.
       this.lastRateNotice = now;
-      this.send({ type: 'error', code: 'CONCLAVE_ERR_RATE_LIMITED', message: errorMessage('CONCLAVE_ERR_RATE_LIMITED') });
+      this.send({
+        type: 'error',
+        ...(requestId === undefined ? {} : { id: requestId }),
+        code: 'CONCLAVE_ERR_RATE_LIMITED',
+        message: errorMessage('CONCLAVE_ERR_RATE_LIMITED'),
+      });
     }
     return false;
   }

@@ -37,9 +37,13 @@ export function attachGateway(server: HttpsServer, ctx: HandlerContext, log: Log
     authTimer.unref();
 
     ws.on('message', (data, isBinary) => {
-      if (!conn.admit()) return;
-      if (isBinary) return conn.error('CONCLAVE_ERR_BAD_FRAME', undefined, 'binary frame');
+      if (isBinary) {
+        if (conn.admit()) conn.error('CONCLAVE_ERR_BAD_FRAME', undefined, 'binary frame');
+        return;
+      }
+      // Decoding first lets a refusal name the request it refuses; the payload is bounded by maxPayload.
       const decoded = decodeClientFrame(data.toString('utf8'));
+      if (!conn.admit(decoded.ok ? ('id' in decoded.frame ? decoded.frame.id : undefined) : decoded.id)) return;
       if (!decoded.ok) return conn.error(decoded.code, decoded.id, decoded.detail);
       conn.enqueue(() => handleFrame(ctx, conn, decoded.frame));
     });
