@@ -15,8 +15,8 @@ export function certificateFingerprint(der: Uint8Array): string {
  * @returns null when `text` is neither.
  */
 export function normalizeFingerprint(text: string): string | null {
-  const t = text.trim().replace(/^sha-?256:/i, '');
-  const hex = t.replace(/[:\s]/g, '');
+  const t = text.trim().replace(/^sha-?256\s*[:=]?\s*/i, '');
+  const hex = t.replace(/[:\s-]/g, '');
   if (/^[0-9a-fA-F]{64}$/.test(hex)) {
     return `SHA256:${Buffer.from(hex, 'hex').toString('base64').replace(/=+$/, '')}`;
   }
