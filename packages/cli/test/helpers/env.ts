@@ -58,11 +58,23 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; std
   });
 }
 
+/**
+ * The environment of the terminal under test: a person's terminal, not CI's.
+ * (Ink renders only the final frame when it sees `CI` set, as it is in CI runs.)
+ */
+function terminalEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.CI;
+  delete env.CONTINUOUS_INTEGRATION;
+  return env;
+}
+
 /** tmux on its own socket (`-L`), killed by `kill()`. */
 export function tmux(socket: string) {
+  const env = terminalEnv();
   const run = (...args: string[]): Promise<string> =>
     new Promise((resolve, reject) => {
-      execFile('tmux', ['-L', socket, ...args], (err, stdout) => (err ? reject(err) : resolve(stdout)));
+      execFile('tmux', ['-L', socket, ...args], { env }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
     });
   return {
     run,
