@@ -6,6 +6,25 @@ import { nodeSocketFactory } from './socket.js';
 import type { Trust } from './tls/trust.js';
 import type { ServerAddress } from './url.js';
 
+/**
+ * Resumes the session saved in `store`, if any, with a client from `create`.
+ * @returns the connected client, or null when there is no saved session or the
+ *   server refused it (CONCLAVE_ERR_SESSION_INVALID: log in again).
+ * @throws ConclaveError for any other failure
+ */
+export async function resumeStoredSession(store: ClientStore, create: () => ConclaveClient): Promise<ConclaveClient | null> {
+  if ((await store.loadSession()) === null) return null;
+  const client = create();
+  try {
+    await client.connect();
+    return client;
+  } catch (err) {
+    await client.close();
+    if (!isConclaveError(err, 'CONCLAVE_ERR_SESSION_INVALID')) throw err;
+    return null;
+  }
+}
+
 /** The name this terminal registers its device under. */
 export function deviceName(): string {
   return `terminal on ${hostname()}`.slice(0, 64);
@@ -70,20 +89,12 @@ export async function connectNonInteractive(params: {
   };
   const { addr, trust, profileDir, user } = params;
   const store = storeFor(profileDir, addr, user);
-  const session = await store.loadSession();
-  if (session !== null) {
-    const client = create();
-    try {
-      await client.connect();
-      return client;
-    } catch (err) {
-      await client.close();
-      if (!isConclaveError(err, 'CONCLAVE_ERR_SESSION_INVALID')) throw err;
-    }
-  }
+  const hadSession = (await store.loadSession()) !== null;
+  const resumed = await resumeStoredSession(store, create);
+  if (resumed !== null) return resumed;
   const password = await params.password();
   if (password === undefined) {
-    const why = session === null ? `no saved session for ${user} on ${addr.key}` : `the saved session for ${user} has ended`;
+    const why = !hadSession ? `no saved session for ${user} on ${addr.key}` : `the saved session for ${user} has ended`;
     throw new CliError(`${why}; set CONCLAVE_PASSWORD or pass --password-stdin`);
   }
   const client = create();

@@ -1,7 +1,7 @@
 import { input, password, select } from '@inquirer/prompts';
 import { ACCOUNT_RULES } from '@conclave/protocol';
 import { isConclaveError, type ConclaveClient, type Credentials } from '@conclave/client';
-import { makeClient, pickUser, storeFor } from '../connect.js';
+import { makeClient, pickUser, resumeStoredSession, storeFor } from '../connect.js';
 import { CliError, EXIT } from '../errors.js';
 import { loadLastUsed, savedUsers, saveLastUsed } from '../profile.js';
 import { fingerprintToHex } from '../tls/fingerprint.js';
@@ -117,17 +117,10 @@ async function logIn(
     onClient(client);
     return client;
   };
-  if ((await store.loadSession()) !== null) {
-    const client = create();
-    try {
-      await client.connect();
-      return client;
-    } catch (err) {
-      await client.close();
-      if (!isConclaveError(err, 'CONCLAVE_ERR_SESSION_INVALID')) throw err;
-      process.stderr.write('Your session has ended; please log in again.\n');
-    }
-  }
+  const hadSession = (await store.loadSession()) !== null;
+  const resumed = await resumeStoredSession(store, create);
+  if (resumed !== null) return resumed;
+  if (hadSession) process.stderr.write('Your session has ended; please log in again.\n');
   const mode = await select({
     message: `${user} @ ${addr.key}`,
     choices: [
