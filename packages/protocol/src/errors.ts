@@ -47,6 +47,13 @@ export const ERRORS = {
   CONCLAVE_ERR_CANNOT_LEAVE: { message: 'Everyone stays in #general; you can leave other rooms.' },
   CONCLAVE_ERR_SELF_DM: { message: 'You cannot message yourself.' },
   CONCLAVE_ERR_BODY_TOO_LARGE: { message: 'Message too long.' },
+  CONCLAVE_ERR_MLS_INVALID: { message: 'That MLS message is malformed or not for this conversation.' },
+  CONCLAVE_ERR_STALE_EPOCH: { message: 'The conversation moved on to a newer epoch; catch up and retry.' },
+  CONCLAVE_ERR_GROUP_EXISTS: { message: 'This conversation already has an MLS group; join it instead.' },
+  CONCLAVE_ERR_NO_GROUP: { message: 'This conversation has no MLS group yet.' },
+  CONCLAVE_ERR_NOT_GROUP_MEMBER: { message: 'This device is not a member of that conversation\'s group.' },
+  CONCLAVE_ERR_DEVICE_KEY_MISMATCH: { message: 'That credential or key does not belong to this device.' },
+  CONCLAVE_ERR_KEY_PACKAGES_FULL: { message: 'This device already has enough KeyPackages on the server.' },
   CONCLAVE_ERR_SHUTTING_DOWN: { message: 'The server is shutting down.', close: CLOSE_CODES.goingAway },
   CONCLAVE_ERR_INTERNAL: { message: 'Something went wrong on the server.' },
 } as const satisfies Record<string, { message: string; close?: number }>;

@@ -2,6 +2,21 @@ import { z } from 'zod';
 import { ConversationIdSchema, DeviceIdSchema, UserIdSchema } from './ids.js';
 import { ERROR_CODES } from './errors.js';
 import { LIMITS } from './limits.js';
+import {
+  ClaimKeyPackagesFrame,
+  CommitFrame,
+  CommittedFrame,
+  CreateGroupFrame,
+  DevicesFrame,
+  GetGroupInfoFrame,
+  GroupInfoFrame,
+  KeyPackagesFrame,
+  KeyPackageStockFrame,
+  ListDevicesFrame,
+  PublishKeyPackagesFrame,
+  SignatureKey,
+  WelcomeFrame,
+} from './frames-e2ee.js';
 
 /**
  * Every frame of the Conclave wire protocol, defined once. Frames are JSON text
@@ -16,8 +31,12 @@ import { LIMITS } from './limits.js';
 const RequestId = z.string().min(1).max(64);
 const Millis = z.number().int().nonnegative();
 const Seq = z.number().int().nonnegative();
-const maxBodyBase64 = Math.ceil(LIMITS.maxBodyBytes / 3) * 4;
-/** Base64 of the message bytes (RFC 4648 §4), at most `LIMITS.maxBodyBytes` decoded. */
+const maxBodyBase64 = Math.ceil(LIMITS.maxHandshakeBytes / 3) * 4;
+/**
+ * Base64 (RFC 4648 §4) of a log entry: an MLS PrivateMessage (application
+ * message, at most `LIMITS.maxCiphertextBytes`) or a Commit (at most
+ * `LIMITS.maxHandshakeBytes`).
+ */
 const Body = z.string().max(maxBodyBase64).regex(/^[A-Za-z0-9+/]*={0,2}$/);
 const ClientMsgId = z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/);
 const DeviceInfo = z.object({
@@ -25,6 +44,8 @@ const DeviceInfo = z.object({
   id: DeviceIdSchema.optional(),
   /** A label the user recognises, e.g. "terminal on laptop". */
   name: z.string().min(1).max(64),
+  /** The device's Ed25519 signature public key (its MLS leaf key); fixed for the device's life. */
+  signatureKey: SignatureKey,
 });
 
 // ---------------------------------------------------------------- client → server
@@ -71,6 +92,7 @@ export const SendFrame = z.object({
   conversationId: ConversationIdSchema,
   /** Idempotency key: a retry with the same id is stored once. */
   clientMsgId: ClientMsgId,
+  /** An MLS PrivateMessage (application content) for the group's current epoch. */
   body: Body,
 });
 export const JoinFrame = z.object({ type: z.literal('join'), id: RequestId, room: z.string().min(1).max(64) });
@@ -106,6 +128,12 @@ export const ClientFrameSchema = z.discriminatedUnion('type', [
   OpenDmFrame,
   CreateInviteFrame,
   PingFrame,
+  PublishKeyPackagesFrame,
+  ClaimKeyPackagesFrame,
+  ListDevicesFrame,
+  GetGroupInfoFrame,
+  CreateGroupFrame,
+  CommitFrame,
 ]);
 export type ClientFrame = z.infer<typeof ClientFrameSchema>;
 export type ClientFrameType = ClientFrame['type'];
@@ -159,6 +187,8 @@ export const MessageFrame = z.object({
   conversationId: ConversationIdSchema,
   seq: Seq,
   sender: UserRef.extend({ deviceId: DeviceIdSchema }),
+  /** `application`: an encrypted message; `commit`: an MLS Commit (membership or key change). */
+  kind: z.enum(['application', 'commit']),
   clientMsgId: ClientMsgId,
   body: Body,
   sentAt: Millis,
@@ -227,6 +257,12 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
   NoticeFrame,
   InviteFrame,
   PongFrame,
+  KeyPackageStockFrame,
+  KeyPackagesFrame,
+  DevicesFrame,
+  GroupInfoFrame,
+  CommittedFrame,
+  WelcomeFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;
 export type ServerFrameType = ServerFrame['type'];

@@ -12,9 +12,21 @@ export const WS_PATH = '/ws';
 
 export const LIMITS = {
   /** Largest WebSocket message the server accepts, in bytes (close 1009 above it). */
-  maxFrameBytes: 64 * 1024,
-  /** Largest decoded message body, in bytes. */
+  maxFrameBytes: 1024 * 1024,
+  /** Largest message text a client may send, in UTF-8 bytes (before encryption). */
   maxBodyBytes: 16 * 1024,
+  /** Largest MLS PrivateMessage carrying one message, in bytes (text + framing, padding, tag). */
+  maxCiphertextBytes: 20 * 1024,
+  /** Largest MLS handshake object (KeyPackage, Commit, Welcome, GroupInfo with its ratchet tree), in bytes. */
+  maxHandshakeBytes: 256 * 1024,
+  /** KeyPackages one `publish_key_packages` frame may carry. */
+  maxKeyPackagesPerPublish: 100,
+  /** One-time KeyPackages the server keeps per device (more are refused). */
+  maxKeyPackagesPerDevice: 200,
+  /** Users one `claim_key_packages` frame may name. */
+  maxClaimUsers: 50,
+  /** Devices one Commit may add or remove. */
+  maxGroupDevices: 1000,
   /** Sustained frames per second a connection may send before it gets `CONCLAVE_ERR_RATE_LIMITED`. */
   framesPerSecond: 20,
   /** Burst of frames allowed above the sustained rate. */
