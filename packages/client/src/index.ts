@@ -14,7 +14,7 @@ export { adaptWebSocket, type ClientSocket, type SocketFactory, type WebSocketLi
 export { systemClock, type Clock, type TimerHandle } from './connection/clock.js';
 export { BACKOFF, backoffDelay } from './connection/backoff.js';
 export { CursorTracker, type Admission } from './state/cursors.js';
-export { MemoryStore, type ClientStore, type Cursors, type StoredSession } from './store/store.js';
+export { MemoryStore, type ClientStore, type Cursors, type HistoryEntry, type RecordKey, type StoredSession } from './store/store.js';
 export { encodeTextBody, decodeTextBody, randomId } from './body.js';
 export {
   CLIENT_ERRORS,

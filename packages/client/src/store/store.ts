@@ -15,6 +15,29 @@ export interface StoredSession {
 export type Cursors = Partial<Record<ConversationId, number>>;
 
 /**
+ * One decrypted message as kept in the local history (JSON-safe). The sender
+ * is the MLS-authenticated member, never a name taken from the plaintext.
+ */
+export interface HistoryEntry {
+  conversationId: ConversationId;
+  seq: number;
+  sender: { userId: UserId; username: string; deviceId: DeviceId };
+  /** Server time of the append, ms since the Unix epoch. */
+  sentAt: number;
+  text: string;
+  clientMsgId: string;
+  mine: boolean;
+  /** Set when the sender's device is not verified-and-unchanged (shown as a mark). */
+  trust?: 'new-device' | 'changed-key';
+}
+
+/**
+ * Record keys are `[A-Za-z0-9_-]` segments joined by `/`, e.g. `device`,
+ * `group/<conversationId>`, `pins`. At most 200 characters.
+ */
+export type RecordKey = string;
+
+/**
  * Persistence the platform provides (a profile directory for the terminal,
  * IndexedDB for the web). Methods may be async; the client awaits saves
  * before reporting itself closed, and coalesces cursor saves.
@@ -27,6 +50,19 @@ export interface ClientStore {
   loadDeviceId(): Promise<DeviceId | null>;
   loadCursors(): Promise<Cursors>;
   saveCursors(cursors: Cursors): Promise<void>;
+  /**
+   * A secret record of this device (signature key, KeyPackage private keys,
+   * MLS group states, contact pins), or null. Platforms encrypt records at rest.
+   */
+  loadRecord(key: RecordKey): Promise<Uint8Array | null>;
+  /** Replaces a record atomically (all or nothing, durable on return); `null` deletes it. */
+  saveRecord(key: RecordKey, value: Uint8Array | null): Promise<void>;
+  /** Keys of the stored records that start with `prefix`. */
+  listRecords(prefix: string): Promise<RecordKey[]>;
+  /** Appends decrypted messages to the local history (durable on return). Entries repeating a (conversation, seq) are kept once. */
+  appendHistory(entries: HistoryEntry[]): Promise<void>;
+  /** The last `limit` history entries of a conversation, oldest first, one per seq. */
+  loadHistory(conversationId: ConversationId, limit: number): Promise<HistoryEntry[]>;
 }
 
 /** A `ClientStore` in memory: for tests and throwaway sessions. */
@@ -50,5 +86,29 @@ export class MemoryStore implements ClientStore {
   }
   async saveCursors(cursors: Cursors): Promise<void> {
     this.cursors = { ...cursors };
+  }
+  readonly records = new Map<RecordKey, Uint8Array>();
+  async loadRecord(key: RecordKey): Promise<Uint8Array | null> {
+    const value = this.records.get(key);
+    return value === undefined ? null : value.slice();
+  }
+  async saveRecord(key: RecordKey, value: Uint8Array | null): Promise<void> {
+    if (value === null) this.records.delete(key);
+    else this.records.set(key, value.slice());
+  }
+  async listRecords(prefix: string): Promise<RecordKey[]> {
+    return [...this.records.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
+  readonly history = new Map<ConversationId, Map<number, HistoryEntry>>();
+  async appendHistory(entries: HistoryEntry[]): Promise<void> {
+    for (const e of entries) {
+      let conv = this.history.get(e.conversationId);
+      if (conv === undefined) this.history.set(e.conversationId, (conv = new Map()));
+      if (!conv.has(e.seq)) conv.set(e.seq, { ...e });
+    }
+  }
+  async loadHistory(conversationId: ConversationId, limit: number): Promise<HistoryEntry[]> {
+    const conv = [...(this.history.get(conversationId)?.values() ?? [])].sort((a, b) => a.seq - b.seq);
+    return conv.slice(Math.max(0, conv.length - limit));
   }
 }
