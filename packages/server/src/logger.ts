@@ -2,10 +2,12 @@ import pino, { type Logger } from 'pino';
 
 /**
  * Paths pino blanks out wherever they appear, as a second line of defence: no
- * code path logs a frame, but a password, token, code or body must never reach
- * a log line even by mistake.
+ * code path logs a frame, but a password, token, code, body or MLS object
+ * (KeyPackage, Welcome, GroupInfo, Commit, key) must never reach a log line
+ * even by mistake.
  */
-const REDACT = ['password', 'token', 'body', 'ciphertext', '*.password', '*.token', '*.body', 'req.headers.authorization', 'req.headers.cookie'];
+const SECRET_FIELDS = ['password', 'token', 'body', 'ciphertext', 'keyPackage', 'keyPackages', 'lastResort', 'welcome', 'groupInfo', 'commit', 'signatureKey'];
+const REDACT = [...SECRET_FIELDS, ...SECRET_FIELDS.map((f) => `*.${f}`), 'req.headers.authorization', 'req.headers.cookie'];
 
 /** Log levels accepted by `--log-level`. */
 export type LogLevel = 'silent' | 'fatal' | 'error' | 'warn' | 'info' | 'debug';

@@ -4,7 +4,7 @@ import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { SettingsService } from '../settings/service.js';
 import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
-import type { AccountStore, UserRecord } from './store.js';
+import type { AccountStore, DeviceRecord, UserRecord } from './store.js';
 import { hashSecret, newHumanCode, newSessionToken, normalizeHumanCode } from './tokens.js';
 
 /** Session lifetimes, in ms. */
@@ -20,6 +20,13 @@ export interface Principal {
   /** SHA-256 of the session token (to revoke it on logout); never the token. */
   tokenHash: string;
   expiresAt: number;
+}
+
+/** The device a client logs in with; `signatureKey` is base64 of its Ed25519 MLS signature key. */
+export interface DeviceLogin {
+  id?: string | undefined;
+  name: string;
+  signatureKey: string;
 }
 
 /** Called after a new user row exists (adds them to `#general`). */
@@ -103,7 +110,7 @@ export class AccountService {
   async login(input: {
     username: string;
     password: string;
-    device: { id?: string | undefined; name: string };
+    device: DeviceLogin;
     address: string;
   }): Promise<{ principal: Principal; token: string }> {
     const key = input.username.toLowerCase();
@@ -122,7 +129,7 @@ export class AccountService {
    * Opens a session for a user just registered on this connection.
    * @throws ServiceError INTERNAL when the user vanished meanwhile
    */
-  async sessionFor(userId: string, device: { id?: string | undefined; name: string }): Promise<{ principal: Principal; token: string }> {
+  async sessionFor(userId: string, device: DeviceLogin): Promise<{ principal: Principal; token: string }> {
     const user = await this.store.findUserById(userId);
     if (!user) throw new ServiceError('CONCLAVE_ERR_INTERNAL', 'user vanished after registration');
     return this.openSession(user, device);
@@ -188,22 +195,38 @@ export class AccountService {
     return { code, expiresAt };
   }
 
-  private async openSession(user: UserRecord, device: { id?: string | undefined; name: string }): Promise<{ principal: Principal; token: string }> {
+  /**
+   * Opens a session on the named device when it is this user's and has the
+   * same signature key (or none yet: it is recorded). Otherwise a new device
+   * is created: a reinstalled client with new keys is a new device, and a
+   * device's key never changes (members pinned it, RFC 9750 §4).
+   */
+  private async openSession(user: UserRecord, device: DeviceLogin): Promise<{ principal: Principal; token: string }> {
     const now = this.now();
+    // Canonical base64, so a key compares equal to the bytes in a leaf however the client padded it.
+    const signatureKey = Buffer.from(device.signatureKey, 'base64').toString('base64');
     const known = device.id === undefined ? undefined : await this.store.findDevice(device.id);
     let deviceId: string;
-    if (known && known.userId === user.id) {
+    if (known && known.userId === user.id && (await this.deviceKeyMatches(known, signatureKey))) {
       deviceId = known.id;
       await this.store.touchDevice(deviceId, now);
     } else {
       deviceId = newId();
-      await this.store.insertDevice({ id: deviceId, userId: user.id, name: device.name }, now);
+      await this.store.insertDevice({ id: deviceId, userId: user.id, name: device.name, signatureKey }, now);
     }
     const token = newSessionToken();
     const tokenHash = hashSecret(token);
     const expiresAt = now + SESSION_ABSOLUTE_MS;
     await this.store.insertSession({ tokenHash, userId: user.id, deviceId, lastUsedAt: now, expiresAt }, now);
     return { principal: { user: userInfo(user), deviceId: asDeviceId(deviceId), tokenHash, expiresAt }, token };
+  }
+
+  /** True when the device's key is `signatureKey`, recording it when the device has none yet. */
+  private async deviceKeyMatches(device: DeviceRecord, signatureKey: string): Promise<boolean> {
+    if (device.signatureKey !== null) return device.signatureKey === signatureKey;
+    if (await this.store.setSignatureKey(device.id, signatureKey)) return true;
+    // Another login recorded a key meanwhile.
+    return (await this.store.findDevice(device.id))?.signatureKey === signatureKey;
   }
 
   private async checkThrottle(address: string, accountKey: string | null): Promise<void> {

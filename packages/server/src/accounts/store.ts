@@ -12,6 +12,8 @@ export interface DeviceRecord {
   id: string;
   userId: string;
   name: string;
+  /** Base64 (canonical) of the device's Ed25519 signature key; null for devices from before E2EE. */
+  signatureKey: string | null;
 }
 
 export interface SessionRecord {
@@ -45,6 +47,11 @@ export interface AccountStore {
   countAdmins(): Promise<number>;
   findDevice(id: string): Promise<DeviceRecord | undefined>;
   insertDevice(device: DeviceRecord, now: number): Promise<void>;
+  /**
+   * Records the signature key of a device that has none yet.
+   * @returns false when the device already has a key (it is not changed).
+   */
+  setSignatureKey(id: string, signatureKey: string): Promise<boolean>;
   touchDevice(id: string, now: number): Promise<void>;
   insertSession(session: SessionRecord, now: number): Promise<void>;
   findSession(tokenHash: string): Promise<SessionRecord | undefined>;

@@ -9,7 +9,19 @@ export type BusEvent =
   /** A notice for every online user (`conversationId` absent) or a conversation's members. */
   | { kind: 'notice'; conversationId?: string; frame: string }
   /** Membership changed: nodes update their routing table and tell the user's connections. */
-  | { kind: 'membership'; conversationId: string; userId: string; change: 'add' | 'remove' };
+  | { kind: 'membership'; conversationId: string; userId: string; change: 'add' | 'remove' }
+  /**
+   * A conversation's group changed devices: each `joined` device's connections
+   * are sent `welcomeFrame` (the encoded `welcome` frame, when `welcomed`) and
+   * start following the log after `since`; the `left` devices' connections stop.
+   */
+  | {
+      kind: 'group';
+      conversationId: string;
+      joined: Array<{ deviceId: string; since: number; welcomed: boolean }>;
+      left: string[];
+      welcomeFrame?: string;
+    };
 
 /** A publish/subscribe channel for `BusEvent`s (in-process now; Redis for scale-out). */
 export interface Bus {

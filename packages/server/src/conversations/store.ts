@@ -26,6 +26,11 @@ export interface ConversationStore {
   create(conversation: Omit<ConversationRecord, 'lastSeq'>, memberIds: string[], now: number): Promise<boolean>;
   /** Adds a member joined at the conversation's current `last_seq`; no-op when already one. */
   addMember(conversationId: string, userId: string, now: number): Promise<void>;
+  /**
+   * Removes a member and, in the same transaction, all of the user's devices
+   * from the conversation's group: routing and sending stop at once (members
+   * commit the MLS Remove on the `leave` notice).
+   */
   removeMember(conversationId: string, userId: string): Promise<void>;
   /** `joined_seq` of the member, or undefined when not a member. */
   membership(conversationId: string, userId: string): Promise<number | undefined>;

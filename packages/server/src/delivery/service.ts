@@ -1,21 +1,23 @@
-import { encodeFrame, LIMITS, type ConversationId, type ServerFrame } from '@conclave/protocol';
+import { asConversationId, asDeviceId, asUserId, encodeFrame, LIMITS, type ServerFrame } from '@conclave/protocol';
 import type { Principal } from '../accounts/service.js';
 import type { Bus } from '../bus/bus.js';
 import type { ConversationService } from '../conversations/service.js';
 import { ServiceError } from '../errors.js';
+import { parseApplicationMessage } from '../mls/framing.js';
 import type { DeliveryStore, LoggedMessage } from './store.js';
 
 /** The `message` frame of a logged entry. The body goes out as base64, untouched. */
 export function messageFrame(m: LoggedMessage): ServerFrame {
   return {
     type: 'message',
-    conversationId: m.conversationId as ConversationId,
+    conversationId: asConversationId(m.conversationId),
     seq: m.seq,
     sender: {
-      userId: m.senderUserId as never,
+      userId: asUserId(m.senderUserId),
       username: m.senderUsername,
-      deviceId: m.senderDeviceId as never,
+      deviceId: asDeviceId(m.senderDeviceId),
     },
+    kind: m.kind,
     clientMsgId: m.clientMsgId,
     body: Buffer.from(m.body).toString('base64'),
     sentAt: m.sentAt,
@@ -23,9 +25,12 @@ export function messageFrame(m: LoggedMessage): ServerFrame {
 }
 
 /**
- * The Delivery Service: appends to a conversation's log (durably, before the
- * ack) and publishes "conversation X has seq N" with the frame serialised once.
- * Bodies are opaque bytes: never parsed, logged or indexed.
+ * The Delivery Service (RFC 9750 §5) for application messages: checks an
+ * MLS PrivateMessage's framing (never its content), appends it to the
+ * conversation's log durably before the ack, and publishes "conversation X has
+ * seq N" with the frame serialised once. Application messages are accepted
+ * only for the group's current epoch, so the log is in epoch order and members
+ * can delete old-epoch keys after each Commit. Bodies are never logged.
  */
 export class DeliveryService {
   constructor(
@@ -36,10 +41,14 @@ export class DeliveryService {
   ) {}
 
   /**
-   * Appends a message from `sender`. A retry with the same `clientMsgId` returns
-   * the first copy's seq and stores nothing.
+   * Appends an application message from `sender`. A retry with the same
+   * `clientMsgId` returns the first copy's seq and stores nothing, even after
+   * the epoch moved on.
+   * @param input.body base64 of an MLSMessage: a PrivateMessage with application
+   *   content for the conversation's group, at most `LIMITS.maxCiphertextBytes`.
    * @returns the seq and the server time of the message (ms).
-   * @throws ServiceError NOT_MEMBER, BODY_TOO_LARGE
+   * @throws ServiceError NOT_MEMBER, BODY_TOO_LARGE, MLS_INVALID, NOT_GROUP_MEMBER (the device's
+   *   leaf is not in the group), STALE_EPOCH (the message is not for the current epoch)
    */
   async send(
     sender: Principal,
@@ -49,24 +58,28 @@ export class DeliveryService {
       throw new ServiceError('CONCLAVE_ERR_NOT_MEMBER');
     }
     const body = Buffer.from(input.body, 'base64');
-    if (body.byteLength > LIMITS.maxBodyBytes) throw new ServiceError('CONCLAVE_ERR_BODY_TOO_LARGE');
+    if (body.byteLength > LIMITS.maxCiphertextBytes) throw new ServiceError('CONCLAVE_ERR_BODY_TOO_LARGE');
+    const { epoch } = parseApplicationMessage(body, input.conversationId);
     const entry = {
       conversationId: input.conversationId,
+      kind: 'application' as const,
       senderUserId: sender.user.userId,
       senderDeviceId: sender.deviceId,
       clientMsgId: input.clientMsgId,
       body,
       sentAt: this.now(),
     };
-    const { seq, sentAt, duplicate } = await this.store.append(entry);
-    if (!duplicate) {
-      const frame = encodeFrame(messageFrame({ ...entry, seq, sentAt, senderUsername: sender.user.username }));
-      this.bus.publish({ kind: 'message', conversationId: input.conversationId, seq, frame });
-    }
+    const { seq, sentAt, duplicate } = await this.store.appendApplication(entry, epoch);
+    if (!duplicate) this.publish({ ...entry, seq, sentAt, senderUsername: sender.user.username });
     return { seq, sentAt };
   }
 
-  /** Up to `limit` logged messages after `afterSeq`, in order. */
+  /** Publishes a logged entry to every node holding member connections. */
+  publish(m: LoggedMessage): void {
+    this.bus.publish({ kind: 'message', conversationId: m.conversationId, seq: m.seq, frame: encodeFrame(messageFrame(m)) });
+  }
+
+  /** Up to `limit` logged entries after `afterSeq`, in order. */
   readAfter(conversationId: string, afterSeq: number, limit: number): Promise<LoggedMessage[]> {
     return this.store.readAfter(conversationId, afterSeq, limit);
   }

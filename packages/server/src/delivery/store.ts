@@ -1,7 +1,11 @@
-/** One entry of a conversation's log. `body` is opaque bytes; times in ms. */
+/** What a log entry holds: an MLS PrivateMessage (`application`) or a Commit (`commit`). */
+export type EntryKind = 'application' | 'commit';
+
+/** One entry of a conversation's log. `body` is an MLSMessage (never decrypted); times in ms. */
 export interface LoggedMessage {
   conversationId: string;
   seq: number;
+  kind: EntryKind;
   senderUserId: string;
   senderUsername: string;
   senderDeviceId: string;
@@ -10,9 +14,10 @@ export interface LoggedMessage {
   sentAt: number;
 }
 
-/** What `append` needs; the store assigns `seq`. */
+/** What an append needs; the store assigns `seq`. */
 export interface NewMessage {
   conversationId: string;
+  kind: EntryKind;
   senderUserId: string;
   senderDeviceId: string;
   clientMsgId: string;
@@ -23,10 +28,14 @@ export interface NewMessage {
 /** Persistence of the per-conversation append-only logs. */
 export interface DeliveryStore {
   /**
-   * Appends durably with the next seq (one transaction). A repeat of the same
-   * (conversation, sender device, clientMsgId) stores nothing and returns the first copy's seq.
+   * Appends an application message durably with the next seq, in one
+   * transaction that checks, in this order: a repeat of the same
+   * (conversation, sender device, clientMsgId) stores nothing and returns the
+   * first copy's seq; the sender device must be in the conversation's group;
+   * the group must be at `epoch`.
+   * @throws ServiceError NOT_GROUP_MEMBER, STALE_EPOCH (nothing is stored)
    */
-  append(message: NewMessage): Promise<{ seq: number; sentAt: number; duplicate: boolean }>;
-  /** Up to `limit` messages with seq > `afterSeq`, in seq order. */
+  appendApplication(message: NewMessage, epoch: number): Promise<{ seq: number; sentAt: number; duplicate: boolean }>;
+  /** Up to `limit` entries with seq > `afterSeq`, in seq order. */
   readAfter(conversationId: string, afterSeq: number, limit: number): Promise<LoggedMessage[]>;
 }

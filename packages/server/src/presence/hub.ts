@@ -10,6 +10,7 @@ import type { Connection } from '../ws/connection.js';
  */
 export class Hub {
   private readonly byUser = new Map<string, Set<Connection>>();
+  private readonly byDevice = new Map<string, Set<Connection>>();
   private readonly usernames = new Map<string, string>();
   private readonly unsubscribe: () => void;
 
@@ -28,6 +29,10 @@ export class Hub {
     const first = !set || set.size === 0;
     if (!set) this.byUser.set(user.userId, (set = new Set()));
     set.add(conn);
+    const deviceId = conn.principal!.deviceId;
+    let devices = this.byDevice.get(deviceId);
+    if (!devices) this.byDevice.set(deviceId, (devices = new Set()));
+    devices.add(conn);
     this.usernames.set(user.userId, user.username);
     if (first) this.notice({ kind: 'login', user: { userId: user.userId, username: user.username } });
   }
@@ -36,6 +41,9 @@ export class Hub {
   remove(conn: Connection): void {
     const user = conn.principal?.user;
     if (!user) return;
+    const deviceId = conn.principal!.deviceId;
+    const devices = this.byDevice.get(deviceId);
+    if (devices?.delete(conn) && devices.size === 0) this.byDevice.delete(deviceId);
     const set = this.byUser.get(user.userId);
     if (!set?.delete(conn)) return;
     if (set.size === 0) {
@@ -58,6 +66,11 @@ export class Hub {
   /** The connections of one user on this node. */
   connectionsOf(userId: string): ReadonlySet<Connection> {
     return this.byUser.get(userId) ?? new Set();
+  }
+
+  /** The connections of one device on this node (usually one). */
+  connectionsOfDevice(deviceId: string): ReadonlySet<Connection> {
+    return this.byDevice.get(deviceId) ?? new Set();
   }
 
   /** Every authenticated connection on this node. */
@@ -94,25 +107,44 @@ export class Hub {
       case 'membership':
         this.conversations.applyMembership(event.conversationId, event.userId, event.change);
         if (event.change === 'remove') {
-          for (const conn of this.connectionsOf(event.userId)) conn.unfollow(event.conversationId);
+          for (const conn of this.connectionsOf(event.userId)) {
+            conn.unfollow(event.conversationId);
+            conn.forget(event.conversationId);
+          }
         } else {
           void this.announceConversation(event.conversationId, event.userId);
+        }
+        return;
+      case 'group':
+        for (const deviceId of event.left) {
+          for (const conn of this.connectionsOfDevice(deviceId)) conn.unfollow(event.conversationId);
+        }
+        for (const { deviceId, since, welcomed } of event.joined) {
+          for (const conn of this.connectionsOfDevice(deviceId)) {
+            // The Welcome goes out before any entry after `since`: the device needs it to read them.
+            if (welcomed && event.welcomeFrame) conn.sendText(event.welcomeFrame);
+            conn.follow(event.conversationId, since);
+          }
         }
         return;
     }
   }
 
-  /** Tells a user's connections about a conversation they were added to, and starts delivering it. */
+  /**
+   * Tells a user's connections about a conversation they were added to. It is
+   * not delivered yet: a device is sent a conversation's log once its leaf is
+   * in the MLS group (a `group` event).
+   */
   private async announceConversation(conversationId: string, userId: string): Promise<void> {
-    const conns = [...this.connectionsOf(userId)].filter((c) => !c.follows(conversationId));
+    const conns = [...this.connectionsOf(userId)].filter((c) => !c.knows(conversationId));
     if (conns.length === 0) return;
     const view = await this.conversations.viewFor(conversationId, userId);
     if (!view) return;
     const frame = encodeFrame({ type: 'conversation', conversation: view.info });
     for (const conn of conns) {
-      if (conn.follows(conversationId)) continue;
+      if (conn.knows(conversationId)) continue;
+      conn.know(conversationId);
       conn.sendText(frame);
-      conn.follow(conversationId, view.joinedSeq);
     }
   }
 }

@@ -2,12 +2,16 @@ import type { Kysely } from 'kysely';
 import type { AccountStore } from '../accounts/store.js';
 import type { ConversationStore } from '../conversations/store.js';
 import type { DeliveryStore } from '../delivery/store.js';
+import type { DeviceStore } from '../devices/store.js';
+import type { GroupStore } from '../groups/store.js';
 import type { SettingsStore } from '../settings/store.js';
 import type { Database } from './schema.js';
 import { openSqlite } from './sqlite.js';
 import { SqlAccountStore } from './sql/accounts.js';
 import { SqlConversationStore } from './sql/conversations.js';
 import { SqlDeliveryStore } from './sql/delivery.js';
+import { SqlDeviceStore } from './sql/devices.js';
+import { SqlGroupStore } from './sql/groups.js';
 import { SqlSettingsStore } from './sql/settings.js';
 
 /** Every area's store over one database, plus a way to close it. */
@@ -15,6 +19,8 @@ export interface Stores {
   accounts: AccountStore;
   conversations: ConversationStore;
   delivery: DeliveryStore;
+  devices: DeviceStore;
+  groups: GroupStore;
   settings: SettingsStore;
   close(): Promise<void>;
 }
@@ -24,6 +30,8 @@ function storesOver(db: Kysely<Database>): Stores {
     accounts: new SqlAccountStore(db),
     conversations: new SqlConversationStore(db),
     delivery: new SqlDeliveryStore(db),
+    devices: new SqlDeviceStore(db),
+    groups: new SqlGroupStore(db),
     settings: new SqlSettingsStore(db),
     close: () => db.destroy(),
   };

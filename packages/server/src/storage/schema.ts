@@ -14,6 +14,10 @@ export interface Database {
   conversations: ConversationsTable;
   members: MembersTable;
   messages: MessagesTable;
+  key_packages: KeyPackagesTable;
+  groups: GroupsTable;
+  group_devices: GroupDevicesTable;
+  welcomes: WelcomesTable;
 }
 
 export interface UsersTable {
@@ -34,6 +38,8 @@ export interface DevicesTable {
   name: string;
   created_at: number;
   last_seen_at: number;
+  /** Base64 (canonical) of the device's Ed25519 MLS signature key; null for devices from before E2EE. */
+  signature_key: string | null;
 }
 
 export interface SessionsTable {
@@ -94,7 +100,48 @@ export interface MessagesTable {
   sender_device_id: string;
   /** The sender's idempotency key; unique per conversation and device. */
   client_msg_id: string;
-  /** Opaque bytes (MLS ciphertext once E2EE lands); never parsed by the server. */
+  /** An MLSMessage (RFC 9420 §6): a PrivateMessage or a Commit; parsed for framing only, never decrypted. */
   body: Uint8Array;
   sent_at: number;
+  /** `application` (a PrivateMessage) or `commit` (a Commit for the group's epoch at its seq). */
+  kind: Generated<'application' | 'commit'>;
+}
+
+/** KeyPackages (RFC 9420 §10) published by devices, handed out on claim. */
+export interface KeyPackagesTable {
+  id: string;
+  device_id: string;
+  /** 1 for the device's last-resort KeyPackage (kept when handed out), 0 for one-time ones. */
+  last_resort: number;
+  /** The KeyPackage as an MLSMessage. */
+  key_package: Uint8Array;
+  created_at: number;
+}
+
+/** A conversation's MLS group; no row = no group yet. */
+export interface GroupsTable {
+  conversation_id: string;
+  /** The group's current epoch: a Commit is accepted only for it. */
+  epoch: number;
+  /** The GroupInfo (MLSMessage) of `epoch`, for external joins. */
+  group_info: Uint8Array;
+  updated_at: number;
+}
+
+/** Devices whose leaves are in a conversation's group: the server routes the log to these. */
+export interface GroupDevicesTable {
+  conversation_id: string;
+  device_id: string;
+  /** Seq of the entry that added the device (or `last_seq` at group creation): it is sent entries after it. */
+  since_seq: number;
+}
+
+/** Welcomes waiting for a device that was added while it was offline (or not yet caught up). */
+export interface WelcomesTable {
+  device_id: string;
+  conversation_id: string;
+  /** Seq of the Commit that added the device. */
+  seq: number;
+  /** The Welcome as an MLSMessage. */
+  welcome: Uint8Array;
 }

@@ -17,7 +17,8 @@ export type ConnectionPhase = 'hello' | 'unauthenticated' | 'ready' | 'closed';
 
 /**
  * One client WebSocket: its phase, principal, flood bucket, serial frame queue
- * and per-conversation delivery cursors.
+ * and per-conversation delivery cursors (for the conversations whose MLS group
+ * the connection's device is in).
  *
  * Delivery invariant: for every conversation in `cursors`, the connection has
  * been sent exactly the messages with seq ≤ cursor, in order. A live message
@@ -27,6 +28,8 @@ export class Connection {
   phase: ConnectionPhase = 'hello';
   principal: Principal | undefined;
   private readonly cursors = new Map<string, number>();
+  /** Conversations this connection has been told about (session, replies, pushes). */
+  private readonly known = new Set<string>();
   /** In-flight catch-up reads by conversation. */
   private readonly catchingUp = new Map<string, Promise<void>>();
   /** Conversations offered a live message while a catch-up read was in flight. */
@@ -124,7 +127,11 @@ export class Connection {
     });
   }
 
-  /** Starts delivering a conversation to this connection after `afterSeq`, catching up from the log. */
+  /**
+   * Starts delivering a conversation to this connection after `afterSeq`,
+   * catching up from the log. Called only once the connection's device is in
+   * the conversation's MLS group; a cursor already past `afterSeq` stays.
+   */
   follow(conversationId: string, afterSeq: number): void {
     const current = this.cursors.get(conversationId);
     if (current !== undefined && current >= afterSeq) return;
@@ -135,6 +142,21 @@ export class Connection {
   /** Stops delivering a conversation (left or removed). */
   unfollow(conversationId: string): void {
     this.cursors.delete(conversationId);
+  }
+
+  /** Records that the client was told about a conversation (so it is not announced twice). */
+  know(conversationId: string): void {
+    this.known.add(conversationId);
+  }
+
+  /** Forgets a conversation the user left or was removed from. */
+  forget(conversationId: string): void {
+    this.known.delete(conversationId);
+  }
+
+  /** True when the client was told about the conversation. */
+  knows(conversationId: string): boolean {
+    return this.known.has(conversationId);
   }
 
   /** True when the conversation is delivered to this connection. */

@@ -9,15 +9,20 @@ import {
 import type { AccountService, Principal } from '../accounts/service.js';
 import type { ConversationService } from '../conversations/service.js';
 import type { DeliveryService } from '../delivery/service.js';
+import type { DeviceService } from '../devices/service.js';
 import { ServiceError } from '../errors.js';
+import type { GroupService } from '../groups/service.js';
 import type { Hub } from '../presence/hub.js';
 import type { Connection } from './connection.js';
+import { claimKeyPackages, commit, createGroup, groupInfo, listDevices, publishKeyPackages } from './handlers-e2ee.js';
 
 /** What frame handlers call: one service per area, the hub, and the server's name. */
 export interface HandlerContext {
   accounts: AccountService;
   conversations: ConversationService;
   delivery: DeliveryService;
+  devices: DeviceService;
+  groups: GroupService;
   hub: Hub;
   serverName: string;
 }
@@ -78,9 +83,10 @@ async function dispatch(ctx: HandlerContext, conn: Connection, frame: ClientFram
     case 'who':
       return who(ctx, conn, frame);
     case 'open_dm': {
+      // Not followed yet: the log is routed to this device once it is in the DM's group.
       const { info } = await ctx.conversations.openDm(me(conn).user, frame.username);
-      conn.send({ type: 'conversation', id: frame.id, conversation: info });
-      return conn.follow(info.conversationId, 0);
+      conn.know(info.conversationId);
+      return conn.send({ type: 'conversation', id: frame.id, conversation: info });
     }
     case 'invite': {
       const { code, expiresAt } = await ctx.accounts.createInvite(me(conn).user, frame.hours ?? 24);
@@ -89,6 +95,18 @@ async function dispatch(ctx: HandlerContext, conn: Connection, frame: ClientFram
     }
     case 'ping':
       return conn.send({ type: 'pong', id: frame.id });
+    case 'publish_key_packages':
+      return publishKeyPackages(ctx, conn, frame);
+    case 'claim_key_packages':
+      return claimKeyPackages(ctx, conn, frame);
+    case 'devices':
+      return listDevices(ctx, conn, frame);
+    case 'group_info':
+      return groupInfo(ctx, conn, frame);
+    case 'create_group':
+      return createGroup(ctx, conn, frame);
+    case 'commit':
+      return commit(ctx, conn, frame);
     default:
       return assertNever(frame);
   }
@@ -150,6 +168,7 @@ async function startSession(
   const conversations = await ctx.conversations.listFor(principal.user.userId);
   conn.principal = principal;
   conn.phase = 'ready';
+  for (const c of conversations) conn.know(c.info.conversationId);
   conn.log.info({ user: principal.user.username, device: principal.deviceId }, 'authenticated');
   conn.send({
     type: 'session',
@@ -163,23 +182,23 @@ async function startSession(
   ctx.hub.add(conn);
 }
 
+/**
+ * Sends the device's pending Welcomes, then everything after each cursor of
+ * the conversations whose group the device is in; `synced` when caught up.
+ */
 async function sync(ctx: HandlerContext, conn: Connection, frame: FrameOf<ClientFrame, 'sync'>): Promise<void> {
-  const conversations = await ctx.conversations.listFor(me(conn).user.userId);
-  const catchUps: Promise<void>[] = [];
-  for (const { info, joinedSeq } of conversations) {
-    // A device never gets what was sent before its user joined.
-    const from = Math.max(frame.cursors[info.conversationId] ?? 0, joinedSeq);
-    conn.follow(info.conversationId, from);
-    catchUps.push(conn.catchUp(info.conversationId));
-  }
-  await Promise.all(catchUps);
+  const plan = await ctx.groups.syncPlan(me(conn), frame.cursors);
+  for (const welcome of plan.welcomes) conn.send(welcome);
+  for (const { conversationId, from } of plan.follow) conn.follow(conversationId, from);
+  await Promise.all(plan.follow.map(({ conversationId }) => conn.catchUp(conversationId)));
   conn.send({ type: 'synced', id: frame.id });
 }
 
 async function join(ctx: HandlerContext, conn: Connection, frame: FrameOf<ClientFrame, 'join'>): Promise<void> {
-  const { info, joinedSeq, added } = await ctx.conversations.joinRoom(me(conn).user, frame.room);
+  // Not followed yet: the log is routed to this device once it is in the room's group (external commit).
+  const { info, added } = await ctx.conversations.joinRoom(me(conn).user, frame.room);
+  conn.know(info.conversationId);
   conn.send({ type: 'conversation', id: frame.id, conversation: info });
-  conn.follow(info.conversationId, joinedSeq);
   if (added) ctx.hub.notice({ kind: 'join', conversationId: info.conversationId, user: ref(conn) });
 }
 

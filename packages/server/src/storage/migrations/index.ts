@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './001_initial.js';
+import { mls } from './002_mls.js';
 
 /**
  * Versioned migrations, applied in name order. Add a file `NNN_what.ts` and
@@ -7,6 +8,7 @@ import { initial } from './001_initial.js';
  */
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
+  '002_mls': mls,
 };
 
 /** A Kysely migration provider over the static list above (no filesystem scan). */

@@ -73,15 +73,36 @@ export class SqlAccountStore implements AccountStore {
   }
 
   async findDevice(id: string): Promise<DeviceRecord | undefined> {
-    const row = await this.db.selectFrom('devices').select(['id', 'user_id', 'name']).where('id', '=', id).executeTakeFirst();
-    return row && { id: row.id, userId: row.user_id, name: row.name };
+    const row = await this.db
+      .selectFrom('devices')
+      .select(['id', 'user_id', 'name', 'signature_key'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && { id: row.id, userId: row.user_id, name: row.name, signatureKey: row.signature_key };
   }
 
   async insertDevice(device: DeviceRecord, now: number): Promise<void> {
     await this.db
       .insertInto('devices')
-      .values({ id: device.id, user_id: device.userId, name: device.name, created_at: now, last_seen_at: now })
+      .values({
+        id: device.id,
+        user_id: device.userId,
+        name: device.name,
+        signature_key: device.signatureKey,
+        created_at: now,
+        last_seen_at: now,
+      })
       .execute();
+  }
+
+  async setSignatureKey(id: string, signatureKey: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('devices')
+      .set({ signature_key: signatureKey })
+      .where('id', '=', id)
+      .where('signature_key', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async touchDevice(id: string, now: number): Promise<void> {

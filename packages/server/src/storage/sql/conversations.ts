@@ -74,11 +74,14 @@ export class SqlConversationStore implements ConversationStore {
   }
 
   async removeMember(conversationId: string, userId: string): Promise<void> {
-    await this.db
-      .deleteFrom('members')
-      .where('conversation_id', '=', conversationId)
-      .where('user_id', '=', userId)
-      .execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('members').where('conversation_id', '=', conversationId).where('user_id', '=', userId).execute();
+      await trx
+        .deleteFrom('group_devices')
+        .where('conversation_id', '=', conversationId)
+        .where('device_id', 'in', (eb) => eb.selectFrom('devices').select('id').where('user_id', '=', userId))
+        .execute();
+    });
   }
 
   async membership(conversationId: string, userId: string): Promise<number | undefined> {

@@ -1,12 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { DeliveryStore, LoggedMessage, NewMessage } from '../../delivery/store.js';
+import { ServiceError } from '../../errors.js';
 import type { Database } from '../schema.js';
+import { appendEntry, groupDeviceSince, groupEpoch } from './log.js';
 
 /** `DeliveryStore` over Kysely. */
 export class SqlDeliveryStore implements DeliveryStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async append(m: NewMessage): Promise<{ seq: number; sentAt: number; duplicate: boolean }> {
+  async appendApplication(m: NewMessage, epoch: number): Promise<{ seq: number; sentAt: number; duplicate: boolean }> {
     return this.db.transaction().execute(async (trx) => {
       const existing = await trx
         .selectFrom('messages')
@@ -16,25 +18,12 @@ export class SqlDeliveryStore implements DeliveryStore {
         .where('client_msg_id', '=', m.clientMsgId)
         .executeTakeFirst();
       if (existing) return { seq: Number(existing.seq), sentAt: Number(existing.sent_at), duplicate: true };
-      const { last_seq } = await trx
-        .updateTable('conversations')
-        .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
-        .where('id', '=', m.conversationId)
-        .returning('last_seq')
-        .executeTakeFirstOrThrow();
-      const seq = Number(last_seq);
-      await trx
-        .insertInto('messages')
-        .values({
-          conversation_id: m.conversationId,
-          seq,
-          sender_user_id: m.senderUserId,
-          sender_device_id: m.senderDeviceId,
-          client_msg_id: m.clientMsgId,
-          body: m.body,
-          sent_at: m.sentAt,
-        })
-        .execute();
+      if ((await groupDeviceSince(trx, m.conversationId, m.senderDeviceId)) === undefined) {
+        throw new ServiceError('CONCLAVE_ERR_NOT_GROUP_MEMBER');
+      }
+      const current = await groupEpoch(trx, m.conversationId);
+      if (current !== epoch) throw new ServiceError('CONCLAVE_ERR_STALE_EPOCH', `message epoch ${epoch}, group epoch ${current}`);
+      const seq = await appendEntry(trx, m);
       return { seq, sentAt: m.sentAt, duplicate: false };
     });
   }
@@ -46,6 +35,7 @@ export class SqlDeliveryStore implements DeliveryStore {
       .select([
         'm.conversation_id',
         'm.seq',
+        'm.kind',
         'm.sender_user_id',
         'm.sender_device_id',
         'm.client_msg_id',
@@ -61,6 +51,7 @@ export class SqlDeliveryStore implements DeliveryStore {
     return rows.map((r) => ({
       conversationId: r.conversation_id,
       seq: Number(r.seq),
+      kind: r.kind,
       senderUserId: r.sender_user_id,
       senderUsername: r.username ?? '(deleted user)',
       senderDeviceId: r.sender_device_id,

@@ -1,0 +1,87 @@
+import { asDeviceId, asUserId, LIMITS, type DeviceEntry, type DeviceId, type UserId } from '@conclave/protocol';
+import type { Principal } from '../accounts/service.js';
+import type { AccountStore } from '../accounts/store.js';
+import { ServiceError } from '../errors.js';
+import { parseKeyPackage } from '../mls/framing.js';
+import { leafIsDevice } from './credential.js';
+import type { DeviceRecord, DeviceStore, KeyPackageStock } from './store.js';
+
+const entryOf = (d: DeviceRecord & { signatureKey: string }): DeviceEntry => ({
+  deviceId: asDeviceId(d.id),
+  name: d.name,
+  signatureKey: d.signatureKey,
+  createdAt: d.createdAt,
+});
+
+/** A claimed device with its KeyPackage (base64 MLSMessage), as the `key_packages` frame carries it. */
+export type ClaimedEntry = DeviceEntry & { userId: UserId; keyPackage?: string };
+
+/**
+ * The device directory (what the Authentication Service vouches for: each
+ * device's signature key, RFC 9750 §4) and the KeyPackage store (RFC 9420 §10;
+ * RFC 9750 §5.1). A KeyPackage is accepted only when its leaf credential names
+ * the publishing user and device and its signature key is the device's
+ * registered one, so the server never hands out a KeyPackage under someone
+ * else's name. Signatures are checked by the members who use them.
+ */
+export class DeviceService {
+  constructor(
+    private readonly store: DeviceStore,
+    private readonly accounts: AccountStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Stores the device's KeyPackages (base64 MLSMessages); an empty publish just reports the stock.
+   * @throws ServiceError MLS_INVALID (malformed), DEVICE_KEY_MISMATCH (another credential or key,
+   *   or the device has no key), KEY_PACKAGES_FULL (over `LIMITS.maxKeyPackagesPerDevice`)
+   */
+  async publish(by: Principal, input: { keyPackages: string[]; lastResort?: string | undefined }): Promise<KeyPackageStock> {
+    if (input.keyPackages.length === 0 && input.lastResort === undefined) return this.store.stock(by.deviceId);
+    const device = await this.store.findDevice(by.deviceId);
+    if (!device || device.signatureKey === null) throw new ServiceError('CONCLAVE_ERR_DEVICE_KEY_MISMATCH', 'device has no key');
+    const check = (b64: string): Uint8Array => {
+      const bytes = Buffer.from(b64, 'base64');
+      const leaf = parseKeyPackage(bytes);
+      if (!leafIsDevice(leaf, { userId: device.userId, deviceId: device.id, signatureKey: device.signatureKey })) {
+        throw new ServiceError('CONCLAVE_ERR_DEVICE_KEY_MISMATCH', 'key package of another device');
+      }
+      return bytes;
+    };
+    const oneTime = input.keyPackages.map(check);
+    const lastResort = input.lastResort === undefined ? undefined : check(input.lastResort);
+    return this.store.addKeyPackages(device.id, oneTime, lastResort, LIMITS.maxKeyPackagesPerDevice, this.now());
+  }
+
+  /**
+   * Claims one KeyPackage of every device (with a key) of each user, except the requesting device.
+   * @throws ServiceError NO_SUCH_USER when a user does not exist
+   */
+  async claim(by: Principal, userIds: UserId[]): Promise<ClaimedEntry[]> {
+    const unique = [...new Set<string>(userIds)];
+    for (const userId of unique) {
+      if (!(await this.accounts.findUserById(userId))) throw new ServiceError('CONCLAVE_ERR_NO_SUCH_USER');
+    }
+    const claimed = await this.store.claimKeyPackages(unique, by.deviceId);
+    return claimed.map(({ device, keyPackage }) => ({
+      ...entryOf(device),
+      userId: asUserId(device.userId),
+      ...(keyPackage ? { keyPackage: Buffer.from(keyPackage).toString('base64') } : {}),
+    }));
+  }
+
+  /**
+   * A user's devices that have signature keys.
+   * @throws ServiceError NO_SUCH_USER
+   */
+  async list(userId: UserId): Promise<{ username: string; devices: DeviceEntry[] }> {
+    const user = await this.accounts.findUserById(userId);
+    if (!user) throw new ServiceError('CONCLAVE_ERR_NO_SUCH_USER');
+    return { username: user.username, devices: (await this.store.listDevices(userId)).map(entryOf) };
+  }
+
+  /** The device, for checks in other areas (credential of an external joiner, added devices). */
+  findDevice(deviceId: DeviceId | string): Promise<DeviceRecord | undefined> {
+    return this.store.findDevice(deviceId);
+  }
+}

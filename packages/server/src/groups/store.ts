@@ -1,0 +1,63 @@
+import type { NewMessage } from '../delivery/store.js';
+
+/** A conversation's MLS group as the server keeps it. */
+export interface GroupRecord {
+  /** The current epoch (RFC 9420 §8): the only one a Commit or an application message is accepted for. */
+  epoch: number;
+  /** The GroupInfo (MLSMessage) of `epoch`, for external joins. */
+  groupInfo: Uint8Array;
+}
+
+/** A Welcome kept for a device until its cursor passes `seq`. */
+export interface PendingWelcome {
+  conversationId: string;
+  /** Seq of the Commit that added the device. */
+  seq: number;
+  welcome: Uint8Array;
+}
+
+/** Everything one accepted Commit changes, applied in one transaction. */
+export interface CommitChange {
+  /** The Commit as a log entry (kind `commit`). */
+  entry: NewMessage;
+  /** The epoch the Commit was made in: compare-and-set against the stored one. */
+  epoch: number;
+  /** GroupInfo of epoch + 1. */
+  groupInfo: Uint8Array;
+  /** An external commit: the committing device joins (it need not be in the group yet). */
+  external: boolean;
+  /** Devices added by the Commit: they join at its seq and are given `welcome`. */
+  added: string[];
+  /** Devices whose leaves the Commit removes (absent ones are ignored). */
+  removed: string[];
+  welcome: Uint8Array | undefined;
+}
+
+/** Persistence of MLS groups, their member devices and pending Welcomes. Implemented per SQL dialect. */
+export interface GroupStore {
+  find(conversationId: string): Promise<GroupRecord | undefined>;
+  /**
+   * Creates the group at epoch 0 with its GroupInfo, and puts the creating
+   * device in it from the conversation's current `last_seq` (one transaction).
+   * @returns that seq.
+   * @throws ServiceError GROUP_EXISTS
+   */
+  create(conversationId: string, groupInfo: Uint8Array, deviceId: string, now: number): Promise<number>;
+  /**
+   * Applies an accepted Commit in one transaction: the group must exist
+   * (NO_GROUP), a non-external committer must be in it (NOT_GROUP_MEMBER), and
+   * its epoch must be `change.epoch` (STALE_EPOCH); then the Commit is appended,
+   * the epoch advances with the new GroupInfo, `removed` leave and the joiners
+   * (`added`, and the committer of an external commit) join at the Commit's seq,
+   * and `welcome` is kept for each added device. Nothing changes on refusal.
+   * @returns the Commit's seq and the new epoch.
+   * @throws ServiceError NO_GROUP, NOT_GROUP_MEMBER, STALE_EPOCH
+   */
+  commit(change: CommitChange, now: number): Promise<{ seq: number; epoch: number }>;
+  /** The groups a device is in, with the seq it joined each at. */
+  groupsOfDevice(deviceId: string): Promise<Array<{ conversationId: string; sinceSeq: number }>>;
+  /** The device's pending Welcomes, oldest first. */
+  welcomesFor(deviceId: string): Promise<PendingWelcome[]>;
+  /** Forgets one pending Welcome (processed or superseded). */
+  deleteWelcome(deviceId: string, conversationId: string, seq: number): Promise<void>;
+}

@@ -1,0 +1,107 @@
+import type { Kysely } from 'kysely';
+import { isUniqueViolation, ServiceError } from '../../errors.js';
+import type { CommitChange, GroupRecord, GroupStore, PendingWelcome } from '../../groups/store.js';
+import type { Database } from '../schema.js';
+import { appendEntry, groupDeviceSince, groupEpoch } from './log.js';
+
+/** `GroupStore` over Kysely. */
+export class SqlGroupStore implements GroupStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async find(conversationId: string): Promise<GroupRecord | undefined> {
+    const row = await this.db
+      .selectFrom('groups')
+      .select(['epoch', 'group_info'])
+      .where('conversation_id', '=', conversationId)
+      .executeTakeFirst();
+    return row && { epoch: Number(row.epoch), groupInfo: row.group_info };
+  }
+
+  async create(conversationId: string, groupInfo: Uint8Array, deviceId: string, now: number): Promise<number> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('groups').values({ conversation_id: conversationId, epoch: 0, group_info: groupInfo, updated_at: now }).execute();
+        const { last_seq } = await trx
+          .selectFrom('conversations')
+          .select('last_seq')
+          .where('id', '=', conversationId)
+          .executeTakeFirstOrThrow();
+        const seq = Number(last_seq);
+        await trx
+          .insertInto('group_devices')
+          .values({ conversation_id: conversationId, device_id: deviceId, since_seq: seq })
+          .onConflict((oc) => oc.columns(['conversation_id', 'device_id']).doUpdateSet({ since_seq: seq }))
+          .execute();
+        return seq;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ServiceError('CONCLAVE_ERR_GROUP_EXISTS');
+      throw err;
+    }
+  }
+
+  async commit(c: CommitChange, now: number): Promise<{ seq: number; epoch: number }> {
+    const conversationId = c.entry.conversationId;
+    return this.db.transaction().execute(async (trx) => {
+      const current = await groupEpoch(trx, conversationId);
+      if (current === undefined) throw new ServiceError('CONCLAVE_ERR_NO_GROUP');
+      if (!c.external && (await groupDeviceSince(trx, conversationId, c.entry.senderDeviceId)) === undefined) {
+        throw new ServiceError('CONCLAVE_ERR_NOT_GROUP_MEMBER');
+      }
+      if (current !== c.epoch) throw new ServiceError('CONCLAVE_ERR_STALE_EPOCH', `commit epoch ${c.epoch}, group epoch ${current}`);
+      const seq = await appendEntry(trx, c.entry);
+      const epoch = current + 1;
+      await trx
+        .updateTable('groups')
+        .set({ epoch, group_info: c.groupInfo, updated_at: now })
+        .where('conversation_id', '=', conversationId)
+        .where('epoch', '=', current)
+        .execute();
+      // Removals first: an external rejoin (RFC 9420 §12.4.3.2 resync) removes and re-adds the same device.
+      if (c.removed.length > 0) {
+        await trx.deleteFrom('group_devices').where('conversation_id', '=', conversationId).where('device_id', 'in', c.removed).execute();
+      }
+      const joiners = [...new Set([...c.added, ...(c.external ? [c.entry.senderDeviceId] : [])])];
+      if (joiners.length > 0) {
+        await trx
+          .insertInto('group_devices')
+          .values(joiners.map((deviceId) => ({ conversation_id: conversationId, device_id: deviceId, since_seq: seq })))
+          .onConflict((oc) => oc.columns(['conversation_id', 'device_id']).doUpdateSet({ since_seq: seq }))
+          .execute();
+      }
+      if (c.welcome && c.added.length > 0) {
+        const welcome = c.welcome;
+        await trx
+          .insertInto('welcomes')
+          .values(c.added.map((deviceId) => ({ device_id: deviceId, conversation_id: conversationId, seq, welcome })))
+          .execute();
+      }
+      return { seq, epoch };
+    });
+  }
+
+  async groupsOfDevice(deviceId: string): Promise<Array<{ conversationId: string; sinceSeq: number }>> {
+    const rows = await this.db.selectFrom('group_devices').select(['conversation_id', 'since_seq']).where('device_id', '=', deviceId).execute();
+    return rows.map((r) => ({ conversationId: r.conversation_id, sinceSeq: Number(r.since_seq) }));
+  }
+
+  async welcomesFor(deviceId: string): Promise<PendingWelcome[]> {
+    const rows = await this.db
+      .selectFrom('welcomes')
+      .select(['conversation_id', 'seq', 'welcome'])
+      .where('device_id', '=', deviceId)
+      .orderBy('conversation_id')
+      .orderBy('seq')
+      .execute();
+    return rows.map((r) => ({ conversationId: r.conversation_id, seq: Number(r.seq), welcome: r.welcome }));
+  }
+
+  async deleteWelcome(deviceId: string, conversationId: string, seq: number): Promise<void> {
+    await this.db
+      .deleteFrom('welcomes')
+      .where('device_id', '=', deviceId)
+      .where('conversation_id', '=', conversationId)
+      .where('seq', '=', seq)
+      .execute();
+  }
+}
