@@ -1,11 +1,19 @@
 import {
   assertNever,
+  LIMITS,
   type ConversationId,
   type ConversationInfo,
   type FrameOf,
   type ServerFrame,
 } from '@conclave/protocol';
-import { decodeTextBody, encodeTextBody, randomId } from './body.js';
+import { bytesToBase64, randomId } from './body.js';
+import { encodeText } from './mls/content.js';
+import { GroupEngine } from './mls/engine.js';
+import { decodeKeyPair, encodeKeyPair, generateSignatureKeyPair, type SignatureKeyPair } from './mls/identity.js';
+import { KEY_PACKAGE_LOW, KEY_PACKAGE_TARGET, LocalKeyPackages } from './mls/keypackages.js';
+import { Observer } from './mls/observer.js';
+import { TrustStore } from './trust/pins.js';
+import { Verification } from './verification.js';
 import { systemClock, type Clock } from './connection/clock.js';
 import { Connection, type StateChange } from './connection/connection.js';
 import type { ReplyOf, RequestInput, RequestType } from './connection/requests.js';
@@ -15,7 +23,7 @@ import { Emitter, type Unsubscribe } from './events.js';
 import { Outbox, type OutboxEntry, type SentReceipt } from './outbox.js';
 import { ChatState, type ChatSnapshot } from './state/chat-state.js';
 import { CursorTracker } from './state/cursors.js';
-import type { StoredSession } from './store/store.js';
+import type { HistoryEntry, StoredSession } from './store/store.js';
 import type { ChatMessage, ClientEvents, ClientOptions, Credentials, RoomListing, WhoResult } from './types.js';
 
 /** Resyncs in a row that may fail to fill a gap before the gap is accepted (the server lost those seqs). */
@@ -24,6 +32,12 @@ const MAX_GAP_RESYNCS = 3;
 const RATE_LIMIT_RETRY_MS = 1_000;
 /** Delay before online users are re-read after a presence notice, ms. */
 const WHO_REFRESH_MS = 300;
+/** Wait for a Welcome before joining a DM someone else opened with us by external commit, ms. */
+const WELCOME_GRACE_MS = 1_500;
+/** Upper bound of the random delay before removing a departed member's leaves (spreads the work), ms. */
+const REMOVE_JITTER_MS = 1_000;
+/** History entries replayed per conversation at connect (processed by another run of this device). */
+const REPLAY_LIMIT = 500;
 
 /**
  * The platform-free Conclave client: one per logged-in device. It owns the
@@ -46,6 +60,11 @@ export class ConclaveClient {
   private saveTimer: unknown = null;
   private savePromise: Promise<void> = Promise.resolve();
   private whoTimer: unknown = null;
+  private keys: SignatureKeyPair | null = null;
+  private engine: GroupEngine | null = null;
+  private observer: Observer | null = null;
+  /** Verification of contacts: safety numbers and device lists (after the first session). */
+  verification: Verification | null = null;
 
   constructor(private readonly options: ClientOptions) {
     this.state = new ChatState((snapshot) => this.events.emit('change', snapshot));
@@ -109,12 +128,13 @@ export class ConclaveClient {
    *   the server's refusal (e.g. `CONCLAVE_ERR_NOT_MEMBER`), `CONCLAVE_ERR_CLOSED`.
    */
   sendText(conversationId: ConversationId, text: string): Promise<SentReceipt> {
-    let body: string;
-    try {
-      body = encodeTextBody(text);
-    } catch (err) {
-      return Promise.reject(err);
+    const size = encodeText(text).length;
+    if (size > LIMITS.maxBodyBytes) {
+      return Promise.reject(
+        new ConclaveError('CONCLAVE_ERR_BODY_TOO_LARGE', `Message too long (${size} bytes; the limit is ${LIMITS.maxBodyBytes}).`),
+      );
     }
+    const body = text;
     if (this.connection.state === 'closed') return Promise.reject(new ConclaveError('CONCLAVE_ERR_CLOSED'));
     const clientMsgId = randomId();
     const promise = this.outbox.add({ clientMsgId, conversationId, body });
@@ -130,18 +150,23 @@ export class ConclaveClient {
   /** Joins (creating if needed) a room by `#name` and lists it. */
   async join(room: string): Promise<ConversationInfo> {
     const reply = await this.readyRequest({ type: 'join', room });
+    this.engine?.ensureJoined(reply.conversation.conversationId).catch((err: unknown) => this.report(err));
     return reply.conversation;
   }
 
   /** Opens (creating if needed) the DM with `username`; works while they are offline. */
   async openDm(username: string): Promise<ConversationInfo> {
     const reply = await this.readyRequest({ type: 'open_dm', username });
+    this.state.upsertConversation(reply.conversation);
+    this.state.changed();
+    this.engine?.ensureJoined(reply.conversation.conversationId).catch((err: unknown) => this.report(err));
     return reply.conversation;
   }
 
   /** Leaves a room. @throws ConclaveError `CONCLAVE_ERR_CANNOT_LEAVE` for #general. */
   async leave(conversationId: ConversationId): Promise<void> {
     await this.readyRequest({ type: 'leave', conversationId });
+    await this.engine?.forget(conversationId);
     const removed = this.state.removeConversation(conversationId);
     this.state.changed();
     if (removed !== undefined) this.events.emit('conversationRemoved', removed);
@@ -175,6 +200,21 @@ export class ConclaveClient {
   /** A listed conversation by `#room`, DM peer name or id. */
   findConversation(nameOrId: string): ConversationInfo | undefined {
     return this.state.find(nameOrId);
+  }
+
+  /**
+   * The last `limit` messages of a conversation kept on this device
+   * (decrypted history, oldest first). Messages from before this device
+   * joined the conversation's group are not there: MLS gives a new device
+   * no past keys.
+   */
+  history(conversationId: ConversationId, limit = 200): Promise<HistoryEntry[]> {
+    return this.options.store.loadHistory(conversationId, limit);
+  }
+
+  /** Resolves when every received entry has been decrypted and applied. */
+  async settled(): Promise<void> {
+    await this.engine?.idle();
   }
 
   /** Ends the session on the server, forgets the token, and closes. */
@@ -217,7 +257,8 @@ export class ConclaveClient {
 
   private async handshake(): Promise<void> {
     const deviceId = this.session?.deviceId ?? (await this.options.store.loadDeviceId()) ?? undefined;
-    const device = { ...(deviceId !== undefined && { id: deviceId }), name: this.options.deviceName };
+    const keys = await this.deviceKeys();
+    const device = { ...(deviceId !== undefined && { id: deviceId }), name: this.options.deviceName, signatureKey: bytesToBase64(keys.publicKey) };
     const creds = this.credentials;
     let reply: FrameOf<ServerFrame, 'session'>;
     if (creds === null && this.session !== null) {
@@ -250,10 +291,75 @@ export class ConclaveClient {
       for (const c of reply.conversations) this.cursors.fastForward(c.conversationId, c.seq);
     }
     this.state.changed();
-    // Resend before catching up, so the server's dedupe (same clientMsgId) answers
-    // rather than our own echo in the replay: either way a message is stored once.
-    for (const entry of this.outbox.due()) this.transmit(entry.clientMsgId);
+    const engine = await this.startEngine(keys);
+    await this.replayHistory(reply.conversations.map((c) => c.conversationId));
     await this.catchUp();
+    // Conversations this device is not in yet (new device, new room, a DM opened while away).
+    for (const c of reply.conversations) {
+      if (!engine.has(c.conversationId)) engine.ensureJoined(c.conversationId).catch((err: unknown) => this.report(err));
+    }
+    engine.topUpKeyPackages(KEY_PACKAGE_TARGET, KEY_PACKAGE_LOW).catch((err: unknown) => this.report(err));
+    // Resend after catching up: messages are encrypted for the epoch the log has reached.
+    for (const entry of this.outbox.due()) this.transmit(entry.clientMsgId);
+  }
+
+  /** This device's signature key pair (record `device`), made on first use. */
+  private async deviceKeys(): Promise<SignatureKeyPair> {
+    if (this.keys !== null) return this.keys;
+    const stored = await this.options.store.loadRecord('device');
+    if (stored !== null) return (this.keys = decodeKeyPair(stored));
+    const keys = await generateSignatureKeyPair();
+    await this.options.store.saveRecord('device', encodeKeyPair(keys));
+    return (this.keys = keys);
+  }
+
+  /** The group engine, built once per client (it survives reconnects). */
+  private async startEngine(keys: SignatureKeyPair): Promise<GroupEngine> {
+    if (this.engine !== null) return this.engine;
+    const store = this.options.store;
+    const request = <T extends RequestType>(input: RequestInput<T>): Promise<ReplyOf<T>> => this.connection.request(input);
+    const owner = () => {
+      const me = this.state.me!;
+      return { userId: me.userId, username: me.username, deviceId: this.state.deviceId! };
+    };
+    const trust = await TrustStore.load(store, () => this.clock.now());
+    const observer = new Observer({ trust, keys, owner, request, emit: (e) => this.events.emit('security', e), now: () => this.clock.now() });
+    for (const c of this.state.snapshot().conversations) if (c.peer) observer.learnName(c.peer.userId, c.peer.username);
+    const engine = new GroupEngine({
+      store,
+      request,
+      owner,
+      keys,
+      keyPackages: await LocalKeyPackages.load(store, keys),
+      trust,
+      observer,
+      conversation: (id) => this.state.conversation(id),
+      onMessage: (entry) => this.deliverEntry(entry),
+      onError: (error, conversationId) => {
+        this.events.emit('security', { conversationId, kind: error.code === 'CONCLAVE_ERR_COMMIT_REJECTED' ? 'rejected-commit' : 'undecryptable', text: error.message });
+      },
+      onGap: () => {
+        this.gapSeen = true;
+        if (!this.syncing && this.connection.state === 'ready') void this.resync();
+      },
+      sleep: (ms) => new Promise((resolve) => this.clock.setTimeout(resolve, ms)),
+      random: this.options.random ?? Math.random,
+    });
+    await engine.load();
+    this.observer = observer;
+    this.verification = new Verification(observer, this.state, request);
+    return (this.engine = engine);
+  }
+
+  /** Emits history entries after the UI cursors (decrypted by an earlier run of this device, e.g. `conclave send`). */
+  private async replayHistory(conversationIds: ConversationId[]): Promise<void> {
+    if (this.options.history === 'skip') return;
+    for (const id of conversationIds) {
+      const cursor = this.cursors.get(id);
+      for (const entry of await this.options.store.loadHistory(id, REPLAY_LIMIT)) {
+        if (entry.seq > cursor) this.deliverEntry(entry);
+      }
+    }
   }
 
   /** Sync from the cursors until no gap is left (or `MAX_GAP_RESYNCS` could not fill one). */
@@ -262,7 +368,8 @@ export class ConclaveClient {
       this.gapSeen = false;
       this.syncing = true;
       try {
-        await this.connection.request({ type: 'sync', cursors: this.cursors.snapshot() as Record<string, number> });
+        await this.connection.request({ type: 'sync', cursors: this.engine?.cursors() ?? {} });
+        await this.engine?.idle();
       } finally {
         this.syncing = false;
       }
@@ -288,7 +395,10 @@ export class ConclaveClient {
   private onFrame(frame: ServerFrame): void {
     switch (frame.type) {
       case 'message':
-        this.onMessage(frame);
+        this.engine?.receive(frame);
+        return;
+      case 'welcome':
+        this.engine?.welcome(frame);
         return;
       case 'sent':
         this.acked({ conversationId: frame.conversationId, clientMsgId: frame.clientMsgId, seq: frame.seq, sentAt: frame.sentAt });
@@ -297,6 +407,10 @@ export class ConclaveClient {
         if (this.options.history === 'skip') this.cursors.fastForward(frame.conversation.conversationId, frame.conversation.seq);
         if (this.state.upsertConversation(frame.conversation)) this.events.emit('conversation', frame.conversation);
         this.state.changed();
+        if (frame.conversation.peer) this.observer?.learnName(frame.conversation.peer.userId, frame.conversation.peer.username);
+        this.engine
+          ?.ensureJoined(frame.conversation.conversationId, frame.conversation.kind === 'dm' ? WELCOME_GRACE_MS : 0)
+          .catch((err: unknown) => this.report(err));
         return;
       case 'notice': {
         const { type: _type, ...notice } = frame;
@@ -304,6 +418,12 @@ export class ConclaveClient {
           this.state.markOnline(notice.user.userId, notice.user.username, notice.kind === 'login');
           this.state.changed();
           this.refreshOnline(WHO_REFRESH_MS);
+        }
+        if (notice.kind === 'leave' && notice.conversationId !== undefined && notice.user !== undefined && notice.user.userId !== this.state.me?.userId) {
+          const { conversationId, user } = notice;
+          this.clock.setTimeout(() => {
+            this.engine?.removeUser(conversationId, user.userId).catch((err: unknown) => this.report(err));
+          }, (this.options.random ?? Math.random)() * REMOVE_JITTER_MS);
         }
         this.events.emit('notice', notice);
         return;
@@ -319,38 +439,24 @@ export class ConclaveClient {
       case 'who':
       case 'invite':
       case 'pong':
+      case 'key_package_stock':
+      case 'key_packages':
+      case 'devices':
+      case 'group_info':
+      case 'committed':
         return; // replies: the awaiting request handles them
       default:
         assertNever(frame);
     }
   }
 
-  private onMessage(frame: FrameOf<ServerFrame, 'message'>): void {
-    const acceptGap = this.gapResyncs >= MAX_GAP_RESYNCS;
-    const admission = this.cursors.admit(frame.conversationId, frame.seq, acceptGap);
-    if (admission === 'duplicate') return;
-    if (admission === 'gap') {
-      this.gapSeen = true;
-      if (!this.syncing && this.connection.state === 'ready') void this.resync();
-      return;
-    }
-    const me = this.state.me;
-    const mine = me !== null && frame.sender.userId === me.userId;
-    if (mine && frame.sender.deviceId === this.state.deviceId) {
-      this.acked({ conversationId: frame.conversationId, clientMsgId: frame.clientMsgId, seq: frame.seq, sentAt: frame.sentAt });
-    }
-    const message: ChatMessage = {
-      conversationId: frame.conversationId,
-      conversation: this.state.conversation(frame.conversationId),
-      seq: frame.seq,
-      sender: { userId: frame.sender.userId, username: frame.sender.username, deviceId: frame.sender.deviceId },
-      sentAt: frame.sentAt,
-      text: decodeTextBody(frame.body),
-      clientMsgId: frame.clientMsgId,
-      mine,
-    };
-    if (!mine) {
-      this.state.countUnread(frame.conversationId);
+  /** Shows a decrypted message once (UI cursor), counts it unread, and schedules a cursor save. */
+  private deliverEntry(entry: HistoryEntry): void {
+    // The engine applies the log exactly once and in order; commits use seqs too, so gaps are expected here.
+    if (this.cursors.admit(entry.conversationId, entry.seq, true) === 'duplicate') return;
+    const message: ChatMessage = { ...entry, conversation: this.state.conversation(entry.conversationId) };
+    if (!entry.mine) {
+      this.state.countUnread(entry.conversationId);
       this.state.changed();
     }
     this.events.emit('message', message);
@@ -372,8 +478,23 @@ export class ConclaveClient {
     if (entry === undefined || entry.inFlight) return;
     entry.inFlight = true;
     const { conversationId, body } = entry;
-    this.connection.request({ type: 'send', conversationId, clientMsgId, body }).then(
-      (sent) => this.acked({ conversationId, clientMsgId, seq: sent.seq, sentAt: sent.sentAt }),
+    const engine = this.engine;
+    if (engine === null) {
+      entry.inFlight = false;
+      return;
+    }
+    engine.send(conversationId, clientMsgId, body).then(
+      async (sent) => {
+        const me = this.state.me;
+        if (me !== null && this.state.deviceId !== null) {
+          // Kept at once, so a run that exits on the ack (conclave send) still has its own words.
+          const sender = { userId: me.userId, username: me.username, deviceId: this.state.deviceId };
+          await this.options.store
+            .appendHistory([{ conversationId, seq: sent.seq, sender, sentAt: sent.sentAt, text: body, clientMsgId, mine: true }])
+            .catch(() => undefined);
+        }
+        this.acked({ conversationId, clientMsgId, seq: sent.seq, sentAt: sent.sentAt });
+      },
       (err: unknown) => {
         entry.inFlight = false;
         const code = isConclaveError(err) ? err.code : 'CONCLAVE_ERR_INTERNAL';
@@ -401,6 +522,12 @@ export class ConclaveClient {
   }
 
   // ------------------------------------------------------------ helpers
+
+  /** Reports a background failure as an `error` event (not for lost connections: those retry). */
+  private report(err: unknown): void {
+    if (isConclaveError(err, 'CONCLAVE_ERR_DISCONNECTED', 'CONCLAVE_ERR_CLOSED')) return;
+    this.events.emit('error', isConclaveError(err) ? err : new ConclaveError('CONCLAVE_ERR_INTERNAL', undefined, { cause: err }));
+  }
 
   /** A user-level request: only on a ready connection, so it never races the handshake. */
   private readyRequest<T extends RequestType>(input: RequestInput<T>): Promise<ReplyOf<T>> {

@@ -14,6 +14,11 @@ export const CLIENT_ERRORS = {
   CONCLAVE_ERR_UNTRUSTED_SERVER: { message: 'The server certificate is not trusted.' },
   CONCLAVE_ERR_NO_SESSION: { message: 'No saved session; log in with your password.' },
   CONCLAVE_ERR_UNKNOWN_CONVERSATION: { message: 'You are not in that conversation.' },
+  CONCLAVE_ERR_UNDECRYPTABLE: { message: 'A message could not be decrypted or verified; it was not shown.' },
+  CONCLAVE_ERR_COMMIT_REJECTED: { message: 'A member made a group change Conclave does not allow; it was ignored.' },
+  CONCLAVE_ERR_LOCAL_STATE: { message: 'This device\'s saved encryption state is unreadable.' },
+  CONCLAVE_ERR_NOT_JOINED: { message: 'This device could not join that conversation\'s encryption group yet; retrying.' },
+  CONCLAVE_ERR_NO_SUCH_DEVICE: { message: 'No such device.' },
 } as const satisfies Record<string, { message: string }>;
 
 /** A code raised by the client itself (never on the wire). */

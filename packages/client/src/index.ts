@@ -29,3 +29,8 @@ export { parseCommand, normalizeRoom, type Command, type CommandKind } from './c
 export { COMMANDS, COMMAND_NAMES, helpLines, type CommandName } from './commands/catalog.js';
 export { closest, editDistance } from './commands/distance.js';
 export type { Unsubscribe } from './events.js';
+export type { SecurityEvent } from './types.js';
+export { Verification, type SafetyNumber } from './verification.js';
+export type { DeviceView } from './mls/observer.js';
+export { keyFingerprint, safetyNumber, type SafetySide } from './trust/safety-number.js';
+export * as mls from './mls/index.js';

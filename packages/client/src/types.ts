@@ -54,6 +54,26 @@ export interface ChatMessage {
   clientMsgId: string;
   /** Sent by this user (from this device or another). */
   mine: boolean;
+  /** Set while the sending device is unverified and appeared after first contact, or changed its key. */
+  trust?: 'new-device' | 'changed-key';
+}
+
+/**
+ * Something about keys and devices the user must see (Promise 4: no silent
+ * key substitution): a device seen for the first time, a new device of a
+ * known contact (or of yourself), a changed key, a key that disagrees with
+ * the server's directory, or a message that failed to decrypt.
+ */
+export interface SecurityEvent {
+  conversationId?: ConversationId;
+  kind: 'first-contact' | 'new-device' | 'changed-key' | 'directory-mismatch' | 'undecryptable' | 'rejected-commit';
+  userId?: UserId;
+  username?: string;
+  deviceId?: DeviceId;
+  /** Short fingerprint of the device key (see `keyFingerprint`). */
+  fingerprint?: string;
+  /** One line to show in the conversation. */
+  text: string;
 }
 
 /** A server notice (presence, room changes, admin broadcasts): plaintext, never a member message. */
@@ -86,6 +106,8 @@ export interface ClientEvents {
   sent: SentReceipt;
   /** Something the user should hear about that no promise reports (pushed errors, lost connection, refused messages). */
   error: ConclaveError;
+  /** A key or device warning, or a message that could not be decrypted. */
+  security: SecurityEvent;
   /** The snapshot changed (connection, conversations, unread, online, current). */
   change: ChatSnapshot;
 }

@@ -18,6 +18,12 @@ export const REPLY_TYPE = {
   open_dm: 'conversation',
   invite: 'invite',
   ping: 'pong',
+  publish_key_packages: 'key_package_stock',
+  claim_key_packages: 'key_packages',
+  devices: 'devices',
+  group_info: 'group_info',
+  create_group: 'committed',
+  commit: 'committed',
 } as const satisfies Record<RequestType, ServerFrame['type']>;
 
 /** A request frame as the caller writes it: the connection fills in `id`. */

@@ -1,0 +1,449 @@
+import type { ConversationId, ConversationInfo, DeviceId, FrameOf, ServerFrame, UserId } from '@conclave/protocol';
+import type { ClientState, KeyPackage } from 'ts-mls';
+import { base64ToBytes, bytesToBase64 } from '../body.js';
+import type { ReplyOf, RequestInput, RequestType } from '../connection/requests.js';
+import { ConclaveError, isConclaveError } from '../errors.js';
+import type { ClientStore, HistoryEntry } from '../store/store.js';
+import type { TrustStore } from '../trust/pins.js';
+import { decodeText, encodeText } from './content.js';
+import {
+  commitChanges,
+  encryptMessage,
+  createGroupState,
+  decodeState,
+  encodeState,
+  epochOf,
+  groupInfoOf,
+  joinExternally,
+  joinFromWelcome,
+  membersOf,
+  processEntry,
+  welcomeTargets,
+  type Member,
+} from './group.js';
+import { decodeKeyPackage, encodeKeyPackage as encodeKeyPackageBytes, generateKeyPackage, type LocalKeyPackages } from './keypackages.js';
+import { groupInfoMembers } from './group-info.js';
+import type { LeafOwner, SignatureKeyPair } from './identity.js';
+import type { Observer } from './observer.js';
+
+/** Attempts at a Commit or send that lost an epoch race before giving up (each after catching up). */
+const MAX_ATTEMPTS = 8;
+
+/** What the engine needs from the client around it. */
+export interface EngineDeps {
+  store: ClientStore;
+  request<T extends RequestType>(input: RequestInput<T>): Promise<ReplyOf<T>>;
+  /** This user and device (known once the session started). */
+  owner(): LeafOwner & { username: string };
+  keys: SignatureKeyPair;
+  keyPackages: LocalKeyPackages;
+  trust: TrustStore;
+  observer: Observer;
+  conversation(id: ConversationId): ConversationInfo | undefined;
+  /** A decrypted message, in seq order per conversation, exactly once. */
+  onMessage(entry: HistoryEntry): void;
+  /** A log entry could not be used (it is skipped; the cursor moves on). */
+  onError(error: ConclaveError, conversationId: ConversationId): void;
+  /** Seqs are missing: catch up from the cursors. */
+  onGap(): void;
+  /** Waits `ms` (injected clock). */
+  sleep(ms: number): Promise<void>;
+  random(): number;
+}
+
+/** A conversation's group on this device: MLS state, the last log seq applied to it, and a Commit awaiting the server. */
+interface GroupSession {
+  state: ClientState;
+  cursor: number;
+  pending?: { epoch: number; state: ClientState } | undefined;
+}
+
+const recordKey = (id: ConversationId): string => `group/${id}`;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The MLS side of the client: one group per conversation, fed the
+ * conversation's log in seq order. Work on a conversation runs one task at a
+ * time (a per-conversation queue), and each new group state is saved with
+ * its cursor in one record before anything is sent or shown (persist, then
+ * act). Commits go through the Delivery Service's epoch compare-and-set:
+ * the loser keeps its old state, processes the winner and retries.
+ */
+export class GroupEngine {
+  private readonly groups = new Map<ConversationId, GroupSession>();
+  private readonly queues = new Map<ConversationId, Promise<unknown>>();
+  /** Texts of our own messages by clientMsgId, to show the log's echo of them. */
+  private readonly ownTexts = new Map<string, string>();
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  /** Loads every stored group. */
+  async load(): Promise<void> {
+    for (const key of await this.deps.store.listRecords('group/')) {
+      const bytes = await this.deps.store.loadRecord(key);
+      if (bytes === null) continue;
+      const id = key.slice('group/'.length) as ConversationId;
+      try {
+        const stored = JSON.parse(decoder.decode(bytes)) as { state: string; cursor: number; pending?: { epoch: number; state: string } };
+        this.groups.set(id, {
+          state: decodeState(base64ToBytes(stored.state)),
+          cursor: stored.cursor,
+          pending: stored.pending && { epoch: stored.pending.epoch, state: decodeState(base64ToBytes(stored.pending.state)) },
+        });
+      } catch (err) {
+        this.deps.onError(new ConclaveError('CONCLAVE_ERR_LOCAL_STATE', undefined, { cause: err }), id);
+      }
+    }
+  }
+
+  /** Per conversation with a group, the last seq applied (the `sync` cursors). */
+  cursors(): Record<string, number> {
+    return Object.fromEntries([...this.groups].map(([id, g]) => [id, g.cursor]));
+  }
+
+  /** True when this device is in the conversation's group. */
+  has(conversationId: ConversationId): boolean {
+    return this.groups.has(conversationId);
+  }
+
+  /** The group's members (empty when not joined). */
+  members(conversationId: ConversationId): Member[] {
+    const g = this.groups.get(conversationId);
+    return g === undefined ? [] : membersOf(g.state);
+  }
+
+  /** Resolves when every queued task has run. */
+  async idle(): Promise<void> {
+    while (this.queues.size > 0) await Promise.allSettled([...this.queues.values()]);
+  }
+
+  /** A log entry pushed by the server (live or catch-up). */
+  receive(frame: FrameOf<ServerFrame, 'message'>): void {
+    void this.enqueue(frame.conversationId, () => this.apply(frame));
+  }
+
+  /** A Welcome for this device. */
+  welcome(frame: FrameOf<ServerFrame, 'welcome'>): void {
+    void this.enqueue(frame.conversationId, () => this.join(frame));
+  }
+
+  /**
+   * Makes sure this device is in the conversation's group: creates it when
+   * the conversation has none (adding every device of a DM's two users, so a
+   * DM works while the other user is offline), else joins by external commit.
+   * @param delayMs wait first (a Welcome may be on its way).
+   */
+  ensureJoined(conversationId: ConversationId, delayMs = 0): Promise<void> {
+    return this.enqueue(conversationId, async () => {
+      if (delayMs > 0) await this.deps.sleep(delayMs);
+    }).then(() => this.joinWithRetry(conversationId));
+  }
+
+  /** Forgets a conversation's group (after leaving it). */
+  async forget(conversationId: ConversationId): Promise<void> {
+    await this.enqueue(conversationId, async () => {
+      this.groups.delete(conversationId);
+      await this.deps.store.saveRecord(recordKey(conversationId), null);
+    });
+  }
+
+  /**
+   * Encrypts `text` for the conversation's current epoch and sends it; if a
+   * Commit won the race, catches up and encrypts again (same clientMsgId, so
+   * the server stores it once).
+   * @throws ConclaveError from the server (NOT_MEMBER, BODY_TOO_LARGE, …) or
+   *   `CONCLAVE_ERR_NOT_JOINED` when the group cannot be joined.
+   */
+  async send(conversationId: ConversationId, clientMsgId: string, text: string): Promise<ReplyOf<'send'>> {
+    this.ownTexts.set(clientMsgId, text);
+    for (let attempt = 0; ; attempt++) {
+      if (!this.groups.has(conversationId)) await this.joinWithRetry(conversationId);
+      const body = await this.enqueue(conversationId, async () => {
+        const g = this.require(conversationId);
+        const { state, message } = await encryptMessageFor(g.state, text);
+        g.state = state;
+        await this.save(conversationId, g); // the sender ratchet moved: persist before the ciphertext leaves
+        return bytesToBase64(message);
+      });
+      try {
+        return await this.deps.request({ type: 'send', conversationId, clientMsgId, body });
+      } catch (err) {
+        if (!isConclaveError(err, 'CONCLAVE_ERR_STALE_EPOCH', 'CONCLAVE_ERR_NOT_GROUP_MEMBER') || attempt + 1 >= MAX_ATTEMPTS) throw err;
+        if (isConclaveError(err, 'CONCLAVE_ERR_NOT_GROUP_MEMBER')) await this.forget(conversationId);
+        await this.backoff(attempt);
+      }
+    }
+  }
+
+  /** Removes every leaf of `userId` from the group (after they left or were removed), retrying lost races. */
+  removeUser(conversationId: ConversationId, userId: UserId): Promise<void> {
+    return this.commitWithRetry(conversationId, async (state) => {
+      const leaves = membersOf(state).filter((m) => m.userId === userId);
+      return leaves.length === 0 ? null : { remove: leaves.map((m) => m.leafIndex), removed: leaves.map((m) => m.deviceId) };
+    });
+  }
+
+  /** Adds every device of the given users that is not in the group yet (claims their KeyPackages). */
+  addDevicesOf(conversationId: ConversationId, userIds: UserId[]): Promise<void> {
+    return this.commitWithRetry(conversationId, async (state) => {
+      const present = new Set(membersOf(state).map((m) => m.deviceId));
+      const claimed = await this.deps.request({ type: 'claim_key_packages', userIds });
+      const add = [];
+      const added: DeviceId[] = [];
+      for (const d of claimed.devices) {
+        if (present.has(d.deviceId) || d.keyPackage === undefined) continue;
+        const kp = decodeKeyPackage(base64ToBytes(d.keyPackage));
+        if (kp === undefined) continue;
+        add.push(kp);
+        added.push(d.deviceId);
+      }
+      return add.length === 0 ? null : { add, added };
+    });
+  }
+
+  /** Uploads KeyPackages until the server holds `target` one-time ones and a last-resort one. */
+  async topUpKeyPackages(target: number, low: number): Promise<void> {
+    const stock = await this.deps.request({ type: 'publish_key_packages', keyPackages: [] });
+    const owner = this.deps.owner();
+    if (stock.count < low) {
+      const fresh = [];
+      for (let i = stock.count; i < target; i++) fresh.push(await generateKeyPackage(owner, this.deps.keys));
+      await this.deps.keyPackages.add(fresh);
+      await this.deps.request({ type: 'publish_key_packages', keyPackages: fresh.map((k) => bytesToBase64(encodeKeyPackageBytes(k.publicPackage))) });
+    }
+    if (!stock.hasLastResort || !this.deps.keyPackages.hasLastResort) {
+      const lastResort = await generateKeyPackage(owner, this.deps.keys);
+      await this.deps.keyPackages.add([lastResort], true);
+      await this.deps.request({ type: 'publish_key_packages', keyPackages: [], lastResort: bytesToBase64(encodeKeyPackageBytes(lastResort.publicPackage)) });
+    }
+  }
+
+  // ------------------------------------------------------------ log entries
+
+  private async apply(frame: FrameOf<ServerFrame, 'message'>): Promise<void> {
+    const id = frame.conversationId;
+    const g = this.groups.get(id);
+    if (g === undefined || frame.seq <= g.cursor) return; // not ours yet, or already applied
+    if (frame.seq !== g.cursor + 1) return this.deps.onGap();
+    let processed;
+    try {
+      processed = await processEntry(g.state, base64ToBytes(frame.body));
+    } catch (err) {
+      g.cursor = frame.seq;
+      await this.save(id, g);
+      const error = isConclaveError(err) ? err : new ConclaveError('CONCLAVE_ERR_UNDECRYPTABLE', undefined, { cause: err });
+      this.deps.onError(error, id);
+      if (frame.kind === 'commit') void this.resyncLater(id);
+      return;
+    }
+    if (processed.kind === 'own') {
+      if (processed.contentType === 'commit') {
+        if (g.pending !== undefined && BigInt(g.pending.epoch) === processed.epoch) g.state = g.pending.state;
+        else void this.resyncLater(id); // our own Commit, but its new state was lost: rejoin
+        g.pending = undefined;
+      }
+      g.cursor = frame.seq;
+      if (processed.contentType === 'application') {
+        const text = this.ownTexts.get(frame.clientMsgId);
+        this.ownTexts.delete(frame.clientMsgId);
+        const known = text ?? (await this.deps.store.loadHistory(id, 200)).find((e) => e.seq === frame.seq)?.text;
+        await this.record(id, frame, { ...this.deps.owner() }, known ?? '(sent from this device)');
+      }
+      return this.save(id, g);
+    }
+    g.state = processed.state;
+    g.cursor = frame.seq;
+    g.pending = undefined;
+    if (processed.kind === 'application') {
+      await this.record(id, frame, processed.sender, decodeText(processed.plaintext));
+      return this.save(id, g);
+    }
+    await this.save(id, g);
+    await this.deps.observer.review(id, processed.added.length > 0 ? processed.added : []);
+  }
+
+  /** Appends a decrypted message to the history, then hands it to the UI. */
+  private async record(id: ConversationId, frame: FrameOf<ServerFrame, 'message'>, sender: LeafOwner, text: string): Promise<void> {
+    const me = this.deps.owner();
+    const username = this.deps.observer.usernameOf(sender.userId) ?? frame.sender.username;
+    const mark = sender.userId === me.userId && sender.deviceId === me.deviceId ? undefined : this.deps.trust.markFor(sender);
+    const entry: HistoryEntry = {
+      conversationId: id,
+      seq: frame.seq,
+      sender: { userId: sender.userId, deviceId: sender.deviceId, username },
+      sentAt: frame.sentAt,
+      text,
+      clientMsgId: frame.clientMsgId,
+      mine: sender.userId === me.userId,
+      ...(mark !== undefined && { trust: mark }),
+    };
+    await this.deps.store.appendHistory([entry]);
+    this.deps.onMessage(entry);
+  }
+
+  private async join(frame: FrameOf<ServerFrame, 'welcome'>): Promise<void> {
+    if (this.groups.has(frame.conversationId)) return; // joined another way meanwhile
+    const found = this.deps.keyPackages.find(welcomeTargets(base64ToBytes(frame.welcome)));
+    if (found === undefined) return; // not made for a KeyPackage we hold (already used, or lost)
+    let state: ClientState;
+    try {
+      state = await joinFromWelcome(base64ToBytes(frame.welcome), found.kp);
+    } catch (err) {
+      this.deps.onError(new ConclaveError('CONCLAVE_ERR_UNDECRYPTABLE', 'A Welcome to a conversation could not be used.', { cause: err }), frame.conversationId);
+      return;
+    }
+    const g: GroupSession = { state, cursor: frame.seq };
+    this.groups.set(frame.conversationId, g);
+    await this.save(frame.conversationId, g);
+    await this.deps.keyPackages.consume(found.ref);
+    await this.deps.observer.review(frame.conversationId, membersOf(state));
+  }
+
+  // ------------------------------------------------------------ joining
+
+  private async joinWithRetry(conversationId: ConversationId): Promise<void> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const outcome = await this.enqueue(conversationId, () => this.joinOnce(conversationId));
+      if (outcome === 'joined') return;
+      await this.backoff(attempt);
+    }
+    throw new ConclaveError('CONCLAVE_ERR_NOT_JOINED');
+  }
+
+  /** One attempt: create the group, or join it externally. */
+  private async joinOnce(id: ConversationId): Promise<'joined' | 'retry'> {
+    if (this.groups.has(id)) return 'joined';
+    const info = await this.deps.request({ type: 'group_info', conversationId: id });
+    const owner = this.deps.owner();
+    const own = await generateKeyPackage(owner, this.deps.keys);
+    try {
+      if (info.group === undefined) {
+        const state = await createGroupState(id, own);
+        const created = await this.deps.request({ type: 'create_group', conversationId: id, groupInfo: bytesToBase64(await groupInfoOf(state)) });
+        const g: GroupSession = { state, cursor: created.seq };
+        this.groups.set(id, g);
+        await this.save(id, g);
+        const conversation = this.deps.conversation(id);
+        if (conversation?.kind === 'dm' && conversation.peer !== undefined) {
+          // Outside this task: the Adds go through the queue like any Commit.
+          void this.addDevicesOf(id, [owner.userId, conversation.peer.userId]).catch((err: unknown) => this.reportLater(err, id));
+        }
+        return 'joined';
+      }
+      const resync = groupInfoMembers(base64ToBytes(info.group.groupInfo)).some((m) => m.deviceId === owner.deviceId);
+      const { state, commit } = await joinExternally(base64ToBytes(info.group.groupInfo), own, resync);
+      const groupInfo = bytesToBase64(await groupInfoOf(state));
+      const committed = await this.deps.request({ type: 'commit', conversationId: id, commit: bytesToBase64(commit), groupInfo, added: [], removed: [] });
+      const g: GroupSession = { state, cursor: committed.seq };
+      this.groups.set(id, g);
+      await this.save(id, g);
+      await this.deps.observer.review(id, membersOf(state));
+      return 'joined';
+    } catch (err) {
+      if (isConclaveError(err, 'CONCLAVE_ERR_STALE_EPOCH', 'CONCLAVE_ERR_GROUP_EXISTS')) return 'retry';
+      throw err;
+    }
+  }
+
+  // ------------------------------------------------------------ commits
+
+  /**
+   * Plans a Commit on the current state and sends it; on a lost epoch race
+   * the old state stays, the winner is processed (it is queued before our
+   * retry), and the plan is made again on the new state.
+   */
+  private async commitWithRetry(
+    id: ConversationId,
+    plan: (state: ClientState) => Promise<{ add?: KeyPackage[]; remove?: number[]; added?: DeviceId[]; removed?: DeviceId[] } | null>,
+  ): Promise<void> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const outcome = await this.enqueue(id, async () => {
+        const g = this.groups.get(id);
+        if (g === undefined) return 'done';
+        const changes = await plan(g.state);
+        if (changes === null) return 'done';
+        const epoch = epochOf(g.state);
+        const next = await commitChanges(g.state, changes);
+        g.pending = { epoch, state: next.state };
+        await this.save(id, g); // if the reply is lost, the log's echo of our Commit finds the new state here
+        try {
+          const committed = await this.deps.request({
+            type: 'commit',
+            conversationId: id,
+            commit: bytesToBase64(next.commit),
+            groupInfo: bytesToBase64(await groupInfoOf(next.state)),
+            ...(next.welcome !== undefined && { welcome: bytesToBase64(next.welcome) }),
+            added: changes.added ?? [],
+            removed: changes.removed ?? [],
+          });
+          g.state = next.state;
+          g.cursor = committed.seq;
+          g.pending = undefined;
+          await this.save(id, g);
+          await this.deps.observer.review(id, membersOf(next.state).filter((m) => changes.added?.includes(m.deviceId)));
+          return 'done';
+        } catch (err) {
+          if (!isConclaveError(err, 'CONCLAVE_ERR_STALE_EPOCH')) throw err;
+          g.pending = undefined; // roll back: the saved pre-commit state stays current
+          await this.save(id, g);
+          return 'retry';
+        }
+      });
+      if (outcome === 'done') return;
+      await this.backoff(attempt);
+    }
+    throw new ConclaveError('CONCLAVE_ERR_STALE_EPOCH', 'Could not change the group: others kept changing it first.');
+  }
+
+  /** A group state that can no longer follow the log: drop it and rejoin by external commit. */
+  private async resyncLater(id: ConversationId): Promise<void> {
+    await this.forget(id);
+    await this.joinWithRetry(id).catch((err: unknown) => this.reportLater(err, id));
+  }
+
+  // ------------------------------------------------------------ helpers
+
+  private enqueue<T>(id: ConversationId, task: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(id) ?? Promise.resolve();
+    const run = previous.then(task, task);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(id, settled);
+    void settled.then(() => {
+      if (this.queues.get(id) === settled) this.queues.delete(id);
+    });
+    return run;
+  }
+
+  private require(id: ConversationId): GroupSession {
+    const g = this.groups.get(id);
+    if (g === undefined) throw new ConclaveError('CONCLAVE_ERR_NOT_JOINED');
+    return g;
+  }
+
+  private async save(id: ConversationId, g: GroupSession): Promise<void> {
+    const value = {
+      state: bytesToBase64(encodeState(g.state)),
+      cursor: g.cursor,
+      ...(g.pending !== undefined && { pending: { epoch: g.pending.epoch, state: bytesToBase64(encodeState(g.pending.state)) } }),
+    };
+    await this.deps.store.saveRecord(recordKey(id), encoder.encode(JSON.stringify(value)));
+  }
+
+  private backoff(attempt: number): Promise<void> {
+    return this.deps.sleep(Math.min(2_000, 50 * 2 ** attempt) * (0.5 + this.deps.random()));
+  }
+
+  private reportLater(err: unknown, id: ConversationId): void {
+    if (isConclaveError(err, 'CONCLAVE_ERR_DISCONNECTED', 'CONCLAVE_ERR_CLOSED')) return;
+    this.deps.onError(isConclaveError(err) ? err : new ConclaveError('CONCLAVE_ERR_NOT_JOINED', undefined, { cause: err }), id);
+  }
+}
+
+/** Encrypts a text message (see `content.ts` for the plaintext format). */
+function encryptMessageFor(state: ClientState, text: string): Promise<{ state: ClientState; message: Uint8Array }> {
+  return encryptMessage(state, encodeText(text));
+}

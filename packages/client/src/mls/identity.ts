@@ -1,0 +1,64 @@
+import { asDeviceId, asUserId, type DeviceId, type UserId } from '@conclave/protocol';
+import type { Credential } from 'ts-mls';
+import { base64ToBytes, bytesToBase64 } from '../body.js';
+import { cipherSuite } from './suite.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Who a leaf belongs to: the user and the device, as bound by its credential. */
+export interface LeafOwner {
+  userId: UserId;
+  deviceId: DeviceId;
+}
+
+/**
+ * The BasicCredential of a device (RFC 9420 §5.3): identity
+ * `conclave:1:<userId>:<deviceId>` in UTF-8. Every client parses it the
+ * same way, so group validation never forks.
+ */
+export function credentialFor(owner: LeafOwner): Credential {
+  return { credentialType: 'basic', identity: encoder.encode(`conclave:1:${owner.userId}:${owner.deviceId}`) };
+}
+
+/** The owner named by a credential, or undefined when it is not a Conclave credential. */
+export function parseCredential(credential: Credential): LeafOwner | undefined {
+  if (credential.credentialType !== 'basic') return undefined;
+  let text: string;
+  try {
+    text = decoder.decode(credential.identity);
+  } catch {
+    return undefined;
+  }
+  const parts = text.split(':');
+  if (parts.length !== 4 || parts[0] !== 'conclave' || parts[1] !== '1') return undefined;
+  const [, , userId, deviceId] = parts as [string, string, string, string];
+  if (!ID.test(userId) || !ID.test(deviceId)) return undefined;
+  return { userId: asUserId(userId), deviceId: asDeviceId(deviceId) };
+}
+
+/** A device's long-term Ed25519 signature key pair (raw public key, PKCS#8 private key as ts-mls uses). */
+export interface SignatureKeyPair {
+  publicKey: Uint8Array;
+  signKey: Uint8Array;
+}
+
+/** Generates a fresh signature key pair for a new device. */
+export async function generateSignatureKeyPair(): Promise<SignatureKeyPair> {
+  return (await cipherSuite()).signature.keygen();
+}
+
+/** Stored form of a key pair (record `device`): JSON with base64 fields. */
+export function encodeKeyPair(pair: SignatureKeyPair): Uint8Array {
+  return encoder.encode(JSON.stringify({ v: 1, publicKey: bytesToBase64(pair.publicKey), signKey: bytesToBase64(pair.signKey) }));
+}
+
+/** @throws Error when the record is not a stored key pair. */
+export function decodeKeyPair(bytes: Uint8Array): SignatureKeyPair {
+  const parsed = JSON.parse(decoder.decode(bytes)) as { v?: number; publicKey?: string; signKey?: string };
+  if (parsed.v !== 1 || typeof parsed.publicKey !== 'string' || typeof parsed.signKey !== 'string') {
+    throw new Error('not a device key record');
+  }
+  return { publicKey: base64ToBytes(parsed.publicKey), signKey: base64ToBytes(parsed.signKey) };
+}
