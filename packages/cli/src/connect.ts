@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
-import { ConclaveClient, isConclaveError, type ClientStore } from '@conclave/client';
+import { ConclaveClient, isConclaveError, type ClientStore, type Credentials } from '@conclave/client';
 import { CliError } from './errors.js';
-import { FileStore, savedUsers, userDir } from './profile.js';
+import { FileStore, savedUsers, userDir, WRONG_PROFILE_PASSWORD } from './profile.js';
 import { nodeSocketFactory } from './socket.js';
 import type { Trust } from './tls/trust.js';
 import type { ServerAddress } from './url.js';
@@ -47,9 +47,55 @@ export function makeClient(
   });
 }
 
-/** The store of `user` on `addr` in the profile. */
-export function storeFor(profileDir: string, addr: ServerAddress, user: string): FileStore {
-  return new FileStore(userDir(profileDir, addr.key, user));
+/** The profile directory of `user` on `addr` (see `FileStore`). */
+export function profileOf(profileDir: string, addr: ServerAddress, user: string): string {
+  return userDir(profileDir, addr.key, user);
+}
+
+/**
+ * Unlocks (or, on first use, creates) the profile in `dir` with `password`.
+ * @throws CliError for a wrong password, naming the way out when the
+ *   account's password changed since the profile was created
+ */
+export async function unlockProfile(dir: string, user: string, password: string): Promise<FileStore> {
+  try {
+    return await FileStore.open(dir, password, { username: user });
+  } catch (err) {
+    if (err instanceof CliError && err.message === WRONG_PROFILE_PASSWORD) throw wrongProfilePassword(dir);
+    throw err;
+  }
+}
+
+/** The final "wrong password" error, with the way out. */
+export function wrongProfilePassword(dir: string): CliError {
+  return new CliError(
+    `${WRONG_PROFILE_PASSWORD} (${dir}); if your account password changed since you first logged in here, remove that folder to start the profile afresh`,
+  );
+}
+
+/**
+ * Connects a new client from `create` with `credentials`, whose password is
+ * the one that unlocked `store`. On failure, a profile created just now and
+ * never logged in is deleted, so the next attempt creates it under the
+ * password the server accepts.
+ * @throws ConclaveError from the server; CliError when the server refuses the
+ *   password of an existing profile
+ */
+export async function connectWithCredentials(store: FileStore, create: () => ConclaveClient, credentials: Credentials): Promise<ConclaveClient> {
+  const client = create();
+  try {
+    await client.connect(credentials);
+    return client;
+  } catch (err) {
+    await client.close();
+    await store.discardIfNeverLoggedIn();
+    if (!store.created && isConclaveError(err, 'CONCLAVE_ERR_BAD_CREDENTIALS')) {
+      throw new CliError(
+        `the server refused the password that unlocks this profile (${store.dir}); if your account password changed, remove that folder and log in again`,
+      );
+    }
+    throw err;
+  }
 }
 
 /**
@@ -67,9 +113,11 @@ export async function pickUser(profileDir: string, addr: ServerAddress, user: st
 }
 
 /**
- * Connects without asking anything: resumes the saved session, else (or if
- * the server ended it) logs in with `password`.
- * @throws CliError / ConclaveError with a one-line reason.
+ * Connects without asking anything: unlocks the profile with `password`
+ * (required: the profile is encrypted under it), resumes the saved session,
+ * else (or if the server ended it) logs in with the same password.
+ * @throws CliError when no password is given or it does not unlock the
+ *   profile; CliError / ConclaveError with a one-line reason otherwise.
  */
 export async function connectNonInteractive(params: {
   addr: ServerAddress;
@@ -82,29 +130,24 @@ export async function connectNonInteractive(params: {
   /** Called with each client before it connects (to subscribe to its events). */
   onClient?: (client: ConclaveClient) => void;
 }): Promise<ConclaveClient> {
+  const { addr, trust, profileDir, user } = params;
+  const dir = profileOf(profileDir, addr, user);
+  const existing = await FileStore.exists(dir);
+  const password = await params.password();
+  if (password === undefined) {
+    const why = existing ? `the profile of ${user} on ${addr.key} is locked by their password` : `no saved session for ${user} on ${addr.key}`;
+    throw new CliError(`${why}; set CONCLAVE_PASSWORD or pass --password-stdin`);
+  }
+  const store = await unlockProfile(dir, user, password);
   const create = (): ConclaveClient => {
     const client = makeClient(addr, trust, store, params.history);
     params.onClient?.(client);
     return client;
   };
-  const { addr, trust, profileDir, user } = params;
-  const store = storeFor(profileDir, addr, user);
-  const hadSession = (await store.loadSession()) !== null;
+  // A valid saved token resumes: the password only unlocked the profile and is not sent.
   const resumed = await resumeStoredSession(store, create);
   if (resumed !== null) return resumed;
-  const password = await params.password();
-  if (password === undefined) {
-    const why = !hadSession ? `no saved session for ${user} on ${addr.key}` : `the saved session for ${user} has ended`;
-    throw new CliError(`${why}; set CONCLAVE_PASSWORD or pass --password-stdin`);
-  }
-  const client = create();
-  try {
-    await client.connect({ kind: 'login', username: user, password });
-  } catch (err) {
-    await client.close();
-    throw err;
-  }
-  return client;
+  return connectWithCredentials(store, create, { kind: 'login', username: user, password });
 }
 
 /** Reads the password for a non-interactive command: `--password-stdin` (first line) or `CONCLAVE_PASSWORD`. */

@@ -1,19 +1,21 @@
-import { chmod, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { asDeviceId, type DeviceId } from '@conclave/protocol';
-import type { ClientStore, Cursors, StoredSession } from '@conclave/client';
+import type { StoredSession } from '@conclave/client';
+import { ensurePrivateDir, writeFileAtomic } from './store/files.js';
+import { readKeystore } from './store/keystore.js';
+
+export { ensurePrivateDir } from './store/files.js';
+export { FileStore, WRONG_PROFILE_PASSWORD, type FileStoreOptions } from './store/file-store.js';
 
 /**
  * The profile directory: `--profile-dir`, else `$XDG_CONFIG_HOME/conclave`,
  * else `~/.config/conclave`. Layout (dirs 0700, files 0600):
  *
- *   known_hosts.json                          pinned certificate per host:port
- *   last.json                                 last server and user (prompt defaults)
- *   servers/<host_port>/<user>/session.json   token (secret), deviceId, expiry
- *   servers/<host_port>/<user>/device.json    deviceId, kept across logouts
- *   servers/<host_port>/<user>/cursors.json   last seq seen per conversation
+ *   known_hosts.json              pinned certificate per host:port (plaintext)
+ *   last.json                     last server and user, prompt defaults (plaintext)
+ *   servers/<host_port>/<user>/   one user's profile, encrypted under their
+ *                                 password except keystore.json (see `FileStore`)
  */
 export function defaultProfileDir(): string {
   const xdg = process.env.XDG_CONFIG_HOME;
@@ -25,12 +27,6 @@ function component(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9._-]/g, '_');
 }
 
-/** Creates `dir` (and parents) private to the user. */
-export async function ensurePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chmod(dir, 0o700);
-}
-
 /** Reads a JSON file; `null` when it does not exist or is unreadable as JSON. */
 export async function readJson<T>(path: string): Promise<T | null> {
   try {
@@ -40,11 +36,9 @@ export async function readJson<T>(path: string): Promise<T | null> {
   }
 }
 
-/** Writes JSON atomically (temp file + rename), mode 0600. */
+/** Writes JSON atomically and durably (temp file + fsync + rename), mode 0600. Plaintext: never for secrets. */
 export async function writeJson(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-  await rename(tmp, path);
+  await writeFileAtomic(path, Buffer.from(`${JSON.stringify(value, null, 2)}\n`, 'utf8'));
 }
 
 /** The directory of one user on one server. */
@@ -52,7 +46,10 @@ export function userDir(profileDir: string, serverKey: string, username: string)
   return join(profileDir, 'servers', component(serverKey), component(username));
 }
 
-/** Users with a saved profile on a server (as typed at their first login). */
+/**
+ * Users with a saved profile on a server, as typed at their first login
+ * (from the plaintext keystore.json, so no password is needed).
+ */
 export async function savedUsers(profileDir: string, serverKey: string): Promise<string[]> {
   const dir = join(profileDir, 'servers', component(serverKey));
   let names: string[];
@@ -62,11 +59,20 @@ export async function savedUsers(profileDir: string, serverKey: string): Promise
     return [];
   }
   const users: string[] = [];
-  for (const name of names.sort()) {
-    const session = await readJson<StoredSession>(join(dir, name, 'session.json'));
-    users.push(session?.username ?? name);
-  }
+  for (const name of names.sort()) users.push(await savedUsername(join(dir, name), name));
   return users;
+}
+
+async function savedUsername(dir: string, fallback: string): Promise<string> {
+  try {
+    const keystore = await readKeystore(dir);
+    if (keystore !== null) return keystore.username;
+  } catch {
+    return fallback; // a damaged keystore: opening it will say so
+  }
+  // A profile from before encryption at rest (deleted on its first unlock).
+  const legacy = await readJson<Partial<StoredSession>>(join(dir, 'session.json'));
+  return typeof legacy?.username === 'string' ? legacy.username : fallback;
 }
 
 /** The last server and user, for prompt defaults. */
@@ -75,49 +81,13 @@ export interface LastUsed {
   user?: string;
 }
 
+/** The last server and user from last.json; null when none was saved. */
 export async function loadLastUsed(profileDir: string): Promise<LastUsed | null> {
   return readJson<LastUsed>(join(profileDir, 'last.json'));
 }
 
+/** Saves the last server and user (plaintext: never a secret). */
 export async function saveLastUsed(profileDir: string, last: LastUsed): Promise<void> {
   await ensurePrivateDir(profileDir);
   await writeJson(join(profileDir, 'last.json'), last);
-}
-
-/** `ClientStore` over one user's directory in the profile. */
-export class FileStore implements ClientStore {
-  constructor(readonly dir: string) {}
-
-  private file(name: string): string {
-    return join(this.dir, name);
-  }
-
-  async loadSession(): Promise<StoredSession | null> {
-    const s = await readJson<StoredSession>(this.file('session.json'));
-    return s !== null && typeof s.token === 'string' && typeof s.deviceId === 'string' ? s : null;
-  }
-
-  async saveSession(session: StoredSession | null): Promise<void> {
-    await ensurePrivateDir(this.dir);
-    if (session === null) {
-      await rm(this.file('session.json'), { force: true });
-      return;
-    }
-    await writeJson(this.file('session.json'), session);
-    await writeJson(this.file('device.json'), { deviceId: session.deviceId });
-  }
-
-  async loadDeviceId(): Promise<DeviceId | null> {
-    const d = await readJson<{ deviceId?: unknown }>(this.file('device.json'));
-    return typeof d?.deviceId === 'string' ? asDeviceId(d.deviceId) : null;
-  }
-
-  async loadCursors(): Promise<Cursors> {
-    return (await readJson<Cursors>(this.file('cursors.json'))) ?? {};
-  }
-
-  async saveCursors(cursors: Cursors): Promise<void> {
-    await ensurePrivateDir(this.dir);
-    await writeJson(this.file('cursors.json'), cursors);
-  }
 }

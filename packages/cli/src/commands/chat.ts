@@ -1,9 +1,17 @@
 import { input, password, select } from '@inquirer/prompts';
 import { ACCOUNT_RULES } from '@conclave/protocol';
 import { isConclaveError, type ConclaveClient, type Credentials } from '@conclave/client';
-import { makeClient, pickUser, resumeStoredSession, storeFor } from '../connect.js';
+import {
+  connectWithCredentials,
+  makeClient,
+  pickUser,
+  profileOf,
+  resumeStoredSession,
+  unlockProfile,
+  wrongProfilePassword,
+} from '../connect.js';
 import { CliError, EXIT } from '../errors.js';
-import { loadLastUsed, savedUsers, saveLastUsed } from '../profile.js';
+import { FileStore, loadLastUsed, savedUsers, saveLastUsed, WRONG_PROFILE_PASSWORD } from '../profile.js';
 import { fingerprintToHex } from '../tls/fingerprint.js';
 import { establishTrust, type Trust, type TrustPrompt } from '../tls/trust.js';
 import { parseServerAddress, type ServerAddress } from '../url.js';
@@ -101,8 +109,11 @@ async function chooseUser(profileDir: string, addr: ServerAddress, flag: string 
 }
 
 /**
- * Resumes the saved session, else asks whether to log in or register and
- * for the password (hidden), retrying on a wrong one.
+ * With a profile on this machine: asks for the password (hidden, retrying on
+ * a wrong one) to unlock it, resumes the saved session — the password is not
+ * sent then — else logs in with that password. On first use: asks whether to
+ * log in or register and for the password, and creates the profile under the
+ * password the server accepts.
  */
 async function logIn(
   profileDir: string,
@@ -111,16 +122,20 @@ async function logIn(
   user: string,
   onClient: (client: ConclaveClient) => void,
 ): Promise<ConclaveClient> {
-  const store = storeFor(profileDir, addr, user);
-  const create = (): ConclaveClient => {
+  const dir = profileOf(profileDir, addr, user);
+  const creator = (store: FileStore) => (): ConclaveClient => {
     const client = makeClient(addr, trust, store);
     onClient(client);
     return client;
   };
-  const hadSession = (await store.loadSession()) !== null;
-  const resumed = await resumeStoredSession(store, create);
-  if (resumed !== null) return resumed;
-  if (hadSession) process.stderr.write('Your session has ended; please log in again.\n');
+  if (await FileStore.exists(dir)) {
+    const { store, password: secret } = await unlockInteractively(dir, user);
+    const hadSession = (await store.loadSession()) !== null;
+    const resumed = await resumeStoredSession(store, creator(store));
+    if (resumed !== null) return resumed;
+    if (hadSession) process.stderr.write('Your session has ended; logging in again.\n');
+    return connectWithCredentials(store, creator(store), { kind: 'login', username: user, password: secret });
+  }
   const mode = await select({
     message: `${user} @ ${addr.key}`,
     choices: [
@@ -130,15 +145,28 @@ async function logIn(
   });
   for (let attempt = 1; ; attempt++) {
     const credentials: Credentials = mode === 'login' ? await askLogin(user) : await askRegister(user);
-    const client = create();
+    // Creates the profile; connectWithCredentials deletes it again if the server refuses.
+    const store = await unlockProfile(dir, user, credentials.password);
     try {
-      await client.connect(credentials);
-      return client;
+      return await connectWithCredentials(store, creator(store), credentials);
     } catch (err) {
-      await client.close();
       const retry = isConclaveError(err, 'CONCLAVE_ERR_BAD_CREDENTIALS', 'CONCLAVE_ERR_PASSWORD_WEAK', 'CONCLAVE_ERR_INVITE_INVALID');
       if (!retry || attempt >= 3) throw err;
       process.stderr.write(`${RED('✖')} ${err.message}\n`);
+    }
+  }
+}
+
+/** Asks for the password until it unlocks the profile in `dir` (3 tries). @throws CliError after the third wrong one */
+async function unlockInteractively(dir: string, user: string): Promise<{ store: FileStore; password: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const secret = await password({ message: `Password for ${user}` });
+    try {
+      return { store: await FileStore.open(dir, secret, { username: user }), password: secret };
+    } catch (err) {
+      if (!(err instanceof CliError && err.message === WRONG_PROFILE_PASSWORD)) throw err;
+      if (attempt >= 3) throw wrongProfilePassword(dir);
+      process.stderr.write(`${RED('✖')} Wrong password for this profile; try again.\n`);
     }
   }
 }
