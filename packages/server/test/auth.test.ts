@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import SQLite from 'better-sqlite3';
 import path from 'node:path';
 import { SQLITE_FILE } from '../src/index.js';
-import { createUsers, PASSWORD, RawClient, startTestServer, type TestServer } from './helpers.js';
+import { createUsers, PASSWORD, randomSignatureKey, RawClient, startTestServer, type TestServer } from './helpers.js';
 
 let server: TestServer;
 
@@ -13,19 +13,30 @@ before(async () => {
 });
 after(() => server.dispose());
 
-const DATA_TYPES = new Set(['session', 'message', 'conversation', 'who', 'rooms', 'synced', 'sent', 'notice']);
+const DATA_TYPES = new Set(['session', 'message', 'conversation', 'who', 'rooms', 'synced', 'sent', 'notice', 'welcome', 'key_packages', 'devices', 'group_info', 'key_package_stock', 'committed']);
 const sawData = (c: RawClient) => c.frames.some((f) => DATA_TYPES.has(f.type));
 
 describe('accounts and sessions', () => {
   test('wrong password and unknown user get the same answer and no data', async () => {
     const c = await RawClient.connect(server);
     await c.hello();
-    const wrong = await c.request({ type: 'login', username: 'alice', password: 'not-her-password-1', device: { name: 't' } });
-    const unknown = await c.request({ type: 'login', username: 'nobody', password: 'not-her-password-1', device: { name: 't' } });
+    const wrong = await c.request({ type: 'login', username: 'alice', password: 'not-her-password-1', device: { name: 't', signatureKey: randomSignatureKey() } });
+    const unknown = await c.request({ type: 'login', username: 'nobody', password: 'not-her-password-1', device: { name: 't', signatureKey: randomSignatureKey() } });
     assert.equal(wrong.type, 'error');
     assert.deepEqual({ ...wrong, id: '' }, { ...unknown, id: '' });
     assert.equal(wrong.type === 'error' && wrong.code, 'CONCLAVE_ERR_BAD_CREDENTIALS');
     assert.equal((await c.request({ type: 'sync', cursors: {} })).type, 'error');
+    assert.ok(!sawData(c));
+    c.close();
+  });
+
+  test('a login without a device signature key is not a valid frame', async () => {
+    const c = await RawClient.connect(server);
+    await c.hello();
+    const reply = await c.request({ type: 'login', username: 'alice', password: PASSWORD, device: { name: 't' } });
+    assert.equal(reply.type === 'error' && reply.code, 'CONCLAVE_ERR_BAD_FRAME');
+    const short = await c.request({ type: 'login', username: 'alice', password: PASSWORD, device: { name: 't', signatureKey: 'AAAA' } });
+    assert.equal(short.type === 'error' && short.code, 'CONCLAVE_ERR_BAD_FRAME');
     assert.ok(!sawData(c));
     c.close();
   });
@@ -35,7 +46,13 @@ describe('accounts and sessions', () => {
     const early = await c.request({ type: 'who' });
     assert.equal(early.type === 'error' && early.code, 'CONCLAVE_ERR_HELLO_REQUIRED');
     await c.hello();
-    for (const frame of [{ type: 'sync', cursors: {} }, { type: 'who' }, { type: 'rooms' }, { type: 'open_dm', username: 'bob' }]) {
+    const e2ee = [
+      { type: 'publish_key_packages', keyPackages: [] },
+      { type: 'claim_key_packages', userIds: ['someone'] },
+      { type: 'devices', userId: 'someone' },
+      { type: 'group_info', conversationId: 'someconv' },
+    ];
+    for (const frame of [{ type: 'sync', cursors: {} }, { type: 'who' }, { type: 'rooms' }, { type: 'open_dm', username: 'bob' }, ...e2ee]) {
       const reply = await c.request(frame);
       assert.equal(reply.type === 'error' && reply.code, 'CONCLAVE_ERR_NOT_AUTHENTICATED', frame.type);
     }
@@ -87,7 +104,7 @@ describe('accounts and sessions', () => {
   test('registration: invite policy needs a code; the setup code makes the first admin; names are unique case-insensitively', async () => {
     const c = await RawClient.connect(server);
     await c.hello();
-    const device = { name: 't' };
+    const device = { name: 't', signatureKey: randomSignatureKey() };
     const closed = await c.request({ type: 'register', username: 'zed', password: PASSWORD, device });
     assert.equal(closed.type === 'error' && closed.code, 'CONCLAVE_ERR_REGISTRATION_CLOSED');
     const badCode = await c.request({ type: 'register', username: 'zed', password: PASSWORD, code: 'AAAA-BBBB-CCCC-DDDD', device });
@@ -121,10 +138,10 @@ describe('accounts and sessions', () => {
     await c.hello();
     let last;
     for (let i = 0; i < 11; i++) {
-      last = await c.request({ type: 'login', username: 'victim', password: `wrong-guess-${i}-xx`, device: { name: 't' } });
+      last = await c.request({ type: 'login', username: 'victim', password: `wrong-guess-${i}-xx`, device: { name: 't', signatureKey: randomSignatureKey() } });
     }
     assert.equal(last?.type === 'error' && last.code, 'CONCLAVE_ERR_LOGIN_THROTTLED');
-    const right = await c.request({ type: 'login', username: 'victim', password: PASSWORD, device: { name: 't' } });
+    const right = await c.request({ type: 'login', username: 'victim', password: PASSWORD, device: { name: 't', signatureKey: randomSignatureKey() } });
     assert.equal(right.type === 'error' && right.code, 'CONCLAVE_ERR_LOGIN_THROTTLED', 'even the right password waits');
     c.close();
   });

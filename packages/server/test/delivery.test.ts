@@ -1,199 +1,234 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createUsers, RawClient, startTestServer, text, type TestServer } from './helpers.js';
+import { createUsers, RawClient, sleep, startTestServer, type TestServer } from './helpers.js';
+import { MlsDevice } from './mls-fixture.js';
 
 let server: TestServer;
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin'];
+/** One MLS device per user, kept across tests (a login costs an Argon2 hash). */
+const devices = new Map<string, MlsDevice>();
 
 before(async () => {
   server = await startTestServer();
-  await createUsers(server, ...USERS, 'mallory');
+  await createUsers(server, ...USERS, 'mallory', 'pat', 'quinn');
 });
-after(() => server.dispose());
+after(async () => {
+  for (const d of devices.values()) d.close();
+  await server.dispose();
+});
 
-function generalOf(session: { conversations: Array<{ name: string; conversationId: string }> }): string {
-  const general = session.conversations.find((c) => c.name === '#general');
-  assert.ok(general, '#general is in every session');
-  return general.conversationId;
+async function dev(username: string): Promise<MlsDevice> {
+  let d = devices.get(username);
+  if (!d) {
+    d = await MlsDevice.login(server, username);
+    devices.set(username, d);
+    await d.sync();
+  }
+  return d;
 }
 
+let general = '';
+/** Seq of the last Commit in #general: members read up to it before sending. */
+let generalCommitSeq = 0;
+
 describe('delivery', () => {
-  test('five users in #general: every message reaches every member once, in the same order', async () => {
-    const logins = await Promise.all(USERS.map((u) => RawClient.login(server, u)));
-    const general = generalOf(logins[0]!.session);
-    for (const { client } of logins) assert.equal((await client.request({ type: 'sync', cursors: {} })).type, 'synced');
+  test('five users in #general: every message reaches every member device once, in the same order, and decrypts', async () => {
+    const all = await Promise.all(USERS.map(dev));
+    const [alice, ...others] = all as [MlsDevice, ...MlsDevice[]];
+    general = alice.conversationId('#general');
+    const created = await alice.createGroup(general);
+    assert.equal(created.type, 'committed', JSON.stringify(created));
+    for (const d of others) {
+      const joined = await d.joinExternal(general);
+      assert.equal(joined.type, 'committed', JSON.stringify(joined));
+      if (joined.type === 'committed') generalCommitSeq = joined.seq;
+    }
+    await Promise.all(all.map((d) => d.readUntil(general, generalCommitSeq)));
+    assert.ok(all.every((d) => d.epoch(general) === USERS.length - 1), 'everyone at the epoch after the last join');
+
     const perUser = 8;
     await Promise.all(
-      logins.map(async ({ client }, i) => {
+      all.map(async (d) => {
         for (let n = 0; n < perUser; n++) {
-          const ack = await client.send(general, `${USERS[i]} #${n}`);
-          assert.equal(ack.type, 'sent');
+          const ack = await d.send(general, `${d.username} #${n}`);
+          assert.equal(ack.type, 'sent', JSON.stringify(ack));
         }
       }),
     );
     const total = USERS.length * perUser;
-    const received = await Promise.all(logins.map(({ client }) => client.waitForMessages(general, total)));
-    await new Promise((r) => setTimeout(r, 100));
-    const reference = received[0]!.map((m) => `${m.seq}:${text(m)}`);
+    const received = await Promise.all(all.map((d) => d.waitRead(general, total)));
+    await sleep(100);
+    const reference = received[0]!.map((m) => `${m.seq}:${m.text}`);
     assert.equal(new Set(reference).size, total, 'no duplicates');
-    assert.deepEqual(
-      received[0]!.map((m) => m.seq),
-      Array.from({ length: total }, (_, i) => i + 1),
-      'seqs are contiguous and in order',
-    );
-    for (const { client } of logins) {
-      assert.deepEqual(client.messages(general).map((m) => `${m.seq}:${text(m)}`), reference);
+    const seqs = received[0]!.map((m) => m.seq);
+    assert.deepEqual(seqs, Array.from({ length: total }, (_, i) => generalCommitSeq + 1 + i), 'seqs are contiguous and in order');
+    for (const d of all) {
+      assert.deepEqual((await d.read(general)).map((m) => `${m.seq}:${m.text}`), reference);
+      const frames = d.client.messages(general).map((m) => m.seq);
+      assert.equal(new Set(frames).size, frames.length, `${d.username} was sent each entry once`);
     }
-    // Each sender's own messages keep the order they were sent in.
     for (const u of USERS) {
       const mine = reference.filter((r) => r.includes(`${u} #`)).map((r) => r.split(':')[1]);
-      assert.deepEqual(mine, Array.from({ length: perUser }, (_, n) => `${u} #${n}`));
+      assert.deepEqual(mine, Array.from({ length: perUser }, (_, n) => `${u} #${n}`), 'each sender keeps its order');
     }
-    for (const { client } of logins) client.close();
+    const kinds = new Set(alice.client.messages(general).map((m) => m.kind));
+    assert.deepEqual([...kinds].sort(), ['application', 'commit'], 'entries are tagged by kind');
   });
 
   test('a DM reaches exactly its two users; a non-member can neither read nor send to it', async () => {
-    const { client: alice } = await RawClient.login(server, 'alice');
-    const { client: bob } = await RawClient.login(server, 'bob');
+    const alice = await dev('alice');
+    const bob = await dev('bob');
     const { client: mallory } = await RawClient.login(server, 'mallory');
-    for (const c of [alice, bob, mallory]) await c.request({ type: 'sync', cursors: {} });
+    await mallory.request({ type: 'sync', cursors: {} });
 
-    const dm = await alice.request({ type: 'open_dm', username: 'BOB' });
-    assert.equal(dm.type, 'conversation');
-    if (dm.type !== 'conversation') return;
-    assert.equal(dm.conversation.kind, 'dm');
-    assert.equal(dm.conversation.name, 'bob');
+    assert.equal((await bob.publish(2)).type, 'key_package_stock');
+    const dm = await alice.client.request({ type: 'open_dm', username: 'BOB' });
+    assert.ok(dm.type === 'conversation' && dm.conversation.kind === 'dm' && dm.conversation.name === 'bob');
     const dmId = dm.conversation.conversationId;
-    const pushed = await bob.waitFor((f) => f.type === 'conversation' && f.conversation.conversationId === dmId);
+    const pushed = await bob.client.waitFor((f) => f.type === 'conversation' && f.conversation.conversationId === dmId);
     assert.equal(pushed.type === 'conversation' && pushed.conversation.name, 'alice');
 
+    assert.equal((await alice.createGroup(dmId)).type, 'committed');
+    const added = await alice.addUsers(dmId, [bob.userId]);
+    assert.equal(added.type, 'committed', JSON.stringify(added));
+    await bob.acceptWelcome(dmId);
     assert.equal((await alice.send(dmId, 'psst, bob')).type, 'sent');
-    const [got] = await bob.waitForMessages(dmId, 1);
-    assert.equal(text(got!), 'psst, bob');
-    assert.equal(got!.sender.username, 'alice');
+    const [got] = await bob.waitRead(dmId, 1);
+    assert.equal(got!.text, 'psst, bob');
+    assert.equal(got!.username, 'alice');
 
-    const refused = await mallory.send(dmId, 'let me in');
+    const refused = await mallory.sendBody(dmId, Buffer.from('let me in').toString('base64'));
     assert.equal(refused.type === 'error' && refused.code, 'CONCLAVE_ERR_NOT_MEMBER');
-    const whoRefused = await mallory.request({ type: 'who', conversationId: dmId });
-    assert.equal(whoRefused.type === 'error' && whoRefused.code, 'CONCLAVE_ERR_NOT_MEMBER');
-    const resync = await mallory.request({ type: 'sync', cursors: { [dmId]: 0 } });
-    assert.equal(resync.type, 'synced');
-    await new Promise((r) => setTimeout(r, 200));
+    for (const frame of [{ type: 'who', conversationId: dmId }, { type: 'group_info', conversationId: dmId }]) {
+      const reply = await mallory.request(frame);
+      assert.equal(reply.type === 'error' && reply.code, 'CONCLAVE_ERR_NOT_MEMBER', frame.type);
+    }
+    assert.equal((await mallory.request({ type: 'sync', cursors: { [dmId]: 0 } })).type, 'synced');
+    await sleep(200);
     assert.equal(mallory.messages(dmId).length, 0, 'mallory saw nothing of the DM');
     assert.ok(!mallory.frames.some((f) => f.type === 'conversation' && f.conversation.conversationId === dmId));
-    assert.equal(bob.messages(dmId).length, 1, 'bob got the rejected message neither');
-    for (const c of [alice, bob, mallory]) c.close();
+    assert.ok(!mallory.frames.some((f) => f.type === 'welcome'));
+    mallory.close();
   });
 
-  test('a DM to a user who is offline arrives on their next login', async () => {
-    const { client: carol } = await RawClient.login(server, 'carol');
-    await carol.request({ type: 'sync', cursors: {} });
-    const dm = await carol.request({ type: 'open_dm', username: 'dave' });
-    assert.equal(dm.type, 'conversation');
-    if (dm.type !== 'conversation') return;
-    await carol.send(dm.conversation.conversationId, 'see this when you are back');
-    carol.close();
-
-    const { client: dave, session } = await RawClient.login(server, 'dave');
-    assert.ok(session.conversations.some((c) => c.conversationId === dm.conversation.conversationId && c.name === 'carol'));
-    await dave.request({ type: 'sync', cursors: {} });
-    const [m] = await dave.waitForMessages(dm.conversation.conversationId, 1);
-    assert.equal(text(m!), 'see this when you are back');
+  test('a DM to a user who is offline arrives on their next login: Welcome first, then the log after it', async () => {
+    const carol = await dev('carol');
+    const dave = await dev('dave');
+    assert.equal((await dave.publish(2)).type, 'key_package_stock');
     dave.close();
+    await dave.client.waitClosed();
+
+    const dm = await carol.client.request({ type: 'open_dm', username: 'dave' });
+    assert.ok(dm.type === 'conversation');
+    const dmId = dm.conversation.conversationId;
+    await carol.createGroup(dmId);
+    const added = await carol.addUsers(dmId, [dave.userId]);
+    assert.ok(added.type === 'committed', JSON.stringify(added));
+    assert.equal((await carol.send(dmId, 'see this when you are back')).type, 'sent');
+
+    await dave.connect();
+    assert.ok(dave.session.conversations.some((c) => c.conversationId === dmId && c.name === 'carol'));
+    await dave.sync();
+    const welcome = await dave.acceptWelcome(dmId);
+    assert.equal(welcome.seq, added.seq, 'the Welcome names the Commit that added the device');
+    const [m] = await dave.waitRead(dmId, 1);
+    assert.equal(m!.text, 'see this when you are back');
+    const order = dave.client.frames.map((f) => f.type);
+    assert.ok(order.indexOf('welcome') < order.indexOf('message'), 'the Welcome comes before the entries');
+    assert.ok(dave.client.messages(dmId).every((f) => f.seq > added.seq), 'nothing from before the device joined');
+
+    // The cursor passed the Welcome: the next sync does not resend it (the server deleted it).
+    await dave.reconnect();
+    await sleep(100);
+    assert.ok(!dave.client.frames.some((f) => f.type === 'welcome'));
   });
 
   test('a client that reconnects mid-stream with its cursor misses and repeats nothing', async () => {
-    const { client: sender, session } = await RawClient.login(server, 'erin');
-    const general = generalOf(session);
-    await sender.request({ type: 'sync', cursors: {} });
-    const first = await RawClient.login(server, 'bob');
-    await first.client.request({ type: 'sync', cursors: {} });
-    const before = first.client.messages(general).length;
-    const base = first.session.conversations.find((c) => c.conversationId === general)!.seq;
+    const erin = await dev('erin');
+    const bob = await dev('bob');
+    await Promise.all([erin.read(general), bob.read(general)]);
+    const before = (await bob.read(general)).length;
 
     const burst = (from: number, to: number) =>
       (async () => {
-        for (let i = from; i < to; i++) await sender.send(general, `stream ${i}`);
+        for (let i = from; i < to; i++) assert.equal((await erin.send(general, `stream ${i}`)).type, 'sent');
       })();
     await burst(0, 10);
-    await first.client.waitForMessages(general, before + 10);
-    // Drop mid-stream: the cursor is the last seq this connection saw.
-    const cursor = Math.max(base, ...first.client.messages(general).map((m) => m.seq));
-    first.client.ws.terminate();
+    await bob.waitRead(general, before + 10);
+    // Drop mid-stream: the cursor is the last seq this device processed.
+    const cursor = bob.cursors[general]!;
     const sending = burst(10, 30);
-    const second = await RawClient.login(server, 'bob');
-    await second.client.request({ type: 'sync', cursors: { [general]: cursor } });
+    await bob.reconnect();
     await sending;
     await burst(30, 35);
-    const all = [...first.client.messages(general), ...(await second.client.waitForMessages(general, 25))];
-    await new Promise((r) => setTimeout(r, 150));
-    const streamed = [...first.client.messages(general), ...second.client.messages(general)]
-      .map((m) => text(m))
-      .filter((t) => t.startsWith('stream '));
-    assert.ok(all.length > 0);
+    const got = await bob.waitRead(general, before + 35);
+    await sleep(150);
+    const streamed = got.map((m) => m.text).filter((t) => t.startsWith('stream '));
     assert.deepEqual(streamed, Array.from({ length: 35 }, (_, i) => `stream ${i}`));
-    sender.close();
-    second.client.close();
+    const resent = bob.client.messages(general).map((m) => m.seq);
+    assert.ok(resent.every((s) => s > cursor), 'nothing at or below the cursor was resent');
+    assert.equal(new Set(resent).size, resent.length, 'nothing was sent twice');
   });
 
   test('a retried send with the same client message id is stored and delivered once', async () => {
-    const { client: alice, session } = await RawClient.login(server, 'alice');
-    const general = generalOf(session);
-    await alice.request({ type: 'sync', cursors: {} });
-    const a = await alice.send(general, 'only once', 'retry-key-0001');
-    const b = await alice.send(general, 'only once', 'retry-key-0001');
-    assert.equal(a.type, 'sent');
-    assert.equal(b.type === 'sent' && a.type === 'sent' && b.seq, a.type === 'sent' && a.seq);
-    await new Promise((r) => setTimeout(r, 150));
-    assert.equal(alice.messages(general).filter((m) => text(m) === 'only once').length, 1);
-    alice.close();
+    const alice = await dev('alice');
+    await alice.read(general);
+    const clientMsgId = 'retry-key-0001';
+    const body = await alice.encrypt(general, 'only once', clientMsgId);
+    const a = await alice.client.sendBody(general, body, clientMsgId);
+    const b = await alice.client.sendBody(general, body, clientMsgId);
+    assert.ok(a.type === 'sent' && b.type === 'sent');
+    assert.equal(b.seq, a.seq);
+    await sleep(150);
+    assert.equal(alice.client.messages(general).filter((m) => m.clientMsgId === clientMsgId).length, 1);
   });
 
-  test('rooms are created by joining, listed, left; joiners see messages from their join on', async () => {
-    const { client: alice } = await RawClient.login(server, 'alice');
-    const { client: bob } = await RawClient.login(server, 'bob');
-    for (const c of [alice, bob]) await c.request({ type: 'sync', cursors: {} });
-    const joined = await alice.request({ type: 'join', room: '#Book-Club' });
-    assert.equal(joined.type, 'conversation');
-    if (joined.type !== 'conversation') return;
+  test('rooms are created by joining, listed, left; joiners are sent entries from their external join on', async () => {
+    const alice = await dev('alice');
+    const bob = await dev('bob');
+    const joined = await alice.client.request({ type: 'join', room: '#Book-Club' });
+    assert.ok(joined.type === 'conversation');
     const room = joined.conversation.conversationId;
-    await alice.send(room, 'before bob');
-    const again = await bob.request({ type: 'join', room: '#book-club' });
-    assert.equal(again.type === 'conversation' && again.conversation.conversationId, room, 'names are case-insensitive');
-    await alice.waitFor((f) => f.type === 'notice' && f.kind === 'join' && f.user?.username === 'bob');
-    await alice.send(room, 'after bob');
-    const [m] = await bob.waitForMessages(room, 1);
-    assert.equal(text(m!), 'after bob');
+    const noGroup = await alice.client.request({ type: 'group_info', conversationId: room });
+    assert.ok(noGroup.type === 'group_info' && noGroup.group === undefined, 'a new room has no group');
+    assert.equal((await alice.createGroup(room)).type, 'committed');
+    assert.equal((await alice.send(room, 'before bob')).type, 'sent');
 
-    const rooms = await bob.request({ type: 'rooms' });
+    const again = await bob.client.request({ type: 'join', room: '#book-club' });
+    assert.equal(again.type === 'conversation' && again.conversation.conversationId, room, 'names are case-insensitive');
+    await alice.client.waitFor((f) => f.type === 'notice' && f.kind === 'join' && f.user?.username === 'bob');
+    const bobJoin = await bob.joinExternal(room);
+    assert.ok(bobJoin.type === 'committed' && bobJoin.epoch === 1, JSON.stringify(bobJoin));
+    await alice.readUntil(room, bobJoin.seq);
+    assert.equal((await alice.send(room, 'after bob')).type, 'sent');
+    const [m] = await bob.waitRead(room, 1);
+    assert.equal(m!.text, 'after bob');
+    assert.ok(bob.client.messages(room).every((f) => f.seq > bobJoin.seq), 'bob got nothing from before his join');
+
+    const rooms = await bob.client.request({ type: 'rooms' });
     assert.ok(rooms.type === 'rooms' && rooms.rooms.some((r) => r.name === '#Book-Club' && r.members === 2 && r.joined));
-    const who = await bob.request({ type: 'who', conversationId: room });
+    const who = await bob.client.request({ type: 'who', conversationId: room });
     assert.ok(who.type === 'who' && who.conversation?.members.map((x) => x.username).join(',') === 'alice,bob');
 
-    assert.equal((await bob.request({ type: 'leave', conversationId: room })).type, 'ok');
-    await alice.waitFor((f) => f.type === 'notice' && f.kind === 'leave' && f.user?.username === 'bob');
-    const after = await bob.send(room, 'still here?');
-    assert.equal(after.type === 'error' && after.code, 'CONCLAVE_ERR_NOT_MEMBER');
-    const general = (await bob.request({ type: 'rooms' }));
-    const generalId = general.type === 'rooms' ? general.rooms.find((r) => r.name === '#general')!.conversationId : '';
-    const stay = await bob.request({ type: 'leave', conversationId: generalId });
+    assert.equal((await bob.client.request({ type: 'leave', conversationId: room })).type, 'ok');
+    await alice.client.waitFor((f) => f.type === 'notice' && f.kind === 'leave' && f.user?.username === 'bob');
+    const afterLeave = await bob.send(room, 'still here?');
+    assert.equal(afterLeave.type === 'error' && afterLeave.code, 'CONCLAVE_ERR_NOT_MEMBER');
+    const stay = await bob.client.request({ type: 'leave', conversationId: general });
     assert.equal(stay.type === 'error' && stay.code, 'CONCLAVE_ERR_CANNOT_LEAVE');
-    const bad = await bob.request({ type: 'join', room: '#no spaces' });
+    const bad = await bob.client.request({ type: 'join', room: '#no spaces' });
     assert.equal(bad.type === 'error' && bad.code, 'CONCLAVE_ERR_ROOM_NAME_INVALID');
-    alice.close();
-    bob.close();
   });
 
   test('presence: /who lists online users, and logins and logouts are pushed as notices', async () => {
-    const { client: carol } = await RawClient.login(server, 'carol');
-    await carol.request({ type: 'sync', cursors: {} });
-    const { client: erin } = await RawClient.login(server, 'erin');
-    await carol.waitFor((f) => f.type === 'notice' && f.kind === 'login' && f.user?.username === 'erin');
-    const who = await carol.request({ type: 'who' });
-    assert.ok(who.type === 'who');
-    assert.ok(who.type === 'who' && who.online.some((u) => u.username === 'erin' && u.devices === 1));
-    erin.close();
-    await carol.waitFor((f) => f.type === 'notice' && f.kind === 'logout' && f.user?.username === 'erin');
-    carol.close();
+    const { client: pat } = await RawClient.login(server, 'pat');
+    await pat.request({ type: 'sync', cursors: {} });
+    const { client: quinn } = await RawClient.login(server, 'quinn');
+    await pat.waitFor((f) => f.type === 'notice' && f.kind === 'login' && f.user?.username === 'quinn');
+    const who = await pat.request({ type: 'who' });
+    assert.ok(who.type === 'who' && who.online.some((u) => u.username === 'quinn' && u.devices === 1));
+    quinn.close();
+    await pat.waitFor((f) => f.type === 'notice' && f.kind === 'logout' && f.user?.username === 'quinn');
+    pat.close();
   });
 });

@@ -72,11 +72,24 @@ export class RawClient {
     return new RawClient(ws);
   }
 
-  /** Connects, says hello and logs in; returns the `session` frame. */
-  static async login(server: { wsUrl: string }, username: string, password = PASSWORD, deviceId?: string) {
+  /**
+   * Connects, says hello and logs in; returns the `session` frame. Without a
+   * `signatureKey`, a random 32-byte one stands in (the server never checks
+   * that it is an Ed25519 point; MLS tests pass a real one, see mls-fixture.ts).
+   */
+  static async login(
+    server: { wsUrl: string },
+    username: string,
+    options: { password?: string; deviceId?: string | undefined; signatureKey?: string } = {},
+  ): Promise<{ client: RawClient; session: Extract<Frame, { type: 'session' }> }> {
     const c = await RawClient.connect(server);
     await c.hello();
-    const session = await c.request({ type: 'login', username, password, device: { name: 'test', ...(deviceId ? { id: deviceId } : {}) } });
+    const device = {
+      name: 'test',
+      signatureKey: options.signatureKey ?? randomSignatureKey(),
+      ...(options.deviceId ? { id: options.deviceId } : {}),
+    };
+    const session = await c.request({ type: 'login', username, password: options.password ?? PASSWORD, device });
     if (session.type !== 'session') throw new Error(`login failed: ${JSON.stringify(session)}`);
     return { client: c, session };
   }
@@ -131,9 +144,9 @@ export class RawClient {
     );
   }
 
-  /** Sends UTF-8 text as a message body; resolves with the `sent` ack or the error. */
-  send(conversationId: string, text: string, clientMsgId = randomBytes(9).toString('base64url')): Promise<Frame> {
-    return this.request({ type: 'send', conversationId, clientMsgId, body: Buffer.from(text).toString('base64') });
+  /** Sends a body (base64) as a message; resolves with the `sent` ack or the error. */
+  sendBody(conversationId: string, body: string, clientMsgId = newClientMsgId()): Promise<Frame> {
+    return this.request({ type: 'send', conversationId, clientMsgId, body });
   }
 
   async waitClosed(timeoutMs = 5_000): Promise<{ code: number; reason: string }> {
@@ -150,7 +163,15 @@ export class RawClient {
   }
 }
 
-/** Decodes a message frame's body as UTF-8 text. */
-export function text(frame: { body: string }): string {
-  return Buffer.from(frame.body, 'base64').toString('utf8');
+/** A random client message id. */
+export function newClientMsgId(): string {
+  return randomBytes(9).toString('base64url');
 }
+
+/** Base64 of 32 random bytes: the shape of an Ed25519 public key. */
+export function randomSignatureKey(): string {
+  return randomBytes(32).toString('base64');
+}
+
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CLOSE_CODES, LIMITS } from '@conclave/protocol';
-import { createUsers, RawClient, startTestServer, text, type TestServer } from './helpers.js';
+import { createUsers, RawClient, startTestServer, type TestServer } from './helpers.js';
+import { MlsDevice } from './mls-fixture.js';
 
 let server: TestServer;
 
@@ -13,10 +14,14 @@ after(() => server.dispose());
 
 describe('bad input', () => {
   test('malformed, unknown, invalid and oversized frames get the right error; others keep being served', async () => {
-    const { client: bob, session } = await RawClient.login(server, 'bob');
-    const general = session.type === 'session' ? session.conversations[0]!.conversationId : '';
-    await bob.request({ type: 'sync', cursors: {} });
-    const { client: alice } = await RawClient.login(server, 'alice');
+    const bobDevice = await MlsDevice.login(server, 'bob');
+    const bob = bobDevice.client;
+    const general = bobDevice.conversationId('#general');
+    await bobDevice.sync();
+    assert.equal((await bobDevice.createGroup(general)).type, 'committed');
+    const aliceDevice = await MlsDevice.login(server, 'alice');
+    const alice = aliceDevice.client;
+    assert.equal((await aliceDevice.joinExternal(general)).type, 'committed');
 
     alice.sendRaw('{not json');
     const bad = await alice.waitFor((f) => f.type === 'error');
@@ -32,16 +37,19 @@ describe('bad input', () => {
     alice.sendRaw(Buffer.from([1, 2, 3]));
     await alice.waitFor((f) => f.type === 'error' && f.code === 'CONCLAVE_ERR_BAD_FRAME' && !('id' in f && f.id));
 
-    const stillFine = await alice.send(general, 'after the garbage');
+    const notMls = await alice.sendBody(general, Buffer.from('plaintext is refused').toString('base64'));
+    assert.equal(notMls.type === 'error' && notMls.code, 'CONCLAVE_ERR_MLS_INVALID');
+
+    const stillFine = await aliceDevice.send(general, 'after the garbage');
     assert.equal(stillFine.type, 'sent');
-    const [m] = await bob.waitForMessages(general, 1);
-    assert.equal(text(m!), 'after the garbage');
+    const [m] = await bobDevice.waitRead(general, 1);
+    assert.equal(m!.text, 'after the garbage');
 
     alice.sendRaw('x'.repeat(LIMITS.maxFrameBytes + 1));
     const closed = await alice.waitClosed();
     assert.equal(closed.code, CLOSE_CODES.tooBig);
 
-    assert.equal((await bob.send(general, 'bob carries on')).type, 'sent');
+    assert.equal((await bobDevice.send(general, 'bob carries on')).type, 'sent');
     bob.close();
   });
 
