@@ -159,11 +159,6 @@ export class Connection {
     return this.known.has(conversationId);
   }
 
-  /** True when the conversation is delivered to this connection. */
-  follows(conversationId: string): boolean {
-    return this.cursors.has(conversationId);
-  }
-
   /** Offers a live message (encoded once for all recipients). */
   deliver(conversationId: string, seq: number, frame: string): void {
     const cursor = this.cursors.get(conversationId);
