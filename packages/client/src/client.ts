@@ -147,19 +147,19 @@ export class ConclaveClient {
     return this.outbox.size;
   }
 
-  /** Joins (creating if needed) a room by `#name` and lists it. */
+  /** Joins (creating if needed) a room by `#name`; resolves once this device is in its MLS group. */
   async join(room: string): Promise<ConversationInfo> {
     const reply = await this.readyRequest({ type: 'join', room });
-    this.engine?.ensureJoined(reply.conversation.conversationId).catch((err: unknown) => this.report(err));
+    await this.engine?.ensureJoined(reply.conversation.conversationId);
     return reply.conversation;
   }
 
-  /** Opens (creating if needed) the DM with `username`; works while they are offline. */
+  /** Opens (creating if needed) the DM with `username`, adding all devices of you both to its MLS group; works while they are offline. */
   async openDm(username: string): Promise<ConversationInfo> {
     const reply = await this.readyRequest({ type: 'open_dm', username });
     this.state.upsertConversation(reply.conversation);
     this.state.changed();
-    this.engine?.ensureJoined(reply.conversation.conversationId).catch((err: unknown) => this.report(err));
+    await this.engine?.ensureJoined(reply.conversation.conversationId);
     return reply.conversation;
   }
 
@@ -294,11 +294,12 @@ export class ConclaveClient {
     const engine = await this.startEngine(keys);
     await this.replayHistory(reply.conversations.map((c) => c.conversationId));
     await this.catchUp();
-    // Conversations this device is not in yet (new device, new room, a DM opened while away).
-    for (const c of reply.conversations) {
-      if (!engine.has(c.conversationId)) engine.ensureJoined(c.conversationId).catch((err: unknown) => this.report(err));
-    }
-    engine.topUpKeyPackages(KEY_PACKAGE_TARGET, KEY_PACKAGE_LOW).catch((err: unknown) => this.report(err));
+    // KeyPackages first: a peer opening a DM with us needs one.
+    await engine.topUpKeyPackages(KEY_PACKAGE_TARGET, KEY_PACKAGE_LOW).catch((err: unknown) => this.report(err));
+    // Conversations this device is not in yet (new device, new room, a DM opened while away):
+    // ready means able to read and write everywhere, so wait for the joins (failures are reported, not fatal).
+    const joins = reply.conversations.filter((c) => !engine.has(c.conversationId)).map((c) => engine.ensureJoined(c.conversationId));
+    for (const result of await Promise.allSettled(joins)) if (result.status === 'rejected') this.report(result.reason);
     // Resend after catching up: messages are encrypted for the epoch the log has reached.
     for (const entry of this.outbox.due()) this.transmit(entry.clientMsgId);
   }

@@ -49,7 +49,7 @@ test('a connection cut mid-stream reconnects and neither misses nor repeats a me
   assert.ok(states.includes('reconnecting'), 'the cut was noticed');
   assert.ok(factory.opened >= 2, 'a second socket was opened');
   const seqs = alice.messages.filter((m) => m.conversationId === room).map((m) => m.seq);
-  assert.deepEqual(seqs, Array.from({ length: total }, (_, i) => i + 1));
+  assert.ok(seqs.every((seq, i) => i === 0 || seq > seqs[i - 1]!), 'in log order');
   assert.deepEqual(
     alice.messages.map((m) => m.text),
     Array.from({ length: total }, (_, i) => `message ${i + 1}`),
@@ -75,12 +75,8 @@ test('a restarted client resumes from its stored cursors without the password', 
   await second.client.connect(); // no credentials: the stored token
   t.after(() => second.client.close());
   assert.deepEqual(
-    second.messages.map((m) => [m.seq, m.text]),
-    [
-      [6, 'while away 1'],
-      [7, 'while away 2'],
-      [8, 'while away 3'],
-    ],
+    second.messages.map((m) => m.text),
+    ['while away 1', 'while away 2', 'while away 3'],
   );
 });
 
@@ -107,16 +103,16 @@ test('a message whose ack was lost is resent once and stored once', async (t) =>
   const room = general(alice.client.snapshot().conversations);
 
   const receipt = await alice.client.sendText(room, 'exactly once please');
-  assert.equal(receipt.seq, 1);
+  assert.ok(receipt.seq > 0);
   assert.equal(alice.client.pendingCount, 0);
   assert.ok(factory.opened >= 2, 'it was resent on a new socket');
   await bob.client.sendText(room, 'after');
   await waitFor(() => bob.messages.some((m) => m.text === 'after'), 'bob sees the next message');
   assert.deepEqual(
-    bob.messages.map((m) => [m.seq, m.text]),
+    bob.messages.map((m) => [m.seq === receipt.seq, m.text]),
     [
-      [1, 'exactly once please'],
-      [2, 'after'],
+      [true, 'exactly once please'],
+      [false, 'after'],
     ],
   );
 });
@@ -175,6 +171,10 @@ test('a refused token is forgotten so the UI can ask for the password', async (t
 test('join, DM to an offline user, who and rooms work through the core', async (t) => {
   const env = await startTestServer();
   t.after(() => env.close());
+  // bob's device has been online once (it published KeyPackages), and is offline now.
+  const bobStore = makeClient(env.server.wsUrl);
+  await bobStore.client.connect(login('bob'));
+  await bobStore.client.close();
   const alice = makeClient(env.server.wsUrl);
   await alice.client.connect(login('alice'));
   t.after(() => alice.client.close());
@@ -188,8 +188,8 @@ test('join, DM to an offline user, who and rooms work through the core', async (
   const rooms = await alice.client.rooms();
   assert.ok(rooms.some((r) => r.name === '#random' && r.joined));
 
-  const bob = makeClient(env.server.wsUrl);
-  await bob.client.connect(login('bob'));
+  const bob = makeClient(env.server.wsUrl, { store: bobStore.store });
+  await bob.client.connect();
   t.after(() => bob.client.close());
   assert.deepEqual(bob.messages.map((m) => [m.sender.username, m.text, m.conversation?.kind]), [['alice', 'see this when you are back', 'dm']]);
   const unread = bob.client.snapshot().conversations.find((c) => c.kind === 'dm');
