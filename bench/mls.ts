@@ -1,0 +1,159 @@
+/**
+ * MLS cost benchmark: the client core's pure MLS steps (RFC 9420 via ts-mls,
+ * suite MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519), in process, no server,
+ * no store, at several group sizes. Prints JSON figures; nothing is asserted
+ * beyond the group staying consistent (a figure, not a pass/fail test).
+ *
+ * For each size N:
+ * - build: one creator makes the group, adds the N-1 other devices in a
+ *   single Commit, and every one of them joins from the Welcome (KeyPackage
+ *   and key generation excluded; ms for the whole setup, one run);
+ * - encrypt / decrypt: the creator encrypts MESSAGES application messages of
+ *   100 bytes of plaintext (the encoded text), a second member processes each
+ *   in order (ms per message, p50 and p95);
+ * - external join: a new device joins by external commit against the
+ *   GroupInfo of the N-member group, the creator processes that join Commit
+ *   (median of JOINS attempts, each from the same states with a fresh device);
+ * - commit: the creator makes a Commit removing that joined device (so the
+ *   group is N+1 leaves before it and N members after), the second member
+ *   processes it (median of COMMITS attempts from the same states).
+ * Repeated attempts are sibling branches from one state, as a client makes
+ * when the Delivery Service refuses a Commit; the last one is kept. Only the
+ * creator's and the second member's states are used after the build, and
+ * they process every Commit; a final message checks they still agree.
+ * The first Commit after the build meets a tree whose inner nodes off the
+ * creator's path are blank, so path secrets go to about N leaves: an upper
+ * bound for a group that has seen Commits from many members.
+ * Bytes: a 100-byte message's PrivateMessage, the remove Commit, the GroupInfo
+ * (with external public key and ratchet tree), the Welcome of the build.
+ *
+ *   npm run bench:mls -- [sizes=2 10 50]
+ */
+import { mls } from '@conclave/client';
+
+type State = Awaited<ReturnType<typeof mls.createGroupState>>;
+type Device = Awaited<ReturnType<typeof mls.generateKeyPackage>>;
+
+const sizes = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n >= 2);
+if (sizes.length === 0) sizes.push(2, 10, 50);
+const MESSAGES = 50;
+const COMMITS = 7;
+const JOINS = 5;
+/** `{"v":1,"text":""}` is 17 bytes: 83 characters make a 100-byte plaintext. */
+const TEXT = 'x'.repeat(83);
+if (mls.encodeText(TEXT).length !== 100) throw new Error('plaintext is not 100 bytes');
+
+const round = (ms: number): number => Number(ms.toFixed(2));
+
+function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0);
+}
+
+async function timed<T>(step: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const out = await step();
+  return [out, performance.now() - t0];
+}
+
+async function newDevice(name: string): Promise<Device> {
+  const keys = await mls.generateSignatureKeyPair();
+  return mls.generateKeyPackage({ userId: `bench_${name}` as never, deviceId: `dev_${name}` as never }, keys);
+}
+
+async function processAs(kind: 'application' | 'commit', state: State, bytes: Uint8Array): Promise<State> {
+  const out = await mls.processEntry(state, bytes);
+  if (out.kind !== kind) throw new Error(`expected ${kind}, got ${out.kind}`);
+  return out.state;
+}
+
+async function measure(members: number, messages: number, commits: number, joins: number) {
+  const devices: Device[] = [];
+  for (let i = 0; i < members; i++) devices.push(await newDevice(`n${members}_m${i}`));
+  const [creator, second] = [devices[0]!, devices[1]!];
+
+  // Build: create, one Commit adding everyone else, everyone joins from the Welcome.
+  const [built, buildMs] = await timed(async () => {
+    const initial = await mls.createGroupState(`bench-${members}`, creator);
+    const { state, welcome } = await mls.commitChanges(initial, { add: devices.slice(1).map((d) => d.publicPackage) });
+    if (welcome === undefined) throw new Error('no Welcome');
+    const joined: State[] = [];
+    for (const d of devices.slice(1)) joined.push(await mls.joinFromWelcome(welcome, d));
+    return { state, welcome, joined };
+  });
+  if (built.joined.some((s) => mls.epochOf(s) !== mls.epochOf(built.state))) throw new Error('members disagree on the epoch');
+  if (mls.membersOf(built.state).length !== members) throw new Error('wrong member count');
+  let a = built.state;
+  let b = built.joined[0]!;
+  // The other members' states are not used after this point.
+
+  // Encrypt (creator) and decrypt (second member), in order.
+  const encryptSamples: number[] = [];
+  const decryptSamples: number[] = [];
+  let messageBytes = 0;
+  for (let i = 0; i < messages; i++) {
+    const [enc, encMs] = await timed(() => mls.encryptMessage(a, mls.encodeText(TEXT)));
+    a = enc.state;
+    messageBytes = enc.message.length;
+    encryptSamples.push(encMs);
+    const [dec, decMs] = await timed(() => mls.processEntry(b, enc.message));
+    if (dec.kind !== 'application' || mls.decodeText(dec.plaintext) !== TEXT) throw new Error('decrypt failed');
+    b = dec.state;
+    decryptSamples.push(decMs);
+  }
+
+  // External join against the GroupInfo of the N-member group; the creator processes it.
+  const groupInfo = await mls.groupInfoOf(a);
+  const joinSamples: number[] = [];
+  const joinProcessSamples: number[] = [];
+  let joinCommit: Uint8Array | undefined;
+  for (let i = 0; i < joins; i++) {
+    const joiner = await newDevice(`n${members}_ext${i}`);
+    const [ext, joinMs] = await timed(() => mls.joinExternally(groupInfo, joiner, false));
+    joinSamples.push(joinMs);
+    const [, processMs] = await timed(() => processAs('commit', a, ext.commit));
+    joinProcessSamples.push(processMs);
+    joinCommit = ext.commit;
+  }
+  a = await processAs('commit', a, joinCommit!);
+  b = await processAs('commit', b, joinCommit!);
+  const joinedLeaf = mls.membersOf(a).find((m) => m.userId.startsWith(`bench_n${members}_ext`))!.leafIndex;
+
+  // Commit removing the joined device (creator), processed by the second member.
+  const commitSamples: number[] = [];
+  const commitProcessSamples: number[] = [];
+  let removal: Awaited<ReturnType<typeof mls.commitChanges>> | undefined;
+  for (let i = 0; i < commits; i++) {
+    const [made, createMs] = await timed(() => mls.commitChanges(a, { remove: [joinedLeaf] }));
+    commitSamples.push(createMs);
+    const [, processMs] = await timed(() => processAs('commit', b, made.commit));
+    commitProcessSamples.push(processMs);
+    removal = made;
+  }
+  a = removal!.state;
+  b = await processAs('commit', b, removal!.commit);
+
+  // The two kept states still agree.
+  const check = await mls.encryptMessage(a, mls.encodeText('check'));
+  const got = await mls.processEntry(b, check.message);
+  if (got.kind !== 'application' || mls.decodeText(got.plaintext) !== 'check' || mls.membersOf(b).length !== members) {
+    throw new Error('states diverged');
+  }
+
+  return {
+    members,
+    buildMs: round(buildMs),
+    encryptMs: { p50: percentile(encryptSamples, 50), p95: percentile(encryptSamples, 95) },
+    decryptMs: { p50: percentile(decryptSamples, 50), p95: percentile(decryptSamples, 95) },
+    commitCreateMs: percentile(commitSamples, 50),
+    commitProcessMs: percentile(commitProcessSamples, 50),
+    externalJoinMs: percentile(joinSamples, 50),
+    externalJoinProcessMs: percentile(joinProcessSamples, 50),
+    bytes: { message: messageBytes, commit: removal!.commit.length, groupInfo: groupInfo.length, welcome: built.welcome.length },
+  };
+}
+
+await measure(2, 5, 1, 1); // warm-up (suite loading, JIT), not reported
+const results = [];
+for (const members of sizes) results.push(await measure(members, MESSAGES, COMMITS, JOINS));
+console.log(JSON.stringify({ suite: mls.CIPHER_SUITE, node: process.version, results }, null, 2));
