@@ -3,7 +3,9 @@ import {
   LIMITS,
   type ConversationId,
   type ConversationInfo,
+  type DeviceId,
   type FrameOf,
+  type UserId,
   type ServerFrame,
 } from '@conclave/protocol';
 import { bytesToBase64, randomId } from './body.js';
@@ -210,6 +212,11 @@ export class ConclaveClient {
    */
   history(conversationId: ConversationId, limit = 200): Promise<HistoryEntry[]> {
     return this.options.store.loadHistory(conversationId, limit);
+  }
+
+  /** The devices (MLS leaves) in a conversation's group as this device sees it; empty when not joined. */
+  groupMembers(conversationId: ConversationId): Array<{ userId: UserId; deviceId: DeviceId; leafIndex: number }> {
+    return (this.engine?.members(conversationId) ?? []).map(({ userId, deviceId, leafIndex }) => ({ userId, deviceId, leafIndex }));
   }
 
   /** Resolves when every received entry has been decrypted and applied. */

@@ -266,7 +266,9 @@ export class GroupEngine {
   /** Appends a decrypted message to the history, then hands it to the UI. */
   private async record(id: ConversationId, frame: FrameOf<ServerFrame, 'message'>, sender: LeafOwner, text: string): Promise<void> {
     const me = this.deps.owner();
-    const username = this.deps.observer.usernameOf(sender.userId) ?? frame.sender.username;
+    // The name follows the MLS-authenticated user id; the server's label is used only when it names the same user.
+    const username =
+      frame.sender.userId === sender.userId ? frame.sender.username : await this.deps.observer.nameOf(sender.userId);
     const mark = sender.userId === me.userId && sender.deviceId === me.deviceId ? undefined : this.deps.trust.markFor(sender);
     const entry: HistoryEntry = {
       conversationId: id,

@@ -52,6 +52,13 @@ export class Observer {
     return this.usernames.get(userId);
   }
 
+  /** A user's name: known, else from the device directory, else a placeholder. */
+  async nameOf(userId: UserId): Promise<string> {
+    const known = this.usernames.get(userId);
+    if (known !== undefined) return known;
+    return (await this.directoryEntry(userId).catch(() => undefined))?.username ?? 'unknown user';
+  }
+
   /** Remembers a user's name (from a conversation or presence). */
   learnName(userId: UserId, username: string): void {
     this.usernames.set(userId, username);
