@@ -11,6 +11,10 @@ test('send then read round-trips a message, and a second read repeats nothing', 
   const env = await startEnv();
   t.after(() => env.close());
   const common = ['--profile-dir', env.profileDir, '--fingerprint', env.server.fingerprint];
+  // Messages reach the devices in the conversation's MLS group: bob's device joins at his first login.
+  const before = await runCli(['read', env.address, '--user', 'bob', ...common], asBob);
+  assert.equal(before.code, 0, before.stderr);
+  assert.equal(before.stdout, '');
   const sent = await runCli(['send', env.address, '--user', 'alice', '--to', '#general', ...common, 'hello', 'world'], asAlice);
   assert.equal(sent.code, 0, sent.stderr);
   assert.equal(sent.stderr, '');
@@ -23,17 +27,24 @@ test('send then read round-trips a message, and a second read repeats nothing', 
   assert.equal(again.code, 0, again.stderr);
   assert.equal(again.stdout, '', 'nothing new: nothing printed');
 
-  // The saved session resumes without a password; the DM reaches an offline user.
-  const dm = await runCli(['send', env.address, '--user', 'bob', '--to', 'alice', ...common, 'psst']);
+  // The profile (and the session in it) is locked by the password.
+  const locked = await runCli(['send', env.address, '--user', 'bob', '--to', 'alice', ...common, 'psst']);
+  assert.equal(locked.code, 1);
+  assert.match(locked.stderr, /^conclave: the profile of bob on .* is locked by their password; set CONCLAVE_PASSWORD or pass --password-stdin\n$/);
+  // Unlocked, the saved session resumes (the password is not sent); the DM reaches an offline user.
+  const dm = await runCli(['send', env.address, '--user', 'bob', '--to', 'alice', '--password-stdin', ...common, 'psst'], {
+    stdin: `${PASSWORDS.bob}\n`,
+  });
   assert.equal(dm.code, 0, dm.stderr);
   const json = await runCli(['read', env.address, '--user', 'alice', '--json', ...common], asAlice);
   assert.equal(json.code, 0, json.stderr);
   const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.deepEqual(
     lines.map(({ conversation, seq, sender, text }) => ({ conversation, seq, sender, text })),
+    // Commits take seqs in the log: alice's device joining #general, bob's adding alice's to the DM.
     [
-      { conversation: '#general', seq: 1, sender: 'alice', text: 'hello world' },
-      { conversation: '@bob', seq: 1, sender: 'bob', text: 'psst' },
+      { conversation: '#general', seq: 2, sender: 'alice', text: 'hello world' },
+      { conversation: '@bob', seq: 2, sender: 'bob', text: 'psst' },
     ],
   );
   assert.equal(typeof lines[0]?.sentAt, 'number');
@@ -47,9 +58,10 @@ test('profile files are private and never hold the password', async (t) => {
   const dir = join(env.profileDir, 'servers', `127.0.0.1_${env.server.port}`, 'alice');
   assert.equal((await stat(env.profileDir)).mode & 0o777, 0o700);
   assert.equal((await stat(dir)).mode & 0o777, 0o700);
-  const session = join(dir, 'session.json');
+  const session = join(dir, 'session.enc');
   assert.equal((await stat(session)).mode & 0o777, 0o600);
   assert.doesNotMatch(await readFile(session, 'utf8'), new RegExp(PASSWORDS.alice));
+  await assert.rejects(stat(join(dir, 'session.json')), { code: 'ENOENT' }, 'no plaintext session');
 });
 
 test('read --follow prints live messages until --timeout, then exits 0', async (t) => {

@@ -1,5 +1,5 @@
 import type { ConversationInfo } from '@conclave/protocol';
-import { normalizeRoom, type ConclaveClient } from '@conclave/client';
+import { normalizeRoom, type ConclaveClient, type SentReceipt } from '@conclave/client';
 import { connectNonInteractive, passwordSource, pickUser } from '../connect.js';
 import { CliError, EXIT } from '../errors.js';
 import { establishTrust } from '../tls/trust.js';
@@ -33,9 +33,29 @@ export async function runSend(url: string, words: string[], opts: SendOptions): 
   });
   try {
     const conversation = await resolveTarget(client, opts.to);
-    await client.sendText(conversation.conversationId, text);
+    const receipt = await client.sendText(conversation.conversationId, text);
+    await ownHistoryWritten(client, receipt);
   } finally {
     await client.close();
+  }
+}
+
+/** How long `send` waits for its own message to reach the local history, ms. */
+const OWN_HISTORY_WAIT_MS = 2_000;
+
+/**
+ * Waits (bounded) until the message just acknowledged is in the local
+ * history. The client core acks `sendText` on the server's `sent` frame
+ * before its own history append finishes; exiting at once would lose the
+ * text, and a later `read` would show "(sent from this device)". Returns at
+ * once when the core has already written it.
+ */
+async function ownHistoryWritten(client: ConclaveClient, receipt: SentReceipt): Promise<void> {
+  const deadline = Date.now() + OWN_HISTORY_WAIT_MS;
+  while (Date.now() < deadline) {
+    const recent = await client.history(receipt.conversationId, 20).catch(() => []);
+    if (recent.some((e) => e.clientMsgId === receipt.clientMsgId)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
