@@ -75,12 +75,36 @@ test('/invite takes optional hours within the server limit', () => {
   assert.match(hint('/invite 1000'), /720/);
 });
 
+test('/verify shows the safety number, and /verify USER yes confirms it', () => {
+  assert.deepEqual(parseCommand('/verify bob'), { kind: 'verify', user: 'bob', confirm: false });
+  assert.deepEqual(parseCommand('/verify @bob'), { kind: 'verify', user: 'bob', confirm: false });
+  assert.deepEqual(parseCommand('/verify bob yes'), { kind: 'verify', user: 'bob', confirm: true });
+  assert.deepEqual(parseCommand('/VERIFY bob YES '), { kind: 'verify', user: 'bob', confirm: true });
+});
+
+test('/verify without a user, with a room or with another word gives the usage line', () => {
+  assert.match(hint('/verify'), /Verify whom\?.*Usage: \/verify USER \[yes\]/);
+  assert.match(hint('/verify #general'), /is a room.*Usage: \/verify USER \[yes\]/);
+  assert.match(hint('/verify b!b'), /not a valid username/);
+  assert.match(hint('/verify bob sure'), /\/verify bob yes" only once the safety numbers match.*Usage: \/verify USER \[yes\]/);
+});
+
+test('/devices lists yours by default, or a named user\'s', () => {
+  assert.deepEqual(parseCommand('/devices'), { kind: 'devices', user: null });
+  assert.deepEqual(parseCommand('/devices bob'), { kind: 'devices', user: 'bob' });
+  assert.deepEqual(parseCommand('/devices @bob'), { kind: 'devices', user: 'bob' });
+  assert.match(hint('/devices bob carol'), /Usage: \/devices \[USER\]/);
+  assert.match(hint('/devices #random'), /is a room/);
+});
+
 test('a mistyped command suggests the closest one', () => {
   assert.match(hint('/hepl'), /Unknown command \/hepl\. Did you mean \/help\?/);
   assert.match(hint('/jion #x'), /Did you mean \/join\?/);
   assert.match(hint('/whipser bob hi'), /Did you mean \/whisper\?/);
   assert.match(hint('/roms'), /Did you mean \/rooms\?/);
   assert.match(hint('/lo'), /Did you mean \/logout\?/);
+  assert.match(hint('/verfiy bob'), /Did you mean \/verify\?/);
+  assert.match(hint('/device'), /Did you mean \/devices\?/);
 });
 
 test('an unrelated command only points at /help', () => {
@@ -94,7 +118,7 @@ test('a lone slash explains itself', () => {
 });
 
 test('the parser never throws on odd input', () => {
-  for (const line of ['/', '/ ', '/\t', '/msg \u0000', '/join ####', '/invite -1', '/help ???', '\u{1F600}', '/'.repeat(5000)]) {
+  for (const line of ['/', '/ ', '/\t', '/msg \u0000', '/join ####', '/invite -1', '/help ???', '/verify', '/verify @', '/devices @@', '\u{1F600}', '/'.repeat(5000)]) {
     assert.doesNotThrow(() => parseCommand(line), line);
   }
 });
@@ -103,6 +127,8 @@ test('help lists every command aligned, or explains one', () => {
   const lines = helpLines();
   assert.ok(lines.some((l) => l.startsWith('/msg USER [TEXT]')));
   assert.ok(lines.some((l) => l.startsWith('/invite [HOURS]')));
+  assert.ok(lines.some((l) => l.startsWith('/verify USER [yes]') && l.includes('safety number')));
+  assert.ok(lines.some((l) => l.startsWith('/devices [USER]') && l.includes('fingerprints')));
   assert.deepEqual(helpLines('msg'), ['/msg USER [TEXT] — private message; without TEXT, switch to the conversation with USER', 'also: /whisper']);
 });
 

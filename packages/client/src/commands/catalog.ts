@@ -6,6 +6,8 @@ export const COMMANDS = {
   join: { usage: '/join #ROOM', summary: 'join a room (created if it does not exist) and switch to it', aliases: [] },
   leave: { usage: '/leave [#ROOM]', summary: 'leave a room (default: the current one)', aliases: ['part'] },
   rooms: { usage: '/rooms', summary: 'list the rooms on this server', aliases: [] },
+  verify: { usage: '/verify USER [yes]', summary: 'compare your safety number with USER and mark their devices verified', aliases: [] },
+  devices: { usage: '/devices [USER]', summary: "list USER's devices (default: yours) with key fingerprints and trust", aliases: [] },
   invite: { usage: '/invite [HOURS]', summary: 'admins: create a one-time registration code (default 24 h)', aliases: [] },
   logout: { usage: '/logout', summary: 'end this session on the server and quit', aliases: [] },
   quit: { usage: '/quit', summary: 'quit (you stay logged in for next time)', aliases: ['exit'] },

@@ -17,6 +17,13 @@ export type Command =
   /** `room: null` means the current conversation. */
   | { kind: 'leave'; room: string | null }
   | { kind: 'rooms' }
+  /**
+   * `confirm: false` shows the safety number with USER; `confirm: true`
+   * (`/verify USER yes`, typed after comparing) marks the devices it covers verified.
+   */
+  | { kind: 'verify'; user: string; confirm: boolean }
+  /** `user: null` means your own devices. */
+  | { kind: 'devices'; user: string | null }
   /** `hours: null` lets the server pick its default (24). */
   | { kind: 'invite'; hours: number | null }
   | { kind: 'logout' }
@@ -37,6 +44,13 @@ function invalid(message: string, name?: CommandName): Command {
 export function normalizeRoom(word: string): string | null {
   const room = word.startsWith('#') ? word : `#${word}`;
   return ROOM_NAME_PATTERN.test(room) ? room : null;
+}
+
+/** An `invalid` command when `word` (optionally `@`-prefixed) is not a username, else null. */
+function badUsername(word: string, name: CommandName): Command | null {
+  if (word.startsWith('#')) return invalid(`${word} is a room, not a user.`, name);
+  if (!ACCOUNT_RULES.usernamePattern.test(word.replace(/^@/, ''))) return invalid(`"${word}" is not a valid username.`, name);
+  return null;
 }
 
 /** Splits off the first whitespace-delimited word. */
@@ -91,6 +105,22 @@ function parseArguments(name: CommandName, rest: string): Command {
       if (user.startsWith('#')) return invalid(`${user} is a room: use /join ${user} to talk there.`, 'msg');
       if (!ACCOUNT_RULES.usernamePattern.test(user)) return invalid(`"${user}" is not a valid username.`, 'msg');
       return { kind: 'msg', user, text: text.trim() === '' ? null : text };
+    }
+    case 'verify': {
+      const [user, extra] = firstWord(rest);
+      if (user === '') return invalid('Verify whom? Give a username.', 'verify');
+      const bad = badUsername(user, 'verify');
+      if (bad !== null) return bad;
+      const name = user.replace(/^@/, '');
+      if (extra === '') return { kind: 'verify', user: name, confirm: false };
+      if (extra.trim().toLowerCase() === 'yes') return { kind: 'verify', user: name, confirm: true };
+      return invalid(`Type "/verify ${name} yes" only once the safety numbers match.`, 'verify');
+    }
+    case 'devices': {
+      const [user, extra] = firstWord(rest);
+      if (user === '') return { kind: 'devices', user: null };
+      if (extra !== '') return invalid('One username only.', 'devices');
+      return badUsername(user, 'devices') ?? { kind: 'devices', user: user.replace(/^@/, '') };
     }
     case 'join': {
       const [word, extra] = firstWord(rest);
