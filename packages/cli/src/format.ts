@@ -7,6 +7,17 @@ export function formatTime(ms: number): string {
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
+/** `YYYY-MM-DD` in local time. */
+export function formatDate(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** The tag shown before a message from a device that is not (or no longer) trusted (see `ChatMessage.trust`). */
+export function trustTag(trust: 'new-device' | 'changed-key'): string {
+  return trust === 'changed-key' ? '[KEY CHANGED]' : '[new device]';
+}
+
 /** How a conversation is named to the user: `#room`, or `@peer` for a DM. */
 export function conversationLabel(c: Pick<ConversationInfo, 'kind' | 'name'> | undefined, fallback = '?'): string {
   if (c === undefined) return fallback;
@@ -18,14 +29,19 @@ export function sanitize(text: string): string {
   return text.replace(/\t/g, '  ').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
 }
 
-/** One `read` line: `[#general] 12:03 alice: hi`; lines of a multi-line text are indented. */
+/**
+ * One `read` line: `[#general] 12:03 alice: hi`, with a trust tag before the
+ * text when the sending device is not trusted (`alice: [new device] hi`);
+ * lines of a multi-line text are indented.
+ */
 export function formatReadLine(m: ChatMessage): string {
   const label = conversationLabel(m.conversation, m.conversationId);
   const text = sanitize(m.text).replace(/\r?\n/g, '\n    ');
-  return `[${label}] ${formatTime(m.sentAt)} ${m.sender.username}: ${text}`;
+  const tag = m.trust === undefined ? '' : `${trustTag(m.trust)} `;
+  return `[${label}] ${formatTime(m.sentAt)} ${m.sender.username}: ${tag}${text}`;
 }
 
-/** One `read --json` line. */
+/** One `read --json` line (`trust` only when set). */
 export function formatReadJson(m: ChatMessage): string {
   return JSON.stringify({
     conversation: conversationLabel(m.conversation, m.conversationId),
@@ -34,5 +50,6 @@ export function formatReadJson(m: ChatMessage): string {
     sender: m.sender.username,
     sentAt: m.sentAt,
     text: m.text,
+    ...(m.trust !== undefined && { trust: m.trust }),
   });
 }

@@ -69,13 +69,16 @@ export async function runChat(url: string | undefined, opts: ChatOptions): Promi
     ...(opts.fingerprint !== undefined && { expected: opts.fingerprint }),
   });
   const user = await chooseUser(profileDir, addr, opts.user, last?.url === typed ? last.user : undefined);
-  // The model subscribes before connecting, so the catch-up history lands in the panes.
-  let model: ChatModel | null = null;
+  // The model subscribes before connecting, so the catch-up and the security warnings land in the panes.
+  const models = new Map<ConclaveClient, ChatModel>();
   const client = await logIn(profileDir, addr, trust, user, (c) => {
-    model = new ChatModel(c, () => process.stdout.write('\x07'));
+    models.set(c, new ChatModel(c, () => process.stdout.write('\x07')));
   });
+  const model = models.get(client)!;
   await saveLastUsed(profileDir, { url: typed, user: client.snapshot().me?.username ?? user });
-  const result = await runChatUi(client, model!, { server: addr.key });
+  // What this device decrypted in earlier runs, above what arrived while connecting.
+  await model.loadHistory();
+  const result = await runChatUi(client, model, { server: addr.key });
   if (result.error !== undefined) throw result.error;
   process.stdout.write(result.reason === 'logout' ? 'Logged out.\n' : 'Bye — you stay logged in; `conclave chat` resumes.\n');
 }

@@ -7,18 +7,28 @@ import {
   type ChatMessage,
   type ChatNotice,
   type ConclaveClient,
+  type HistoryEntry,
+  type SecurityEvent,
   type StateChange,
 } from '@conclave/client';
 import { conversationLabel, sanitize } from '../format.js';
+import { securityLevel, securityText, type SecurityLevel } from './trust.js';
+import { VerifyCommands } from './verify.js';
 
 /** One entry of the message pane. Times are ms since the Unix epoch. */
 export type PaneItem =
-  | { kind: 'message'; key: string; at: number; sender: string; text: string; mine: boolean }
+  /** `trust`: the sending device is unverified and new, or changed its key (shown as a tag). */
+  | { kind: 'message'; key: string; seq: number; at: number; sender: string; text: string; mine: boolean; trust?: 'new-device' | 'changed-key' }
   | { kind: 'notice'; key: string; at: number; text: string }
-  | { kind: 'system'; key: string; at: number; text: string; tone: 'info' | 'error' | 'ok' };
+  /** `strong`: text to be read exactly (a safety number). */
+  | { kind: 'system'; key: string; at: number; text: string; tone: 'info' | 'error' | 'ok'; strong?: boolean }
+  /** A key or device warning from the client core (see `SecurityEvent`). */
+  | { kind: 'security'; key: string; at: number; text: string; level: SecurityLevel };
 
 /** Entries kept per conversation (older ones scroll out of memory). */
 const MAX_ITEMS = 2_000;
+/** Messages of the local history put in each pane at start. */
+const HISTORY_ON_START = 200;
 /** Key for lines shown before any conversation exists. */
 const NO_CONVERSATION = '\0none' as ConversationId;
 
@@ -34,6 +44,9 @@ export class ChatModel {
   private readonly items = new Map<ConversationId, PaneItem[]>();
   private readonly listeners = new Set<() => void>();
   private seq = 0;
+  /** `conversationId:seq` of every message put in a pane: history and live events may both bring one. */
+  private readonly shown = new Set<string>();
+  private readonly verify: VerifyCommands;
   /** Bumped on every change (for React's useSyncExternalStore). */
   version = 0;
   private live = false;
@@ -46,9 +59,15 @@ export class ChatModel {
     readonly client: ConclaveClient,
     private readonly bell: () => void,
   ) {
+    this.verify = new VerifyCommands(client, (text, tone, strong) => this.system(text, tone, undefined, strong));
     client.on('message', (m) => this.onMessage(m));
     client.on('notice', (n) => this.onNotice(n));
-    client.on('conversation', (c) => this.system(`You are now in ${conversationLabel(c)}.`, 'ok', c.conversationId));
+    client.on('security', (e) => this.onSecurity(e));
+    client.on('conversation', (c) => {
+      this.system(`You are now in ${conversationLabel(c)}.`, 'ok', c.conversationId);
+      // A room rejoined may have history on this device from before.
+      void this.loadHistory([c.conversationId]);
+    });
     client.on('connection', (c) => this.onConnection(c));
     client.on('synced', () => {
       this.live = true;
@@ -74,10 +93,44 @@ export class ChatModel {
   }
 
   /** Adds a system line (command output, errors) to a pane, by default the current one. */
-  system(text: string, tone: 'info' | 'error' | 'ok' = 'info', conversationId?: ConversationId): void {
+  system(text: string, tone: 'info' | 'error' | 'ok' = 'info', conversationId?: ConversationId, strong = false): void {
     for (const line of text.split('\n')) {
-      this.push(conversationId ?? this.client.snapshot().current, { kind: 'system', key: this.key(), at: Date.now(), text: line, tone });
+      this.push(conversationId ?? this.client.snapshot().current, {
+        kind: 'system',
+        key: this.key(),
+        at: Date.now(),
+        text: line,
+        tone,
+        ...(strong && { strong }),
+      });
     }
+  }
+
+  /**
+   * Puts the local history (messages this device decrypted in earlier runs)
+   * into the panes of `conversationIds` (default: every listed conversation),
+   * before what arrived in this session; a message already shown is kept once.
+   * Never throws: a history that cannot be read becomes an error line.
+   */
+  async loadHistory(conversationIds?: ConversationId[], limit = HISTORY_ON_START): Promise<void> {
+    const ids = conversationIds ?? this.client.snapshot().conversations.map((c) => c.conversationId);
+    await Promise.all(
+      ids.map(async (id) => {
+        let entries: HistoryEntry[];
+        try {
+          entries = await this.client.history(id, limit);
+        } catch (err) {
+          this.system(`Could not read the saved history here: ${err instanceof Error ? err.message : String(err)}`, 'error', id);
+          return;
+        }
+        const fresh = entries.filter((e) => !this.shown.has(messageKey(e)));
+        if (fresh.length === 0) return;
+        for (const e of fresh) this.shown.add(messageKey(e));
+        const merged = mergeHistory(this.items.get(id) ?? [], fresh.map(messageItem));
+        this.items.set(id, merged.slice(-MAX_ITEMS));
+      }),
+    );
+    this.notify();
   }
 
   /** Moves `delta` conversations along the status-bar order (wrapping). */
@@ -146,6 +199,12 @@ export class ChatModel {
         this.system(`You left ${conversationLabel(target)}.`, 'ok');
         return;
       }
+      case 'verify':
+        await this.verify.verify(command.user, command.confirm);
+        return;
+      case 'devices':
+        await this.verify.devices(command.user);
+        return;
       case 'rooms': {
         const rooms = await client.rooms();
         this.system(`Rooms on this server (${rooms.length}):`);
@@ -189,15 +248,26 @@ export class ChatModel {
   }
 
   private onMessage(m: ChatMessage): void {
-    this.push(m.conversationId, {
-      kind: 'message',
-      key: `${m.conversationId}:${m.seq}`,
-      at: m.sentAt,
-      sender: m.sender.username,
-      text: sanitize(m.text),
-      mine: m.mine,
-    });
+    const key = messageKey(m);
+    if (this.shown.has(key)) return;
+    this.shown.add(key);
+    this.push(m.conversationId, messageItem(m));
     if (this.live && !m.mine && m.conversation?.kind === 'dm') this.bell();
+  }
+
+  /** A key or device warning: in its conversation; a loud one also in the current pane, with the bell. */
+  private onSecurity(e: SecurityEvent): void {
+    const level = securityLevel(e.kind);
+    const text = securityText(e);
+    const current = this.client.snapshot().current;
+    const target = e.conversationId ?? current;
+    this.push(target, { kind: 'security', key: this.key(), at: Date.now(), text, level });
+    if (level !== 'danger') return;
+    if (target !== current) {
+      const where = conversationLabel(e.conversationId === undefined ? undefined : this.client.findConversation(e.conversationId), 'another conversation');
+      this.push(current, { kind: 'security', key: this.key(), at: Date.now(), text: `In ${where}: ${text}`, level });
+    }
+    if (this.live) this.bell();
   }
 
   private onNotice(n: ChatNotice): void {
@@ -258,4 +328,44 @@ export class ChatModel {
     this.version++;
     for (const l of this.listeners) l();
   }
+}
+
+/** Identifies a message across history and live events. */
+function messageKey(m: { conversationId: ConversationId; seq: number }): string {
+  return `${m.conversationId}:${m.seq}`;
+}
+
+/** A message (live or from the local history) as a pane item. */
+function messageItem(m: HistoryEntry): PaneItem {
+  return {
+    kind: 'message',
+    key: messageKey(m),
+    seq: m.seq,
+    at: m.sentAt,
+    sender: m.sender.username,
+    text: sanitize(m.text),
+    mine: m.mine,
+    ...(m.trust !== undefined && { trust: m.trust }),
+  };
+}
+
+/**
+ * Inserts history messages (`incoming`, ascending seq) into a pane: each
+ * before the first message with a higher seq; those older than every message
+ * there go first, above this session's notices (they are from earlier runs).
+ */
+export function mergeHistory(items: readonly PaneItem[], incoming: readonly PaneItem[]): PaneItem[] {
+  const out: PaneItem[] = [];
+  let i = 0;
+  const takeBelow = (seq: number): void => {
+    for (let next = incoming[i]; next !== undefined && next.kind === 'message' && next.seq < seq; next = incoming[++i]) out.push(next);
+  };
+  const first = items.find((item) => item.kind === 'message');
+  takeBelow(first?.kind === 'message' ? first.seq : Number.POSITIVE_INFINITY);
+  for (const item of items) {
+    if (item.kind === 'message') takeBelow(item.seq);
+    out.push(item);
+  }
+  out.push(...incoming.slice(i));
+  return out;
 }

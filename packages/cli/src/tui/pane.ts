@@ -1,4 +1,4 @@
-import { formatTime } from '../format.js';
+import { formatTime, trustTag } from '../format.js';
 import { nameColor, pad, textWidth, truncate, wrap, type ScreenLine, type Segment } from './layout.js';
 import type { PaneItem } from './model.js';
 
@@ -33,10 +33,15 @@ function itemLines(item: PaneItem, width: number, nameW: number): ScreenLine[] {
   const time: Segment = { text: `${formatTime(item.at)} `, dim: true };
   let name: Segment;
   let body: Omit<Segment, 'text'>;
+  /** Styled start of the first line (a trust tag), wrapped with the text. */
+  let lead: Segment | null = null;
   switch (item.kind) {
     case 'message':
       name = { text: pad(truncate(item.sender, nameW), nameW, true), color: item.mine ? 'white' : nameColor(item.sender), bold: true };
       body = {};
+      if (item.trust !== undefined) {
+        lead = { text: `${trustTag(item.trust)} `, color: item.trust === 'changed-key' ? 'red' : 'yellow', bold: true, inverse: item.trust === 'changed-key' };
+      }
       break;
     case 'notice':
       name = { text: pad('—', nameW, true), dim: true };
@@ -46,17 +51,31 @@ function itemLines(item: PaneItem, width: number, nameW: number): ScreenLine[] {
       const mark = item.tone === 'error' ? '✖' : item.tone === 'ok' ? '✔' : '·';
       const color = item.tone === 'error' ? 'red' : item.tone === 'ok' ? 'green' : 'cyan';
       name = { text: pad(mark, nameW, true), color, bold: true };
-      body = item.tone === 'info' ? { color: 'gray' } : { color };
+      body = item.strong === true ? { color: 'whiteBright', bold: true } : item.tone === 'info' ? { color: 'gray' } : { color };
+      break;
+    }
+    case 'security': {
+      // First contact is expected (trust on first use): quiet. The rest must be noticed.
+      const color = item.level === 'danger' ? 'red' : item.level === 'warning' ? 'yellow' : 'gray';
+      name = { text: pad(item.level === 'info' ? 'ℹ' : '⚠', nameW, true), color, bold: true };
+      body = item.level === 'info' ? { dim: true } : { color, bold: item.level === 'danger' };
       break;
     }
   }
-  return wrap(item.text, textW).map((text, i) => ({
-    key: `${item.key}/${i}`,
-    segments:
-      i === 0
-        ? [time, name, { text: SEPARATOR, dim: true }, { text, ...body }]
-        : [{ text: ' '.repeat(TIME_WIDTH + 1 + nameW) }, { text: SEPARATOR, dim: true }, { text, ...body }],
-  }));
+  const lines = wrap(`${lead?.text ?? ''}${item.text}`, textW);
+  return lines.map((text, i) => {
+    const content: Segment[] =
+      i === 0 && lead !== null && text.startsWith(lead.text.trimEnd())
+        ? [{ ...lead, text: lead.text.trimEnd() }, { text: text.slice(lead.text.trimEnd().length), ...body }]
+        : [{ text, ...body }];
+    return {
+      key: `${item.key}/${i}`,
+      segments:
+        i === 0
+          ? [time, name, { text: SEPARATOR, dim: true }, ...content]
+          : [{ text: ' '.repeat(TIME_WIDTH + 1 + nameW) }, { text: SEPARATOR, dim: true }, ...content],
+    };
+  });
 }
 
 function daySeparator(ms: number, width: number): ScreenLine {
