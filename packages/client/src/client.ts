@@ -408,9 +408,6 @@ export class ConclaveClient {
       case 'welcome':
         this.engine?.welcome(frame);
         return;
-      case 'sent':
-        this.acked({ conversationId: frame.conversationId, clientMsgId: frame.clientMsgId, seq: frame.seq, sentAt: frame.sentAt });
-        return;
       case 'conversation':
         if (this.options.history === 'skip') this.cursors.fastForward(frame.conversation.conversationId, frame.conversation.seq);
         if (this.state.upsertConversation(frame.conversation)) this.events.emit('conversation', frame.conversation);
@@ -447,6 +444,7 @@ export class ConclaveClient {
       case 'who':
       case 'invite':
       case 'pong':
+      case 'sent': // acked by `transmit` once the message is in the local history
       case 'key_package_stock':
       case 'key_packages':
       case 'devices':

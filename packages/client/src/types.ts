@@ -5,7 +5,7 @@ import type { SocketFactory } from './connection/socket.js';
 import type { ConclaveError } from './errors.js';
 import type { SentReceipt } from './outbox.js';
 import type { ChatSnapshot, OnlineUser } from './state/chat-state.js';
-import type { ClientStore } from './store/store.js';
+import type { ClientStore, HistoryEntry } from './store/store.js';
 
 /** How to authenticate on the first connect (later reconnects always use the session token). */
 export type Credentials =
@@ -41,21 +41,10 @@ export interface ClientOptions {
 }
 
 /** A decoded message as a UI shows it. */
-export interface ChatMessage {
-  conversationId: ConversationId;
+/** A decrypted message as a UI shows it: the history entry, plus the conversation as known on arrival. */
+export interface ChatMessage extends HistoryEntry {
   /** The conversation as known when the message arrived (undefined if not listed yet). */
   conversation: ConversationInfo | undefined;
-  seq: number;
-  sender: { userId: UserId; username: string; deviceId: DeviceId };
-  /** Server time of the append, ms since the Unix epoch. */
-  sentAt: number;
-  /** The body decoded as UTF-8. */
-  text: string;
-  clientMsgId: string;
-  /** Sent by this user (from this device or another). */
-  mine: boolean;
-  /** Set while the sending device is unverified and appeared after first contact, or changed its key. */
-  trust?: 'new-device' | 'changed-key';
 }
 
 /**

@@ -28,6 +28,8 @@ import type { Observer } from './observer.js';
 
 /** Attempts at a Commit or send that lost an epoch race before giving up (each after catching up). */
 const MAX_ATTEMPTS = 8;
+/** Join attempts that wait for a Welcome when the group already lists this device. */
+const WELCOME_WAIT_ATTEMPTS = 4;
 
 /** What the engine needs from the client around it. */
 export interface EngineDeps {
@@ -306,7 +308,7 @@ export class GroupEngine {
 
   private async joinWithRetry(conversationId: ConversationId): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const outcome = await this.enqueue(conversationId, () => this.joinOnce(conversationId));
+      const outcome = await this.enqueue(conversationId, () => this.joinOnce(conversationId, attempt));
       if (outcome === 'joined') return;
       await this.backoff(attempt);
     }
@@ -314,7 +316,7 @@ export class GroupEngine {
   }
 
   /** One attempt: create the group, or join it externally. */
-  private async joinOnce(id: ConversationId): Promise<'joined' | 'retry'> {
+  private async joinOnce(id: ConversationId, attempt: number): Promise<'joined' | 'retry'> {
     if (this.groups.has(id)) return 'joined';
     const info = await this.deps.request({ type: 'group_info', conversationId: id });
     const owner = this.deps.owner();
@@ -334,6 +336,9 @@ export class GroupEngine {
         return 'joined';
       }
       const resync = groupInfoMembers(base64ToBytes(info.group.groupInfo)).some((m) => m.deviceId === owner.deviceId);
+      // Listed already: someone added this device, and its Welcome (queued before the next
+      // attempt) is the way in; only a device that lost its state rejoins with `resync`.
+      if (resync && attempt < WELCOME_WAIT_ATTEMPTS) return 'retry';
       const { state, commit } = await joinExternally(base64ToBytes(info.group.groupInfo), own, resync);
       const groupInfo = bytesToBase64(await groupInfoOf(state));
       const committed = await this.deps.request({ type: 'commit', conversationId: id, commit: bytesToBase64(commit), groupInfo, added: [], removed: [] });
