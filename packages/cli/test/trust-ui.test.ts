@@ -1,12 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChatMessage, ConclaveClient, DeviceView, SafetyNumber } from '@conclave/client';
+import {
+  deviceLines,
+  mergeHistory,
+  safetyNumberLines,
+  safetyNumberRows,
+  securityLevel,
+  securityText,
+  VerifyCommands,
+  type ChatMessage,
+  type ConclaveClient,
+  type DeviceView,
+  type PaneItem,
+  type SafetyNumber,
+} from '@conclave/client';
 import type { ConversationId, DeviceId, UserId } from '@conclave/protocol';
 import { formatReadJson, formatReadLine } from '../src/format.js';
-import { mergeHistory, type PaneItem } from '../src/tui/model.js';
 import { layoutPane } from '../src/tui/pane.js';
-import { VerifyCommands } from '../src/tui/verify.js';
-import { deviceLines, safetyNumberLines, safetyNumberRows, securityLevel, securityText } from '../src/tui/trust.js';
 
 const NUMBER = Array.from({ length: 12 }, (_, i) => String(10000 + i * 7)).join(' ');
 const msg = (seq: number, text = `m${seq}`): PaneItem => ({ kind: 'message', key: `c:${seq}`, seq, at: 0, sender: 'bob', text, mine: false });

@@ -1,6 +1,6 @@
 import { input, password, select } from '@inquirer/prompts';
 import { ACCOUNT_RULES } from '@conclave/protocol';
-import { isConclaveError, type ConclaveClient, type Credentials } from '@conclave/client';
+import { ChatModel, isConclaveError, type ConclaveClient, type Credentials, type Cue } from '@conclave/client';
 import {
   connectWithCredentials,
   makeClient,
@@ -15,7 +15,6 @@ import { FileStore, loadLastUsed, savedUsers, saveLastUsed, WRONG_PROFILE_PASSWO
 import { fingerprintToHex } from '../tls/fingerprint.js';
 import { establishTrust, type Trust, type TrustPrompt } from '../tls/trust.js';
 import { parseServerAddress, type ServerAddress } from '../url.js';
-import { ChatModel } from '../tui/model.js';
 import { runChatUi } from '../tui/run.js';
 import { profileDirOf, type CommonOptions } from './options.js';
 
@@ -72,7 +71,7 @@ export async function runChat(url: string | undefined, opts: ChatOptions): Promi
   // The model subscribes before connecting, so the catch-up and the security warnings land in the panes.
   const models = new Map<ConclaveClient, ChatModel>();
   const client = await logIn(profileDir, addr, trust, user, (c) => {
-    models.set(c, new ChatModel(c, () => process.stdout.write('\x07')));
+    models.set(c, new ChatModel(c, { cue: ringBell, keysHelp: TERMINAL_KEYS }));
   });
   const model = models.get(client)!;
   await saveLastUsed(profileDir, { url: typed, user: client.snapshot().me?.username ?? user });
@@ -189,4 +188,12 @@ async function askRegister(username: string): Promise<Credentials> {
     if (first === second) return { kind: 'register', username, password: first, code };
     process.stderr.write(`${RED('✖')} The passwords differ; try again.\n`);
   }
+}
+
+/** The terminal's help line about keys (after `/help`). */
+const TERMINAL_KEYS = 'Keys: Ctrl-N/Ctrl-P or Tab switch conversation · PgUp/PgDn scroll · ↑/↓ history · Ctrl-C quit';
+
+/** The terminal bell for private messages and loud security warnings (room chatter and presence stay quiet). */
+function ringBell(cue: Cue): void {
+  if (cue.sound === 'private' || cue.sound === 'alert') process.stdout.write('\x07');
 }

@@ -3,10 +3,9 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, Text, useInput, useStdout, type Key } from 'ink';
 import type { ChatSnapshot } from '@conclave/client';
-import { conversationLabel } from '../format.js';
+import { conversationLabel, type ChatModel } from '@conclave/client';
 import * as ed from './editor.js';
 import { pad, textWidth, truncate, type ScreenLine, type Segment } from './layout.js';
-import type { ChatModel } from './model.js';
 import { layoutPane } from './pane.js';
 
 /** Renders one line of styled segments, cut to the terminal width. */

@@ -1,6 +1,5 @@
-import { formatTime, trustTag } from '../format.js';
+import { formatTime, trustTag, type PaneItem } from '@conclave/client';
 import { nameColor, pad, textWidth, truncate, wrap, type ScreenLine, type Segment } from './layout.js';
-import type { PaneItem } from './model.js';
 
 /** The visible part of a pane. */
 export interface PaneView {

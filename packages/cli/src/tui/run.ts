@@ -1,8 +1,7 @@
 import { createElement } from 'react';
 import { render } from 'ink';
-import type { ConclaveClient, ConclaveError } from '@conclave/client';
+import type { ChatModel, ConclaveClient, ConclaveError, ExitReason } from '@conclave/client';
 import { App } from './App.js';
-import type { ChatModel, ExitReason } from './model.js';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT_SCREEN = '\x1b[?1049l';

@@ -1,5 +1,7 @@
-import type { DeviceView, SafetyNumber, SecurityEvent } from '@conclave/client';
-import { formatDate, sanitize } from '../format.js';
+import type { DeviceView } from '../mls/observer.js';
+import type { SecurityEvent } from '../types.js';
+import type { SafetyNumber } from '../verification.js';
+import { formatDate, sanitize } from './format.js';
 
 /** How loudly a security line is shown: `info` dim, `warning` yellow, `danger` red. */
 export type SecurityLevel = 'info' | 'warning' | 'danger';

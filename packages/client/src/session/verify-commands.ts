@@ -1,12 +1,14 @@
 import type { UserId } from '@conclave/protocol';
-import { isConclaveError, type ConclaveClient, type SafetyNumber, type Verification } from '@conclave/client';
-import { deviceLines, safetyNumberLines } from './trust.js';
+import type { ConclaveClient } from '../client.js';
+import { isConclaveError } from '../errors.js';
+import type { SafetyNumber, Verification } from '../verification.js';
+import { deviceLines, safetyNumberLines } from './trust-text.js';
 
 /** A line of command output: its tone, and `strong` for what must be read exactly (a safety number). */
 export type Say = (text: string, tone?: 'info' | 'error' | 'ok', strong?: boolean) => void;
 
 /**
- * `/verify USER [yes]` and `/devices [USER]` in the terminal UI.
+ * `/verify USER [yes]` and `/devices [USER]` (terminal and web UIs).
  *
  * Confirming marks verified exactly the device keys whose safety number the
  * user was shown and compared: `/verify USER yes` recomputes the number and

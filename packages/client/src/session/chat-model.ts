@@ -1,19 +1,37 @@
 import type { ConversationId, ConversationInfo } from '@conclave/protocol';
 import { assertNever } from '@conclave/protocol';
-import {
-  helpLines,
-  isConclaveError,
-  parseCommand,
-  type ChatMessage,
-  type ChatNotice,
-  type ConclaveClient,
-  type HistoryEntry,
-  type SecurityEvent,
-  type StateChange,
-} from '@conclave/client';
-import { conversationLabel, sanitize } from '../format.js';
-import { securityLevel, securityText, type SecurityLevel } from './trust.js';
-import { VerifyCommands } from './verify.js';
+import type { ConclaveClient } from '../client.js';
+import { helpLines } from '../commands/catalog.js';
+import { parseCommand } from '../commands/parse.js';
+import type { StateChange } from '../connection/connection.js';
+import { isConclaveError } from '../errors.js';
+import type { HistoryEntry } from '../store/store.js';
+import type { ChatMessage, ChatNotice, SecurityEvent } from '../types.js';
+import { conversationLabel, sanitize } from './format.js';
+import { securityLevel, securityText, type SecurityLevel } from './trust-text.js';
+import { VerifyCommands } from './verify-commands.js';
+
+/**
+ * Something worth a sound (or a system notification): someone logging in or
+ * out, a message in a room or a DM, a loud security warning. Only raised for
+ * live events (not for history replayed at connect) and never for your own.
+ */
+export interface Cue {
+  sound: 'login' | 'logout' | 'room' | 'private' | 'alert';
+  /** One short line, e.g. `alice in #general` or `bob logged in`. */
+  title: string;
+  /** The message text (sanitised), when the cue is a message. */
+  body?: string;
+  conversationId?: ConversationId;
+}
+
+/** Options of a `ChatModel`. */
+export interface ChatModelOptions {
+  /** Called for each `Cue` (the terminal rings its bell, the web plays a sound). */
+  cue?: (cue: Cue) => void;
+  /** Extra help line after the command list (e.g. the terminal's keys). */
+  keysHelp?: string;
+}
 
 /** One entry of the message pane. Times are ms since the Unix epoch. */
 export type PaneItem =
@@ -36,9 +54,10 @@ const NO_CONVERSATION = '\0none' as ConversationId;
 export type ExitReason = 'quit' | 'logout';
 
 /**
- * The terminal UI's model: collects what the client core emits into
- * per-conversation pane lists, and turns typed lines into client calls.
- * React only renders it; the core never waits on the UI.
+ * The chat session's view model, shared by the terminal and web UIs: collects
+ * what the client core emits into per-conversation pane lists, turns typed
+ * lines (text and `/commands`) into client calls, and raises `Cue`s.
+ * The UIs only render it; the core never waits on the UI.
  */
 export class ChatModel {
   private readonly items = new Map<ConversationId, PaneItem[]>();
@@ -57,7 +76,7 @@ export class ChatModel {
 
   constructor(
     readonly client: ConclaveClient,
-    private readonly bell: () => void,
+    private readonly options: ChatModelOptions = {},
   ) {
     this.verify = new VerifyCommands(client, (text, tone, strong) => this.system(text, tone, undefined, strong));
     client.on('message', (m) => this.onMessage(m));
@@ -169,7 +188,7 @@ export class ChatModel {
       }
       case 'help':
         for (const l of helpLines(command.topic ?? undefined)) this.system(l);
-        if (command.topic === null) this.system('Keys: Ctrl-N/Ctrl-P or Tab switch conversation · PgUp/PgDn scroll · ↑/↓ history · Ctrl-C quit');
+        if (command.topic === null && this.options.keysHelp !== undefined) this.system(this.options.keysHelp);
         return;
       case 'who':
         await this.who();
@@ -252,10 +271,17 @@ export class ChatModel {
     if (this.shown.has(key)) return;
     this.shown.add(key);
     this.push(m.conversationId, messageItem(m));
-    if (this.live && !m.mine && m.conversation?.kind === 'dm') this.bell();
+    if (!this.live || m.mine) return;
+    const dm = m.conversation?.kind === 'dm';
+    this.cue({
+      sound: dm ? 'private' : 'room',
+      title: dm ? `${m.sender.username} (private)` : `${m.sender.username} in ${conversationLabel(m.conversation)}`,
+      body: sanitize(m.text),
+      conversationId: m.conversationId,
+    });
   }
 
-  /** A key or device warning: in its conversation; a loud one also in the current pane, with the bell. */
+  /** A key or device warning: in its conversation; a loud one also in the current pane, with an `alert` cue. */
   private onSecurity(e: SecurityEvent): void {
     const level = securityLevel(e.kind);
     const text = securityText(e);
@@ -267,7 +293,7 @@ export class ChatModel {
       const where = conversationLabel(e.conversationId === undefined ? undefined : this.client.findConversation(e.conversationId), 'another conversation');
       this.push(current, { kind: 'security', key: this.key(), at: Date.now(), text: `In ${where}: ${text}`, level });
     }
-    if (this.live) this.bell();
+    if (this.live) this.cue({ sound: 'alert', title: 'Security warning', body: text, ...(e.conversationId !== undefined && { conversationId: e.conversationId }) });
   }
 
   private onNotice(n: ChatNotice): void {
@@ -299,6 +325,7 @@ export class ChatModel {
     if (n.text !== undefined && n.kind !== 'server') text += ` — ${n.text}`;
     const target = n.conversationId ?? this.client.snapshot().current;
     this.push(target, { kind: 'notice', key: this.key(), at: n.at, text: sanitize(text) });
+    if (this.live && (n.kind === 'login' || n.kind === 'logout')) this.cue({ sound: n.kind, title: sanitize(text) });
   }
 
   private onConnection(change: StateChange): void {
@@ -318,6 +345,10 @@ export class ChatModel {
     list.push(item);
     if (list.length > MAX_ITEMS) list.splice(0, list.length - MAX_ITEMS);
     this.notify();
+  }
+
+  private cue(cue: Cue): void {
+    this.options.cue?.(cue);
   }
 
   private key(): string {
