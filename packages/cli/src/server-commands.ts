@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import {
@@ -14,6 +15,9 @@ import {
 /** Default data directory, relative to where the server is started. */
 const DEFAULT_DATA_DIR = './data';
 
+/** The web client's build in this repository (`npm install` builds it; `npm run build -w @conclave/web` rebuilds it). */
+const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
 /** The lines printed when the server is up: where to connect, what to trust, how to become admin. */
 export function startupBanner(server: RunningServer, host: string): string {
   const hosts =
@@ -21,7 +25,7 @@ export function startupBanner(server: RunningServer, host: string): string {
   const urls = hosts.map((h) => `    https://${h.includes(':') ? `[${h}]` : h}:${server.port}`);
   const lines = [
     '',
-    '  Conclave is running. Connect to it at:',
+    '  Conclave is running. Open it in a browser (phone or PC), or with `conclave chat`, at:',
     ...urls,
     '',
     `  Certificate fingerprint (${server.selfSigned ? 'self-signed' : 'your certificate'}):`,
@@ -34,7 +38,8 @@ export function startupBanner(server: RunningServer, host: string): string {
       '',
       '  No admin yet. Register the first account with this one-time setup code to become admin:',
       `    ${server.setupCode}`,
-      `  e.g.  conclave chat https://localhost:${server.port}   (choose "register", paste the code)`,
+      `  e.g. open https://localhost:${server.port} and choose "Create an account",`,
+      `  or    conclave chat https://localhost:${server.port}   (choose "register", paste the code)`,
     );
   }
   lines.push('', '  Stop with Ctrl-C.', '');
@@ -75,11 +80,13 @@ export function registerServerCommands(program: Command): void {
     .option('--data-dir <dir>', 'where the database and certificate live', DEFAULT_DATA_DIR)
     .option('--tls-cert <file>', 'your own PEM certificate (with --tls-key) instead of a self-signed one')
     .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
+    .option('--web-root <dir>', 'the built web client to serve at /', DEFAULT_WEB_ROOT)
     .addOption(
       new Option('--log-level <level>', 'log detail').choices(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
     )
-    .action(async (opts: { host: string; port: string; dataDir: string; tlsCert?: string; tlsKey?: string; logLevel: LogLevel }) => {
+    .action(async (opts: { host: string; port: string; dataDir: string; tlsCert?: string; tlsKey?: string; webRoot: string; logLevel: LogLevel }) => {
       const server = await startServer({
+        webRoot: path.resolve(opts.webRoot),
         host: opts.host,
         port: parsePort(opts.port),
         dataDir: path.resolve(opts.dataDir),

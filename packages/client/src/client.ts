@@ -59,6 +59,8 @@ export class ConclaveClient {
   private gapSeen = false;
   private gapResyncs = 0;
   private syncedOnce = false;
+  /** Bumped at every `ready`: a send started under an older count must not leave (it would overtake resends). */
+  private readyCount = 0;
   private saveTimer: unknown = null;
   private savePromise: Promise<void> = Promise.resolve();
   private whoTimer: unknown = null;
@@ -270,7 +272,8 @@ export class ConclaveClient {
     let reply: FrameOf<ServerFrame, 'session'>;
     if (creds === null && this.session !== null) {
       try {
-        reply = await this.connection.request({ type: 'authenticate', token: this.session.token });
+        const token = this.session.token;
+        reply = await this.connection.request(token === null ? { type: 'authenticate' } : { type: 'authenticate', token });
       } catch (err) {
         if (isConclaveError(err, 'CONCLAVE_ERR_SESSION_INVALID')) {
           this.session = null;
@@ -286,7 +289,8 @@ export class ConclaveClient {
     } else {
       throw new ConclaveError('CONCLAVE_ERR_NO_SESSION');
     }
-    const token = reply.token ?? this.session?.token;
+    // A resumed session keeps its token (or its cookie: null).
+    const token = reply.token ?? (this.session === null ? undefined : this.session.token);
     if (token === undefined) throw new ConclaveError('CONCLAVE_ERR_BAD_REPLY', 'The server sent no session token.');
     this.credentials = null; // from now on every reconnect resumes with the token
     this.session = { token, deviceId: reply.deviceId, userId: reply.user.userId, username: reply.user.username, expiresAt: reply.expiresAt };
@@ -307,8 +311,7 @@ export class ConclaveClient {
     // ready means able to read and write everywhere, so wait for the joins (failures are reported, not fatal).
     const joins = reply.conversations.filter((c) => !engine.has(c.conversationId)).map((c) => engine.ensureJoined(c.conversationId));
     for (const result of await Promise.allSettled(joins)) if (result.status === 'rejected') this.report(result.reason);
-    // Resend after catching up: messages are encrypted for the epoch the log has reached.
-    for (const entry of this.outbox.due()) this.transmit(entry.clientMsgId);
+    // Unacknowledged messages are resent once `ready` (see onConnection), encrypted for the epoch the log has reached.
   }
 
   /** This device's signature key pair (record `device`), made on first use. */
@@ -392,6 +395,7 @@ export class ConclaveClient {
     this.events.emit('connection', change);
     if (change.error !== undefined) this.events.emit('error', change.error);
     if (change.state !== 'ready') return;
+    this.readyCount++;
     this.events.emit('synced', { reconnect: this.syncedOnce });
     this.syncedOnce = true;
     for (const entry of this.outbox.due()) this.transmit(entry.clientMsgId);
@@ -489,7 +493,9 @@ export class ConclaveClient {
       entry.inFlight = false;
       return;
     }
-    engine.send(conversationId, clientMsgId, body).then(
+    const readyCount = this.readyCount;
+    const sameConnection = () => this.connection.state === 'ready' && this.readyCount === readyCount;
+    engine.send(conversationId, clientMsgId, body, sameConnection).then(
       async (sent) => {
         const me = this.state.me;
         if (me !== null && this.state.deviceId !== null) {
@@ -506,8 +512,11 @@ export class ConclaveClient {
         const code = isConclaveError(err) ? err.code : 'CONCLAVE_ERR_INTERNAL';
         switch (code) {
           case 'CONCLAVE_ERR_DISCONNECTED':
+            // Resent on the next `ready`; if that already came, now (behind the ones it resent).
+            if (this.connection.state === 'ready' && this.readyCount !== readyCount) this.transmit(clientMsgId);
+            return;
           case 'CONCLAVE_ERR_CLOSED':
-            return; // resent on the next `ready` (or failed by close())
+            return; // failed by close()
           case 'CONCLAVE_ERR_TIMEOUT':
           case 'CONCLAVE_ERR_RATE_LIMITED':
             this.clock.setTimeout(() => {

@@ -38,3 +38,6 @@ export { ChatModel, mergeHistory, type ChatModelOptions, type Cue, type ExitReas
 export { VerifyCommands, type Say } from './session/verify-commands.js';
 export { deviceLines, safetyNumberLines, safetyNumberRows, securityLevel, securityText, type SecurityLevel } from './session/trust-text.js';
 export { conversationLabel, formatDate, formatTime, sanitize, trustTag } from './session/format.js';
+export { createSealingKey, sealBytes, openBytes, type SealingKey } from './store/sealing.js';
+export { keepSessionCookie, dropSessionCookie } from './session/cookie.js';
+export { probeServer, type ServerInfo } from './connection/probe.js';

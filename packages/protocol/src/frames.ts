@@ -71,11 +71,15 @@ export const LoginFrame = z.object({
   password: z.string().min(1).max(2048),
   device: DeviceInfo,
 });
-/** Resume with a session token from an earlier `session` reply. */
+/**
+ * Resume with a session token from an earlier `session` reply. Without
+ * `token`, the session cookie sent with this connection's WebSocket upgrade
+ * is used (the web client keeps its token in an HttpOnly cookie it cannot read).
+ */
 export const AuthenticateFrame = z.object({
   type: z.literal('authenticate'),
   id: RequestId,
-  token: z.string().min(1).max(128),
+  token: z.string().min(1).max(128).optional(),
 });
 export const LogoutFrame = z.object({ type: z.literal('logout'), id: RequestId });
 /** Ask for every message after each cursor; conversations left out are sent from seq 1. */
@@ -163,6 +167,12 @@ export const ServerHelloFrame = z.object({
   protocol: z.number().int().positive(),
   server: z.string(),
   limits: z.object({ maxFrameBytes: z.number().int(), maxBodyBytes: z.number().int() }),
+  /**
+   * How accounts are created here, so a client can ask for the right code:
+   * `setupPending` while no admin exists (the first account needs the setup
+   * code the server printed); `policy` otherwise (`invite`: an invite code).
+   */
+  registration: z.object({ policy: z.enum(['invite', 'open', 'closed']), setupPending: z.boolean() }),
 });
 export const SessionFrame = z.object({
   type: z.literal('session'),

@@ -10,6 +10,17 @@ export const PROTOCOL_VERSION = 1;
 /** Path of the WebSocket endpoint on the server's HTTPS port. */
 export const WS_PATH = '/ws';
 
+/**
+ * The web client's session: `POST` with `Authorization: Bearer <token>` sets
+ * the HttpOnly cookie `SESSION_COOKIE` (so page scripts never keep the token);
+ * `DELETE` clears it. The cookie then authenticates WebSocket upgrades from
+ * the same origin (`authenticate` without a token).
+ */
+export const SESSION_PATH = '/api/session';
+
+/** Name of the web client's HttpOnly, Secure, SameSite=Strict session cookie. */
+export const SESSION_COOKIE = 'conclave_session';
+
 export const LIMITS = {
   /** Largest WebSocket message the server accepts, in bytes (close 1009 above it). */
   maxFrameBytes: 1024 * 1024,

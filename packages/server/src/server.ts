@@ -7,6 +7,7 @@ import { DeliveryService } from './delivery/service.js';
 import { DeviceService } from './devices/service.js';
 import { GroupService } from './groups/service.js';
 import { createHttpApp } from './http/app.js';
+import { sessionCookieToken } from './http/session.js';
 import { createLogger, type LogLevel } from './logger.js';
 import { Hub } from './presence/hub.js';
 import { SettingsService } from './settings/service.js';
@@ -30,6 +31,8 @@ export interface ServerOptions {
   logLevel?: LogLevel;
   /** Human-readable log lines instead of JSON (for a terminal). */
   prettyLogs?: boolean;
+  /** Directory of the built web client served at `/` (`packages/web/dist`); a landing page without it. */
+  webRoot?: string;
 }
 
 /** A started server. */
@@ -88,8 +91,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const groups = new GroupService(stores.groups, conversations, devices, delivery, bus);
     const hub = new Hub(bus, conversations);
     let ready = false;
-    const app = createHttpApp(tls, log.child({ component: 'http' }), () => ready);
-    const gateway = attachGateway(app.server, { accounts, conversations, delivery, devices, groups, hub, serverName: 'conclave/0.1' }, log.child({ component: 'ws' }));
+    const app = createHttpApp({ tls, log: log.child({ component: 'http' }), isReady: () => ready, accounts, webRoot: options.webRoot });
+    const gateway = attachGateway(
+      app.server,
+      { accounts, conversations, delivery, devices, groups, hub, serverName: 'conclave/0.1' },
+      log.child({ component: 'ws' }),
+      (req) => sessionCookieToken(req, (header) => app.parseCookie(header)),
+    );
     await app.listen({ host, port: options.port ?? 8443 });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : (options.port ?? 8443);

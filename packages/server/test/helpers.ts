@@ -17,8 +17,8 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(os.tmpdir(), `conclave-${prefix}-`));
 }
 
-export async function startTestServer(dataDir = tempDir('srv')): Promise<TestServer> {
-  const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent' });
+export async function startTestServer(dataDir = tempDir('srv'), options: { webRoot?: string } = {}): Promise<TestServer> {
+  const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: (process.env.TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent', ...options });
   return {
     ...server,
     dataDir,
@@ -63,8 +63,9 @@ export class RawClient {
     });
   }
 
-  static async connect(server: { wsUrl: string }): Promise<RawClient> {
-    const ws = new WebSocket(server.wsUrl, { rejectUnauthorized: false });
+  /** Opens a socket; `headers` are sent with the upgrade request (e.g. `cookie`, `origin`, as a browser would). */
+  static async connect(server: { wsUrl: string }, headers: Record<string, string> = {}): Promise<RawClient> {
+    const ws = new WebSocket(server.wsUrl, { rejectUnauthorized: false, headers });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);

@@ -154,10 +154,13 @@ export class GroupEngine {
    * Encrypts `text` for the conversation's current epoch and sends it; if a
    * Commit won the race, catches up and encrypts again (same clientMsgId, so
    * the server stores it once).
+   * `canSend` is asked right before the frame leaves (after encryption):
+   * false fails the send with `CONCLAVE_ERR_DISCONNECTED` (the connection
+   * this send started on is gone; the caller resends in order).
    * @throws ConclaveError from the server (NOT_MEMBER, BODY_TOO_LARGE, …) or
    *   `CONCLAVE_ERR_NOT_JOINED` when the group cannot be joined.
    */
-  async send(conversationId: ConversationId, clientMsgId: string, text: string): Promise<ReplyOf<'send'>> {
+  async send(conversationId: ConversationId, clientMsgId: string, text: string, canSend: () => boolean = () => true): Promise<ReplyOf<'send'>> {
     this.ownTexts.set(clientMsgId, text);
     for (let attempt = 0; ; attempt++) {
       if (!this.groups.has(conversationId)) await this.joinWithRetry(conversationId);
@@ -168,6 +171,8 @@ export class GroupEngine {
         await this.save(conversationId, g); // the sender ratchet moved: persist before the ciphertext leaves
         return bytesToBase64(message);
       });
+      // A ciphertext made before a reconnect must not overtake older messages resent after it.
+      if (!canSend()) throw new ConclaveError('CONCLAVE_ERR_DISCONNECTED');
       try {
         return await this.deps.request({ type: 'send', conversationId, clientMsgId, body });
       } catch (err) {

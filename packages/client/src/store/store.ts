@@ -2,8 +2,13 @@ import type { ConversationId, DeviceId, UserId } from '@conclave/protocol';
 
 /** What a device keeps between runs to resume without a password. */
 export interface StoredSession {
-  /** The session token from the `session` frame. Secret: never log or show it. */
-  token: string;
+  /**
+   * The session token from the `session` frame. Secret: never log or show it.
+   * `null` when the platform keeps it out of reach of scripts (the web client's
+   * HttpOnly cookie, see `keepSessionCookie`): then `authenticate` is sent
+   * without a token and the server reads the cookie.
+   */
+  token: string | null;
   deviceId: DeviceId;
   userId: UserId;
   username: string;

@@ -162,6 +162,15 @@ export class AccountService {
   }
 
   /**
+   * How accounts are created now (sent in the server's `hello`): the policy,
+   * and whether the setup code is still waiting for the first admin.
+   */
+  async registrationInfo(): Promise<{ policy: 'invite' | 'open' | 'closed'; setupPending: boolean }> {
+    const [policy, admins] = await Promise.all([this.settings.registrationPolicy(), this.store.countAdmins()]);
+    return { policy, setupPending: admins === 0 };
+  }
+
+  /**
    * While no admin exists, replaces any earlier setup code with a fresh one.
    * @returns the code to print, or null when an admin already exists.
    */

@@ -1,14 +1,52 @@
+import { fastifyCookie } from '@fastify/cookie';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
+import type { AccountService } from '../accounts/service.js';
+import { sessionRoutes } from './session.js';
+import { webClient } from './web.js';
 
 /**
- * The HTTPS application: `GET /healthz` (`{"status":"ok"}` once ready) and a
- * landing page pointing to the clients. Security headers on every response.
+ * The Content-Security-Policy of every response: only this origin's scripts,
+ * styles, images, workers and connections (including its own wss:); no inline
+ * script or eval, no plugins, no framing, no third-party requests.
  */
-export function createHttpApp(tls: { cert: string; key: string }, log: Logger, isReady: () => boolean) {
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "manifest-src 'self'",
+  "media-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** What the HTTPS application serves besides its health check. */
+export interface HttpAppOptions {
+  tls: { cert: string; key: string };
+  log: Logger;
+  /** True once the server accepts connections (`/healthz` answers 503 before). */
+  isReady: () => boolean;
+  accounts: AccountService;
+  /** Directory of the built web client (`index.html`, `assets/`…); a landing page when absent or not built. */
+  webRoot?: string | undefined;
+}
+
+/**
+ * The HTTPS application: `GET /healthz` (`{"status":"ok"}` once ready), the
+ * web client at `/` (static files from `webRoot`), and the web session cookie
+ * at `SESSION_PATH`. Security headers (CSP, HSTS, nosniff, no framing) on
+ * every response.
+ */
+export function createHttpApp(options: HttpAppOptions) {
   const app = Fastify({
-    https: { cert: tls.cert, key: tls.key },
-    loggerInstance: log,
+    https: { cert: options.tls.cert, key: options.tls.key },
+    loggerInstance: options.log,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 16 * 1024,
   });
@@ -16,24 +54,21 @@ export function createHttpApp(tls: { cert: string; key: string }, log: Logger, i
     reply.header('strict-transport-security', 'max-age=31536000');
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
-    reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    reply.header('x-frame-options', 'DENY');
+    reply.header('cross-origin-opener-policy', 'same-origin');
+    reply.header('cross-origin-resource-policy', 'same-origin');
+    reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+    reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
   });
   app.get('/healthz', async (_req, reply) => {
-    if (!isReady()) return reply.code(503).send({ status: 'starting' });
+    if (!options.isReady()) return reply.code(503).send({ status: 'starting' });
     return { status: 'ok' };
   });
-  app.get('/', async (_req, reply) => {
-    reply.type('text/html; charset=utf-8');
-    return LANDING_PAGE;
-  });
+  void app.register(fastifyCookie);
+  void app.register(sessionRoutes, { accounts: options.accounts });
+  void app.register(webClient, { webRoot: options.webRoot });
   return app;
 }
-
-const LANDING_PAGE = `<!doctype html><meta charset="utf-8"><title>Conclave</title>
-<body style="font-family:system-ui;max-width:40em;margin:4em auto;padding:0 1em">
-<h1>Conclave</h1><p>This Conclave server is running.</p>
-<p>Connect with the terminal client: <code>conclave chat https://ADDRESS:PORT</code>
-(the address and certificate fingerprint are printed where the server was started).</p></body>`;
 
 /** The HTTPS application type. */
 export type HttpApp = ReturnType<typeof createHttpApp>;

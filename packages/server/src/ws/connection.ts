@@ -27,6 +27,8 @@ export type ConnectionPhase = 'hello' | 'unauthenticated' | 'ready' | 'closed';
 export class Connection {
   phase: ConnectionPhase = 'hello';
   principal: Principal | undefined;
+  /** The session token of a same-origin upgrade's cookie (web client), used by `authenticate` without a token. Secret. */
+  cookieToken: string | undefined;
   private readonly cursors = new Map<string, number>();
   /** Conversations this connection has been told about (session, replies, pushes). */
   private readonly known = new Set<string>();

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeClientFrame, LIMITS, WS_PATH } from '@conclave/protocol';
@@ -20,7 +21,13 @@ export interface Gateway {
  * frames, invalid JSON and schema violations get a typed error frame; a peer
  * that misses a heartbeat is terminated.
  */
-export function attachGateway(server: HttpsServer, ctx: HandlerContext, log: Logger): Gateway {
+export function attachGateway(
+  server: HttpsServer,
+  ctx: HandlerContext,
+  log: Logger,
+  /** The web session cookie's token of an upgrade request (see `sessionCookieToken`), for `authenticate` without a token. */
+  cookieToken: (req: IncomingMessage) => string | undefined = () => undefined,
+): Gateway {
   const wss = new WebSocketServer({ server, path: WS_PATH, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
   const alive = new WeakMap<WebSocket, boolean>();
 
@@ -28,6 +35,7 @@ export function attachGateway(server: HttpsServer, ctx: HandlerContext, log: Log
     const address = req.socket.remoteAddress ?? 'unknown';
     const id = newId().slice(0, 8);
     const conn = new Connection(id, ws, address, log.child({ conn: id }), ctx.delivery);
+    conn.cookieToken = cookieToken(req);
     conn.log.info({ address }, 'connection opened');
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));

@@ -122,7 +122,7 @@ function ref(conn: Connection): { userId: Principal['user']['userId']; username:
   return { userId, username };
 }
 
-function hello(ctx: HandlerContext, conn: Connection, frame: FrameOf<ClientFrame, 'hello'>): void {
+async function hello(ctx: HandlerContext, conn: Connection, frame: FrameOf<ClientFrame, 'hello'>): Promise<void> {
   if (conn.phase !== 'hello') return conn.error('CONCLAVE_ERR_BAD_FRAME', undefined, 'second hello');
   if (frame.protocol !== PROTOCOL_VERSION) {
     return conn.fail('CONCLAVE_ERR_PROTOCOL_VERSION', `client speaks ${frame.protocol}`);
@@ -133,6 +133,7 @@ function hello(ctx: HandlerContext, conn: Connection, frame: FrameOf<ClientFrame
     protocol: PROTOCOL_VERSION,
     server: ctx.serverName,
     limits: { maxFrameBytes: LIMITS.maxFrameBytes, maxBodyBytes: LIMITS.maxBodyBytes },
+    registration: await ctx.accounts.registrationInfo(),
   });
 }
 
@@ -152,7 +153,10 @@ async function login(ctx: HandlerContext, conn: Connection, frame: FrameOf<Clien
 
 async function authenticate(ctx: HandlerContext, conn: Connection, frame: FrameOf<ClientFrame, 'authenticate'>): Promise<void> {
   if (conn.phase === 'ready') return conn.error('CONCLAVE_ERR_ALREADY_AUTHENTICATED', frame.id);
-  const principal = await ctx.accounts.authenticate(frame.token, conn.address);
+  // No token in the frame: the web client's HttpOnly cookie from the upgrade request.
+  const token = frame.token ?? conn.cookieToken;
+  if (token === undefined) return conn.error('CONCLAVE_ERR_SESSION_INVALID', frame.id);
+  const principal = await ctx.accounts.authenticate(token, conn.address);
   await startSession(ctx, conn, frame.id, principal, undefined);
 }
 
