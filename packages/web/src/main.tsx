@@ -1,0 +1,30 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './ui/App.js';
+import './styles/base.css';
+import './styles/auth.css';
+import './styles/chat.css';
+import './styles/messages.css';
+import './styles/dialog.css';
+
+/**
+ * Registers the service worker (app-shell cache for offline start). Failures
+ * are ignored: a self-signed certificate makes some browsers refuse it, and
+ * the app works without.
+ */
+function registerServiceWorker(): void {
+  if (!('serviceWorker' in navigator) || import.meta.env.DEV) return;
+  window.addEventListener('load', () => {
+    navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => undefined);
+  });
+}
+
+const root = document.getElementById('root');
+if (root !== null) {
+  createRoot(root).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+}
+registerServiceWorker();

@@ -1,0 +1,42 @@
+import { useEffect, useState } from 'react';
+import { AuthLayout } from './auth/AuthLayout.js';
+
+/** First retry after this many seconds; doubles up to `MAX_DELAY_S`. */
+const FIRST_DELAY_S = 3;
+const MAX_DELAY_S = 60;
+
+/**
+ * Shown when the saved session could not be resumed because the server was
+ * unreachable: retries by itself with a growing delay, or on "Try again".
+ */
+export function Unreachable({ message, onRetry, onSignIn }: { message: string; onRetry: () => void; onSignIn: () => void }) {
+  const [delay] = useState(() => {
+    const n = Number(sessionStorage.getItem('conclave.retryDelay') ?? FIRST_DELAY_S);
+    const next = Math.min(MAX_DELAY_S, Number.isFinite(n) ? n : FIRST_DELAY_S);
+    sessionStorage.setItem('conclave.retryDelay', String(Math.min(MAX_DELAY_S, next * 2)));
+    return next;
+  });
+  const [left, setLeft] = useState(delay);
+  useEffect(() => {
+    const timer = setInterval(() => setLeft((s) => s - 1), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  useEffect(() => {
+    if (left <= 0) onRetry();
+  }, [left, onRetry]);
+  return (
+    <AuthLayout title="Can't reach the server" subtitle={message}>
+      <p className="auth__notice" role="status">
+        Reconnecting… (next try in {Math.max(0, left)} s)
+      </p>
+      <div className="form">
+        <button type="button" className="button button--primary button--block" onClick={onRetry}>
+          Try again
+        </button>
+        <button type="button" className="button button--ghost button--block" onClick={onSignIn}>
+          Sign in with a password
+        </button>
+      </div>
+    </AuthLayout>
+  );
+}

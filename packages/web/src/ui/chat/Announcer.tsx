@@ -1,0 +1,26 @@
+import { useEffect, useState } from 'react';
+import type { ConversationId } from '@conclave/protocol';
+import type { CueHub } from '../../app/cues.js';
+
+/**
+ * A visually hidden live region announcing messages that arrive in a
+ * conversation other than the one on screen ("New message from alice in
+ * #random"); the log itself announces the current one.
+ */
+export function Announcer({ cues, current }: { cues: CueHub; current: ConversationId | null }) {
+  const [text, setText] = useState('');
+  useEffect(
+    () =>
+      cues.subscribe((cue) => {
+        if (cue.conversationId === undefined || cue.conversationId === current) return;
+        if (cue.sound === 'room') setText(`New message from ${cue.title}`);
+        else if (cue.sound === 'private') setText(`New private message from ${cue.title.split(' ')[0] ?? cue.title}`);
+      }),
+    [cues, current],
+  );
+  return (
+    <div className="visually-hidden" aria-live="polite" aria-atomic="true">
+      {text}
+    </div>
+  );
+}

@@ -1,0 +1,171 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { ConversationId } from '@conclave/protocol';
+import { conversationLabel } from '@conclave/client';
+import type { CueHub } from '../../app/cues.js';
+import { listenForNotificationClicks } from '../../app/notifications.js';
+import type { Session } from '../../app/session.js';
+import { useChat, useMediaQuery } from '../common/hooks.js';
+import { Announcer } from './Announcer.js';
+import { Composer } from './Composer.js';
+import { ConnectionBar } from './ConnectionBar.js';
+import { ConversationHeader } from './ConversationHeader.js';
+import { JoinRoomDialog } from './JoinRoomDialog.js';
+import { MessageList } from './MessageList.js';
+import { Sidebar } from './Sidebar.js';
+import { SignOutDialog } from './SignOutDialog.js';
+import { VerifyDialog } from './VerifyDialog.js';
+
+/** The layout switches to one pane at a time below this width. */
+export const PHONE_QUERY = '(max-width: 720px)';
+
+type OpenDialog = { kind: 'join' } | { kind: 'sign-out' } | { kind: 'verify'; username: string } | null;
+
+/** Props of `ChatScreen`. */
+export interface ChatScreenProps {
+  session: Session;
+  cues: CueHub;
+  /** Signs out (from the dialog; `forget` deletes this browser's keys and history). */
+  onSignOut: (forget: boolean) => Promise<void>;
+  /** The session ended without the dialog (`/logout`, or the server ended it); `reason` is shown on the sign-in page. */
+  onEnded: (reason?: string) => void;
+}
+
+/** The chat: conversation list, the conversation (header, messages, composer), dialogs. */
+export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProps) {
+  const { model, client } = session;
+  const snapshot = useChat(model);
+  const phone = useMediaQuery(PHONE_QUERY);
+  const [pane, setPane] = useState<'list' | 'conversation'>('conversation');
+  const [dialog, setDialog] = useState<OpenDialog>(null);
+
+  const current = snapshot.conversations.find((c) => c.conversationId === snapshot.current);
+  const onlineIds = new Set(snapshot.online.map((u) => u.userId));
+  const unreadElsewhere = snapshot.conversations.reduce((n, c) => n + (c.conversationId === snapshot.current ? 0 : c.unread), 0);
+
+  const open = useCallback(
+    (conversationId: ConversationId) => {
+      client.setCurrent(conversationId);
+      setPane('conversation');
+    },
+    [client],
+  );
+
+  const messageUser = useCallback(
+    (username: string) => {
+      const existing = client.findConversation(username);
+      if (existing?.kind === 'dm') open(existing.conversationId);
+      else {
+        setPane('conversation');
+        void model.submit(`/msg ${username}`);
+      }
+    },
+    [client, model, open],
+  );
+
+  // Notification clicks, /logout and /quit, a session the server ended.
+  useEffect(() => {
+    cues.openConversation = open;
+    const unlisten = listenForNotificationClicks(open);
+    model.onExit = (reason) => {
+      if (reason === 'logout') onEnded();
+      else model.system('To leave, close this tab (you stay signed in), or type /logout to sign out.');
+    };
+    const off = client.on('connection', (change) => {
+      if (change.state === 'closed' && change.error?.fatal) onEnded(change.error.message);
+    });
+    return () => {
+      cues.openConversation = null;
+      unlisten();
+      model.onExit = null;
+      off();
+    };
+  }, [client, cues, model, onEnded, open]);
+
+  // Browsers only let audio start after a user gesture.
+  useEffect(() => {
+    const unlock = (): void => cues.sounds.unlock();
+    window.addEventListener('pointerdown', unlock, { once: true });
+    window.addEventListener('keydown', unlock, { once: true });
+    return () => {
+      window.removeEventListener('pointerdown', unlock);
+      window.removeEventListener('keydown', unlock);
+    };
+  }, [cues]);
+
+  useEffect(() => {
+    const total = snapshot.conversations.reduce((n, c) => n + c.unread, 0);
+    document.title = total > 0 ? `(${total}) Conclave` : current === undefined ? 'Conclave' : `${conversationLabel(current)} · Conclave`;
+  }, [snapshot, current]);
+
+  const showList = !phone || pane === 'list';
+  const showConversation = !phone || pane === 'conversation';
+  const label = current === undefined ? null : conversationLabel(current);
+
+  return (
+    <div className={`chat ${phone ? 'chat--phone' : ''}`} data-pane={phone ? pane : 'both'}>
+      {showList && (
+        <Sidebar
+          snapshot={snapshot}
+          selected={phone ? null : snapshot.current}
+          onSelect={open}
+          onMessageUser={messageUser}
+          onJoinRoom={() => setDialog({ kind: 'join' })}
+        />
+      )}
+      {showConversation && (
+        <main className="conversation">
+          <ConversationHeader
+            conversation={current}
+            peerOnline={current?.peer !== undefined && onlineIds.has(current.peer.userId)}
+            showBack={phone}
+            unreadElsewhere={unreadElsewhere}
+            sounds={cues.sounds}
+            onBack={() => setPane('list')}
+            onVerify={(username) => setDialog({ kind: 'verify', username })}
+            onSignOut={() => setDialog({ kind: 'sign-out' })}
+          />
+          <ConnectionBar state={snapshot.connection} />
+          <MessageList
+            conversationId={snapshot.current}
+            items={model.pane(snapshot.current)}
+            version={model.version}
+            emptyText={label === null ? 'Join a room or message someone to start.' : `No messages in ${label} yet. Say hello!`}
+            onSender={(username) => setDialog({ kind: 'verify', username })}
+          />
+          <Composer
+            conversationKey={snapshot.current ?? ''}
+            placeholder={label === null ? 'Type /join #room or /help' : `Message ${label}`}
+            onSubmit={(line) => void model.submit(line)}
+            onActivity={() => cues.sounds.unlock()}
+          />
+        </main>
+      )}
+      <Announcer cues={cues} current={snapshot.current} />
+
+      {dialog?.kind === 'join' && (
+        <JoinRoomDialog
+          client={client}
+          onClose={() => setDialog(null)}
+          onJoined={(id) => {
+            setDialog(null);
+            open(id);
+          }}
+        />
+      )}
+      {dialog?.kind === 'sign-out' && (
+        <SignOutDialog username={snapshot.me?.username ?? ''} onClose={() => setDialog(null)} onConfirm={onSignOut} />
+      )}
+      {dialog?.kind === 'verify' && (
+        <VerifyDialog
+          model={model}
+          username={dialog.username}
+          onClose={() => setDialog(null)}
+          onMessage={() => {
+            setDialog(null);
+            messageUser(dialog.username);
+          }}
+        />
+      )}
+    </div>
+  );
+}

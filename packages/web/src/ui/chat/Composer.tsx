@@ -1,0 +1,91 @@
+import { useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+
+/** Tallest the message box grows before it scrolls, px. */
+const MAX_HEIGHT_PX = 180;
+
+/** Props of `Composer`. */
+export interface ComposerProps {
+  /** e.g. "Message #general". */
+  placeholder: string;
+  /** Sends a line (text or a /command); the composer clears at once. */
+  onSubmit: (line: string) => void;
+  /** Called on each key press in the box (the page uses it to unlock audio). */
+  onActivity?: () => void;
+  /** Changes when another conversation is shown: the draft is kept per conversation. */
+  conversationKey: string;
+}
+
+/**
+ * The message box ("Message") and the "Send" button: Enter sends,
+ * Shift+Enter starts a new line; ↑ in an empty box recalls the last line sent.
+ */
+export function Composer({ placeholder, onSubmit, onActivity, conversationKey }: ComposerProps) {
+  const [drafts, setDrafts] = useState<Record<string, string>>({});
+  const sent = useRef<string[]>([]);
+  const box = useRef<HTMLTextAreaElement>(null);
+  const text = drafts[conversationKey] ?? '';
+  const setText = (value: string): void => setDrafts((d) => ({ ...d, [conversationKey]: value }));
+
+  // Grow with the text, up to MAX_HEIGHT_PX.
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (el === null) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
+  }, [text]);
+
+  const send = (): void => {
+    const line = text.trim();
+    if (line === '') return;
+    sent.current = [...sent.current.slice(-49), line];
+    setText('');
+    onSubmit(line);
+    box.current?.focus();
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>): void => {
+    onActivity?.();
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      send();
+    } else if (event.key === 'ArrowUp' && text === '' && sent.current.length > 0) {
+      event.preventDefault();
+      setText(sent.current[sent.current.length - 1] ?? '');
+    }
+  };
+
+  const onForm = (event: FormEvent): void => {
+    event.preventDefault();
+    send();
+  };
+
+  return (
+    <form className="composer" onSubmit={onForm}>
+      <label className="visually-hidden" htmlFor="composer-input">
+        Message
+      </label>
+      <textarea
+        id="composer-input"
+        ref={box}
+        className="composer__input"
+        rows={1}
+        value={text}
+        placeholder={placeholder}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={onKeyDown}
+        enterKeyHint="send"
+        autoComplete="off"
+        aria-describedby="composer-hint"
+      />
+      <span id="composer-hint" className="visually-hidden">
+        Enter sends, Shift+Enter starts a new line. Type /help for commands.
+      </span>
+      <button type="submit" className="button button--primary composer__send" disabled={text.trim() === ''}>
+        <svg className="composer__send-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+          <path d="M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z" />
+        </svg>
+        <span className="composer__send-label">Send</span>
+      </button>
+    </form>
+  );
+}

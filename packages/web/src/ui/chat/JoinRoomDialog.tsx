@@ -1,0 +1,113 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { normalizeRoom, type ConclaveClient, type RoomListing } from '@conclave/client';
+import type { ConversationId } from '@conclave/protocol';
+import { Dialog } from '../common/Dialog.js';
+
+/** Props of `JoinRoomDialog`. */
+export interface JoinRoomDialogProps {
+  client: ConclaveClient;
+  /** Called with the joined room (the dialog then closes). */
+  onJoined: (conversationId: ConversationId) => void;
+  onClose: () => void;
+}
+
+/** "Join or create a room": a "Room name" field with "Join", and the server's rooms, each with a Join button. */
+export function JoinRoomDialog({ client, onJoined, onClose }: JoinRoomDialogProps) {
+  const [name, setName] = useState('');
+  const [rooms, setRooms] = useState<RoomListing[] | null>(null);
+  const [listError, setListError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    client.rooms().then(
+      (r) => live && setRooms([...r].sort((a, b) => a.name.localeCompare(b.name))),
+      (err: unknown) => live && setListError(err instanceof Error ? err.message : String(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client]);
+
+  const join = async (room: string): Promise<void> => {
+    const normal = normalizeRoom(room.trim());
+    if (normal === null) {
+      setError('Room names are 1–32 letters, digits, _ or -, e.g. #music.');
+      return;
+    }
+    setBusy(normal);
+    setError(null);
+    try {
+      const conversation = await client.join(normal);
+      onJoined(conversation.conversationId);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+      setBusy(null);
+    }
+  };
+
+  const submit = (event: FormEvent): void => {
+    event.preventDefault();
+    if (busy === null) void join(name);
+  };
+
+  return (
+    <Dialog title="Join or create a room" onClose={onClose}>
+      <form className="form" onSubmit={submit}>
+        <div className="field">
+          <label className="field__label" htmlFor="room-name">
+            Room name
+          </label>
+          <div className="field__row">
+            <span className="field__prefix" aria-hidden="true">
+              #
+            </span>
+            <input
+              id="room-name"
+              className="field__input field__input--prefixed"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="music"
+              autoComplete="off"
+              autoCapitalize="none"
+              spellCheck={false}
+              autoFocus
+              aria-describedby="room-name-hint"
+            />
+            <button type="submit" className="button button--primary" disabled={busy !== null || name.trim() === ''}>
+              {busy !== null && busy === normalizeRoom(name.trim()) && <span className="spinner spinner--small" aria-hidden="true" />}
+              Join
+            </button>
+          </div>
+          <p id="room-name-hint" className="field__hint">
+            A room that does not exist yet is created, and you are its first member.
+          </p>
+        </div>
+        <p className="form-error" role="alert">
+          {error ?? ''}
+        </p>
+      </form>
+
+      <h3 className="dialog__section">Rooms on this server</h3>
+      {rooms === null && listError === null && <p className="muted">Loading…</p>}
+      {listError !== null && <p className="form-error">{listError}</p>}
+      {rooms !== null && (
+        <ul className="room-list">
+          {rooms.map((r) => (
+            <li key={r.conversationId} className="room-list__item">
+              <span className="room-list__name">{r.name}</span>
+              <span className="room-list__meta">
+                {r.members} member{r.members === 1 ? '' : 's'}
+                {r.joined && ' · joined'}
+              </span>
+              <button type="button" className="button button--secondary" disabled={busy !== null} onClick={() => void join(r.name)}>
+                Join<span className="visually-hidden"> {r.name}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Dialog>
+  );
+}

@@ -1,0 +1,92 @@
+import { useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { ConversationId } from '@conclave/protocol';
+import type { PaneItem } from '@conclave/client';
+import { MessageRow } from './MessageRow.js';
+import { timeline } from './timeline.js';
+
+/** How close to the bottom (px) still counts as "at the bottom" (new items keep it in view). */
+const STICKY_PX = 80;
+/** Below this many messages the pane holds everything this browser has (the model loads 200). */
+const HISTORY_WINDOW = 200;
+
+/** Props of `MessageList`. */
+export interface MessageListProps {
+  conversationId: ConversationId | null;
+  items: readonly PaneItem[];
+  /** The model's version: the pane array is mutated in place, so this tells when it changed. */
+  version: number;
+  /** Shown when the conversation has no entries yet. */
+  emptyText: string;
+  onSender: (username: string) => void;
+}
+
+/**
+ * The message list (`role="log"`, "Messages"): day separators, grouped
+ * messages, notices, system and security lines. Stays scrolled to the newest
+ * entry unless the reader scrolled up; then a button jumps back down.
+ */
+export function MessageList({ conversationId, items, version, emptyText, onSender }: MessageListProps) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const [behind, setBehind] = useState(false);
+  const rows = useMemo(() => timeline(items), [items, version]);
+  const messageCount = useMemo(() => items.filter((i) => i.kind === 'message').length, [items, version]);
+
+  // A newly opened conversation starts at its newest entry.
+  useLayoutEffect(() => {
+    atBottom.current = true;
+    setBehind(false);
+  }, [conversationId]);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el === null) return;
+    if (atBottom.current) el.scrollTop = el.scrollHeight;
+    else setBehind(true);
+  }, [rows, conversationId]);
+
+  const onScroll = (): void => {
+    const el = scroller.current;
+    if (el === null) return;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICKY_PX;
+    if (atBottom.current) setBehind(false);
+  };
+
+  const jump = (): void => {
+    const el = scroller.current;
+    if (el === null) return;
+    el.scrollTop = el.scrollHeight;
+    atBottom.current = true;
+    setBehind(false);
+  };
+
+  return (
+    <div className="log-wrap">
+      <div ref={scroller} className="log" role="log" aria-live="polite" aria-label="Messages" tabIndex={0} onScroll={onScroll}>
+        {messageCount < HISTORY_WINDOW && (
+          <p className="log__start">
+            <svg className="log__start-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+              <path d="M12 2a5 5 0 0 0-5 5v3H6a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-8a2 2 0 0 0-2-2h-1V7a5 5 0 0 0-5-5zm-3 8V7a3 3 0 1 1 6 0v3H9z" />
+            </svg>
+            History on this browser starts here.
+          </p>
+        )}
+        {items.length === 0 && <p className="log__empty">{emptyText}</p>}
+        {rows.map((row) =>
+          row.kind === 'day' ? (
+            <div key={row.key} className="day">
+              <span className="day__label">{row.label}</span>
+            </div>
+          ) : (
+            <MessageRow key={row.key} item={row.item} continued={row.continued} onSender={onSender} />
+          ),
+        )}
+      </div>
+      {behind && (
+        <button type="button" className="jump" onClick={jump}>
+          New messages ↓
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,65 @@
+import { useEffect, useId, useRef, type ReactNode } from 'react';
+
+/** Props of `Dialog`. */
+export interface DialogProps {
+  /** The visible heading, also the dialog's accessible name. */
+  title: string;
+  /** Called on Escape, on the close button, and on a click on the backdrop. */
+  onClose: () => void;
+  children: ReactNode;
+  /** Extra class on the `<dialog>` (e.g. `dialog--wide`). */
+  className?: string;
+}
+
+/**
+ * A modal `<dialog>` opened with `showModal()`: the browser traps focus in it
+ * and makes the page behind inert; Escape closes it; focus returns to where
+ * it was when the dialog opened. Mount it to open, unmount to close.
+ */
+export function Dialog({ title, onClose, children, className }: DialogProps) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const closeRef = useRef(onClose);
+  closeRef.current = onClose;
+
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog === null) return;
+    const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    if (!dialog.open) dialog.showModal();
+    const onCancel = (event: Event): void => {
+      event.preventDefault();
+      closeRef.current();
+    };
+    dialog.addEventListener('cancel', onCancel);
+    return () => {
+      dialog.removeEventListener('cancel', onCancel);
+      if (dialog.open) dialog.close();
+      if (previous?.isConnected) previous.focus();
+    };
+  }, []);
+
+  return (
+    <dialog
+      ref={ref}
+      className={`dialog ${className ?? ''}`}
+      aria-labelledby={titleId}
+      onClick={(event) => {
+        // A click on the backdrop lands on the <dialog> itself.
+        if (event.target === ref.current) onClose();
+      }}
+    >
+      <div className="dialog__body">
+        <header className="dialog__header">
+          <h2 id={titleId} className="dialog__title">
+            {title}
+          </h2>
+          <button type="button" className="icon-button" onClick={onClose} aria-label="Close" title="Close">
+            <span aria-hidden="true">✕</span>
+          </button>
+        </header>
+        {children}
+      </div>
+    </dialog>
+  );
+}
