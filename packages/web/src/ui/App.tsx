@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Credentials } from '@conclave/client';
 import { cues } from '../app/cues.js';
-import { resume, signIn, signOut, type Session } from '../app/session.js';
+import { closeHere, resume, signIn, signOut, type Session } from '../app/session.js';
 import { Register } from './auth/Register.js';
 import { SignIn } from './auth/SignIn.js';
 import { ChatScreen } from './chat/ChatScreen.js';
-import { Unreachable } from './Unreachable.js';
+import { Elsewhere, Unreachable } from './Unreachable.js';
 
 /** Which page is shown. */
 type Phase =
@@ -13,23 +13,46 @@ type Phase =
   | { kind: 'sign-in'; username: string; notice?: string | undefined }
   | { kind: 'register'; username: string }
   | { kind: 'unreachable'; username: string; message: string }
+  | { kind: 'elsewhere'; username: string }
   | { kind: 'chat'; session: Session };
+
+const RETRY_DELAY_KEY = 'conclave.retryDelay';
 
 /**
  * The page: resumes the last user's session on load (the token is an
  * HttpOnly cookie), else shows sign-in; after sign-in or register, the chat.
+ * One tab at a time runs a user's chat (see `tab-lock.ts`).
  */
 export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'starting' });
+  const live = useRef<Session | null>(null);
 
-  const start = useCallback(async () => {
-    setPhase({ kind: 'starting' });
-    const result = await resume(cues.handle);
-    if (result.kind !== 'unreachable') sessionStorage.removeItem('conclave.retryDelay');
-    if (result.kind === 'resumed') setPhase({ kind: 'chat', session: result.session });
-    else if (result.kind === 'sign-in') setPhase({ kind: 'sign-in', username: result.username, notice: result.reason });
-    else setPhase({ kind: 'unreachable', username: result.username, message: result.error.message });
+  const show = useCallback((next: Phase) => {
+    live.current = next.kind === 'chat' ? next.session : null;
+    setPhase(next);
   }, []);
+
+  // Another tab of this browser asked for the user: step aside.
+  const takenOver = useCallback(() => {
+    const session = live.current;
+    if (session === null) return;
+    const username = session.store.username;
+    live.current = null;
+    void closeHere(session).then(() => show({ kind: 'elsewhere', username }));
+  }, [show]);
+
+  const start = useCallback(
+    async (takeOver = false) => {
+      show({ kind: 'starting' });
+      const result = await resume(cues.handle, takenOver, { takeOver });
+      if (result.kind !== 'unreachable') sessionStorage.removeItem(RETRY_DELAY_KEY);
+      if (result.kind === 'resumed') show({ kind: 'chat', session: result.session });
+      else if (result.kind === 'sign-in') show({ kind: 'sign-in', username: result.username, notice: result.reason });
+      else if (result.kind === 'elsewhere') show({ kind: 'elsewhere', username: result.username });
+      else show({ kind: 'unreachable', username: result.username, message: result.error.message });
+    },
+    [show, takenOver],
+  );
 
   // Once per page (StrictMode runs effects twice in development: one client, not two).
   const started = useRef(false);
@@ -41,14 +64,17 @@ export function App() {
 
   const connect = async (credentials: Credentials): Promise<void> => {
     cues.sounds.unlock(); // a click: the one moment browsers let audio start
-    const session = await signIn(credentials, cues.handle);
-    setPhase({ kind: 'chat', session });
+    const session = await signIn(credentials, cues.handle, takenOver);
+    show({ kind: 'chat', session });
   };
 
-  const ended = useCallback((session: Session, reason?: string) => {
-    void session.client.close().finally(() => session.store.close());
-    setPhase({ kind: 'sign-in', username: session.store.username, notice: reason ?? 'You have signed out.' });
-  }, []);
+  const ended = useCallback(
+    (session: Session, reason?: string) => {
+      void closeHere(session);
+      show({ kind: 'sign-in', username: session.store.username, notice: reason ?? 'You have signed out.' });
+    },
+    [show],
+  );
 
   switch (phase.kind) {
     case 'starting':
@@ -65,7 +91,7 @@ export function App() {
           initialUsername={phase.username}
           notice={phase.notice}
           onSubmit={(username, password) => connect({ kind: 'login', username, password })}
-          onRegister={(username) => setPhase({ kind: 'register', username })}
+          onRegister={(username) => show({ kind: 'register', username })}
         />
       );
     case 'register':
@@ -73,17 +99,15 @@ export function App() {
         <Register
           initialUsername={phase.username}
           onSubmit={(username, password, code) => connect({ kind: 'register', username, password, ...(code !== undefined && { code }) })}
-          onSignIn={(username) => setPhase({ kind: 'sign-in', username })}
+          onSignIn={(username) => show({ kind: 'sign-in', username })}
         />
       );
     case 'unreachable':
       return (
-        <Unreachable
-          message={phase.message}
-          onRetry={() => void start()}
-          onSignIn={() => setPhase({ kind: 'sign-in', username: phase.username })}
-        />
+        <Unreachable message={phase.message} onRetry={() => void start()} onSignIn={() => show({ kind: 'sign-in', username: phase.username })} />
       );
+    case 'elsewhere':
+      return <Elsewhere username={phase.username} onUseHere={() => void start(true)} />;
     case 'chat': {
       const session = phase.session;
       return (
@@ -93,7 +117,7 @@ export function App() {
           cues={cues}
           onSignOut={async (forget) => {
             await signOut(session, forget);
-            setPhase({
+            show({
               kind: 'sign-in',
               username: forget ? '' : session.store.username,
               notice: forget ? "You have signed out, and this browser's keys and history are deleted." : 'You have signed out.',

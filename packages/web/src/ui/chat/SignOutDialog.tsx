@@ -18,11 +18,18 @@ export function SignOutDialog({ username, onConfirm, onClose }: SignOutDialogPro
       <p className="dialog__text">
         You will need your password to sign in as <strong>{username}</strong> again.
       </p>
+      {/* The whole row toggles; the checkbox is named by the phrase alone and described by the hint. */}
       <label className="check">
-        <input type="checkbox" checked={forget} onChange={(e) => setForget(e.target.checked)} />
+        <input
+          type="checkbox"
+          checked={forget}
+          onChange={(e) => setForget(e.target.checked)}
+          aria-labelledby="forget-label"
+          aria-describedby="forget-hint"
+        />
         <span>
-          Also forget this browser's keys and history
-          <span className="check__hint">
+          <span id="forget-label">Also forget this browser's keys and history</span>
+          <span id="forget-hint" className="check__hint">
             Messages decrypted here are deleted and this browser stops being one of your devices. Choose this on a shared computer.
           </span>
         </span>
