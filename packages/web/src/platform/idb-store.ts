@@ -52,6 +52,9 @@ interface HistoryRow {
  * server to keep as an HttpOnly cookie and stores `token: null`.
  */
 export class IdbStore implements ClientStore {
+  /** The token last handed to the server as a cookie (memory only, like the core's copy). */
+  private keptToken: string | null = null;
+
   private constructor(
     private readonly db: IDBDatabase,
     private readonly key: SealingKey,
@@ -123,17 +126,20 @@ export class IdbStore implements ClientStore {
 
   async saveSession(session: StoredSession | null): Promise<void> {
     if (session === null) {
-      await dropSessionCookie(location.origin).catch(() => undefined);
+      this.keptToken = null;
+      await dropSessionCookie(location.origin);
       await this.write(META, (s) => s.delete(SESSION));
       return;
     }
     const token = session.token;
-    if (token !== null) {
+    // The core saves the session again on every reconnect: hand the same token over once.
+    if (token !== null && token !== this.keptToken) {
       try {
         await keepSessionCookie(location.origin, token);
+        this.keptToken = token;
       } catch (err) {
         // The session still works in this tab; a reload will ask for the password.
-        console.warn('Conclave: the server did not keep the session cookie', err);
+        console.warn(`Conclave: the server did not keep the session cookie (${err instanceof Error ? err.message : String(err)})`);
       }
     }
     const stored: StoredSession = {

@@ -92,6 +92,29 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
     };
   }, [cues]);
 
+  // On a phone, the list view has no conversation on screen (so every conversation counts unread);
+  // a wider window always shows one.
+  const back = useCallback(() => {
+    client.setCurrent(null);
+    setPane('list');
+  }, [client]);
+  useEffect(() => {
+    const first = snapshot.conversations[0];
+    if (!phone && snapshot.current === null && first !== undefined) client.setCurrent(first.conversationId);
+  }, [client, phone, snapshot]);
+
+  // Alt+↑ / Alt+↓ move through the conversations.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent): void => {
+      if (!event.altKey || (event.key !== 'ArrowUp' && event.key !== 'ArrowDown')) return;
+      event.preventDefault();
+      model.cycle(event.key === 'ArrowUp' ? -1 : 1);
+      setPane('conversation');
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [model]);
+
   useEffect(() => {
     const total = snapshot.conversations.reduce((n, c) => n + c.unread, 0);
     document.title = total > 0 ? `(${total}) Conclave` : current === undefined ? 'Conclave' : `${conversationLabel(current)} · Conclave`;
@@ -120,7 +143,7 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
             showBack={phone}
             unreadElsewhere={unreadElsewhere}
             sounds={cues.sounds}
-            onBack={() => setPane('list')}
+            onBack={back}
             onVerify={(username) => setDialog({ kind: 'verify', username })}
             onSignOut={() => setDialog({ kind: 'sign-out' })}
           />
