@@ -1,3 +1,5 @@
+// First: before any frame schema parses (see no-eval.ts).
+import './platform/no-eval.js';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App.js';

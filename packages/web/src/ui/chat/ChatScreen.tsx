@@ -120,49 +120,46 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
     document.title = total > 0 ? `(${total}) Conclave` : current === undefined ? 'Conclave' : `${conversationLabel(current)} · Conclave`;
   }, [snapshot, current]);
 
-  const showList = !phone || pane === 'list';
-  const showConversation = !phone || pane === 'conversation';
   const label = current === undefined ? null : conversationLabel(current);
 
+  // Both panes stay mounted; on a phone CSS shows one (data-pane), so drafts and scroll survive "Back".
   return (
     <div className={`chat ${phone ? 'chat--phone' : ''}`} data-pane={phone ? pane : 'both'}>
-      {showList && (
-        <Sidebar
-          snapshot={snapshot}
-          selected={phone ? null : snapshot.current}
-          onSelect={open}
-          onMessageUser={messageUser}
-          onJoinRoom={() => setDialog({ kind: 'join' })}
+      <Sidebar
+        snapshot={snapshot}
+        selected={snapshot.current}
+        onSelect={open}
+        onMessageUser={messageUser}
+        onJoinRoom={() => setDialog({ kind: 'join' })}
+      />
+      <main className="conversation">
+        <ConversationHeader
+          conversation={current}
+          peerOnline={current?.peer !== undefined && onlineIds.has(current.peer.userId)}
+          showBack={phone}
+          unreadElsewhere={unreadElsewhere}
+          sounds={cues.sounds}
+          onBack={back}
+          onVerify={(username) => setDialog({ kind: 'verify', username })}
+          onSignOut={() => setDialog({ kind: 'sign-out' })}
         />
-      )}
-      {showConversation && (
-        <main className="conversation">
-          <ConversationHeader
-            conversation={current}
-            peerOnline={current?.peer !== undefined && onlineIds.has(current.peer.userId)}
-            showBack={phone}
-            unreadElsewhere={unreadElsewhere}
-            sounds={cues.sounds}
-            onBack={back}
-            onVerify={(username) => setDialog({ kind: 'verify', username })}
-            onSignOut={() => setDialog({ kind: 'sign-out' })}
-          />
-          <ConnectionBar state={snapshot.connection} />
-          <MessageList
-            conversationId={snapshot.current}
-            items={model.pane(snapshot.current)}
-            version={model.version}
-            emptyText={label === null ? 'Join a room or message someone to start.' : `No messages in ${label} yet. Say hello!`}
-            onSender={(username) => setDialog({ kind: 'verify', username })}
-          />
-          <Composer
-            conversationKey={snapshot.current ?? ''}
-            placeholder={label === null ? 'Type /join #room or /help' : `Message ${label}`}
-            onSubmit={(line) => void model.submit(line)}
-            onActivity={() => cues.sounds.unlock()}
-          />
-        </main>
-      )}
+        <ConnectionBar state={snapshot.connection} />
+        <MessageList
+          conversationId={snapshot.current}
+          items={model.pane(snapshot.current)}
+          version={model.version}
+          active={!phone || pane === 'conversation'}
+          emptyText={label === null ? 'Join a room or message someone to start.' : `No messages in ${label} yet. Say hello!`}
+          onSender={(username) => setDialog({ kind: 'verify', username })}
+        />
+        <Composer
+          conversationKey={snapshot.current ?? ''}
+          placeholder={label === null ? 'Type /join #room or /help' : `Message ${label}`}
+          onSubmit={(line) => void model.submit(line)}
+          onActivity={() => cues.sounds.unlock()}
+          autoFocus={!phone}
+        />
+      </main>
       <Announcer cues={cues} current={snapshot.current} />
 
       {dialog?.kind === 'join' && (

@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 
 /** Tallest the message box grows before it scrolls, px. */
 const MAX_HEIGHT_PX = 180;
@@ -13,18 +13,25 @@ export interface ComposerProps {
   onActivity?: () => void;
   /** Changes when another conversation is shown: the draft is kept per conversation. */
   conversationKey: string;
+  /** Focus the box when the chat opens (not on phones: the keyboard would cover the screen). */
+  autoFocus?: boolean;
 }
 
 /**
  * The message box ("Message") and the "Send" button: Enter sends,
  * Shift+Enter starts a new line; ↑ in an empty box recalls the last line sent.
  */
-export function Composer({ placeholder, onSubmit, onActivity, conversationKey }: ComposerProps) {
+export function Composer({ placeholder, onSubmit, onActivity, conversationKey, autoFocus = false }: ComposerProps) {
   const [drafts, setDrafts] = useState<Record<string, string>>({});
   const sent = useRef<string[]>([]);
   const box = useRef<HTMLTextAreaElement>(null);
   const text = drafts[conversationKey] ?? '';
   const setText = (value: string): void => setDrafts((d) => ({ ...d, [conversationKey]: value }));
+
+  useEffect(() => {
+    if (autoFocus) box.current?.focus();
+    // Only when the chat opens, not on every render.
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
   // Grow with the text, up to MAX_HEIGHT_PX.
   useLayoutEffect(() => {

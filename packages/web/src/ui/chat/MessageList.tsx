@@ -15,6 +15,8 @@ export interface MessageListProps {
   items: readonly PaneItem[];
   /** The model's version: the pane array is mutated in place, so this tells when it changed. */
   version: number;
+  /** False while hidden (a phone showing the list): on showing again it scrolls to the newest entry. */
+  active: boolean;
   /** Shown when the conversation has no entries yet. */
   emptyText: string;
   onSender: (username: string) => void;
@@ -25,7 +27,7 @@ export interface MessageListProps {
  * messages, notices, system and security lines. Stays scrolled to the newest
  * entry unless the reader scrolled up; then a button jumps back down.
  */
-export function MessageList({ conversationId, items, version, emptyText, onSender }: MessageListProps) {
+export function MessageList({ conversationId, items, version, active, emptyText, onSender }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const [behind, setBehind] = useState(false);
@@ -43,7 +45,7 @@ export function MessageList({ conversationId, items, version, emptyText, onSende
     if (el === null) return;
     if (atBottom.current) el.scrollTop = el.scrollHeight;
     else setBehind(true);
-  }, [rows, conversationId]);
+  }, [rows, conversationId, active]);
 
   const onScroll = (): void => {
     const el = scroller.current;
