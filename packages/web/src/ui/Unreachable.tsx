@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { AuthLayout } from './auth/AuthLayout.js';
 
 /** First retry after this many seconds; doubles up to `MAX_DELAY_S`. */
@@ -23,8 +23,11 @@ export function Unreachable({ message, onRetry, onSignIn }: { message: string; o
     const timer = setInterval(() => setLeft((s) => s - 1), 1000);
     return () => clearInterval(timer);
   }, []);
+  const fired = useRef(false);
   useEffect(() => {
-    if (left <= 0) onRetry();
+    if (left > 0 || fired.current) return;
+    fired.current = true;
+    onRetry();
   }, [left, onRetry]);
   return (
     <AuthLayout title="Can't reach the server" subtitle={message}>
