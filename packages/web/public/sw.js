@@ -4,18 +4,39 @@
  * "open this conversation". Plain JS, served at /sw.js.
  *
  * - navigations: network first, the cached "/" when offline;
- * - /assets/* (content-hashed names, never changed): cache first;
+ * - /assets/* (content-hashed names, never changed): cache first; those of
+ *   the current index are cached ahead (install, each navigation), older
+ *   builds' are dropped;
  * - icons and the manifest: network first, cache as fallback;
  * - never touched: /ws, /api/*, /healthz, other origins, non-GET requests.
  */
 const CACHE = 'conclave-shell-v1';
 const SHELL = ['/', '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png'];
 
+/**
+ * Caches the hashed assets the cached index page loads (so the next start
+ * works offline) and drops those of older builds.
+ */
+async function syncAssets() {
+  const cache = await caches.open(CACHE);
+  const page = await cache.match('/');
+  if (!page) return;
+  const wanted = new Set((await page.text()).match(/\/assets\/[A-Za-z0-9._-]+/g) ?? []);
+  for (const request of await cache.keys()) {
+    const path = new URL(request.url).pathname;
+    if (path.startsWith('/assets/') && !wanted.has(path)) await cache.delete(request);
+  }
+  const missing = [];
+  for (const path of wanted) if (!(await cache.match(path))) missing.push(path);
+  await cache.addAll(missing);
+}
+
 self.addEventListener('install', (event) => {
   event.waitUntil(
     caches
       .open(CACHE)
       .then((cache) => cache.addAll(SHELL))
+      .then(syncAssets)
       .catch(() => undefined)
       .then(() => self.skipWaiting()),
   );
@@ -63,7 +84,10 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin || bypass(url)) return;
   if (request.mode === 'navigate') {
-    event.respondWith(networkFirst(request, '/'));
+    // A new build's index names new assets: cache them once the new index is stored.
+    const response = networkFirst(request, '/');
+    event.respondWith(response);
+    event.waitUntil(response.then(syncAssets).catch(() => undefined));
   } else if (url.pathname.startsWith('/assets/')) {
     event.respondWith(cacheFirst(request));
   } else if (url.pathname.startsWith('/icons/') || url.pathname === '/manifest.webmanifest') {

@@ -30,10 +30,11 @@ export function Unreachable({ message, onRetry, onSignIn }: { message: string; o
     onRetry();
   }, [left, onRetry]);
   return (
-    <AuthLayout title="Can't reach the server" subtitle={message}>
+    <AuthLayout title="Can't reach the server" subtitle="You may be offline, or the server is restarting. What this browser keeps stays here.">
       <p className="auth__notice" role="status">
         Reconnecting… (next try in {Math.max(0, left)} s)
       </p>
+      <p className="auth__detail">{message}</p>
       <div className="form">
         <button type="button" className="button button--primary button--block" onClick={onRetry}>
           Try again
