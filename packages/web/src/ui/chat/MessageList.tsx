@@ -77,7 +77,7 @@ export function MessageList({ conversationId, items, version, active, emptyText,
         {rows.map((row) =>
           row.kind === 'day' ? (
             <div key={row.key} className="day">
-              <span className="day__label">{row.label}</span>
+              <h3 className="day__label">{row.label}</h3>
             </div>
           ) : (
             <MessageRow key={row.key} item={row.item} continued={row.continued} onSender={onSender} />
