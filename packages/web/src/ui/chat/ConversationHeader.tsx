@@ -39,7 +39,7 @@ export function ConversationHeader(props: ConversationHeaderProps) {
       <div className="conv-header__title">
         <h1 className="conv-header__name">{label}</h1>
         {peer !== null && <span className={`conv-header__sub ${props.peerOnline ? 'is-online' : ''}`}>{props.peerOnline ? 'online' : 'offline'}</span>}
-        {c?.kind === 'room' && <span className="conv-header__sub">room · end-to-end encrypted</span>}
+        {c?.kind === 'room' && <span className="conv-header__sub">Encrypted room</span>}
       </div>
       <div className="conv-header__actions">
         {peer !== null && (
