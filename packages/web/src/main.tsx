@@ -4,8 +4,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App.js';
 import './styles/base.css';
+import './styles/controls.css';
 import './styles/auth.css';
 import './styles/chat.css';
+import './styles/sidebar.css';
 import './styles/messages.css';
 import './styles/dialog.css';
 
