@@ -7,8 +7,8 @@ import { ConclaveError } from '../errors.js';
  * keeps no copy of the token, and `authenticate` without a token resumes the
  * session over a same-origin WebSocket. For web clients (uses `fetch`).
  * @param origin the server's `https://host:port` (the page's origin).
- * @throws ConclaveError `CONCLAVE_ERR_SESSION_INVALID` (token refused),
- *   `CONCLAVE_ERR_CONNECT_FAILED` (no answer).
+ * @throws ConclaveError `CONCLAVE_ERR_SESSION_INVALID` (token refused: 401/403),
+ *   `CONCLAVE_ERR_CONNECT_FAILED` (no answer, or another status such as 503 while starting).
  */
 export async function keepSessionCookie(origin: string, token: string): Promise<void> {
   let res: Response;
@@ -21,7 +21,8 @@ export async function keepSessionCookie(origin: string, token: string): Promise<
   } catch (err) {
     throw new ConclaveError('CONCLAVE_ERR_CONNECT_FAILED', undefined, { cause: err });
   }
-  if (!res.ok) throw new ConclaveError('CONCLAVE_ERR_SESSION_INVALID');
+  if (res.status === 401 || res.status === 403) throw new ConclaveError('CONCLAVE_ERR_SESSION_INVALID');
+  if (!res.ok) throw new ConclaveError('CONCLAVE_ERR_CONNECT_FAILED', `The server answered ${res.status}.`);
 }
 
 /**

@@ -27,7 +27,7 @@ export function createSealingKey(): Promise<SealingKey> {
 export async function sealBytes(key: SealingKey, plaintext: Uint8Array, aad: string): Promise<Uint8Array> {
   const nonce = globalThis.crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
   const sealed = new Uint8Array(
-    await globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: encoder.encode(aad) }, key, plaintext),
+    await globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: encoder.encode(aad) }, key, plaintext.slice()),
   );
   const out = new Uint8Array(NONCE_BYTES + sealed.length);
   out.set(nonce, 0);
@@ -44,9 +44,9 @@ export async function openBytes(key: SealingKey, sealed: Uint8Array, aad: string
   if (sealed.length < NONCE_BYTES + 16) throw new ConclaveError('CONCLAVE_ERR_LOCAL_STATE', 'A stored record is truncated.');
   try {
     const plain = await globalThis.crypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: sealed.subarray(0, NONCE_BYTES), additionalData: encoder.encode(aad) },
+      { name: 'AES-GCM', iv: sealed.slice(0, NONCE_BYTES), additionalData: encoder.encode(aad) },
       key,
-      sealed.subarray(NONCE_BYTES),
+      sealed.slice(NONCE_BYTES),
     );
     return new Uint8Array(plain);
   } catch (err) {
