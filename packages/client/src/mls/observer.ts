@@ -69,7 +69,9 @@ export class Observer {
     const me = this.deps.owner();
     for (const m of members) {
       if (m.userId === me.userId && m.deviceId === me.deviceId) continue;
-      const entry = await this.directoryEntry(m.userId).catch(() => undefined);
+      let entry = await this.directoryEntry(m.userId).catch(() => undefined);
+      // A cached listing may predate a device added since: ask again before crying wolf.
+      if (entry !== undefined && !listsLeaf(entry, m)) entry = await this.directoryEntry(m.userId, true).catch(() => entry);
       const username = entry?.username ?? this.usernames.get(m.userId) ?? 'someone';
       const observation = await this.deps.trust.observe(m, username, m.signatureKey);
       const fingerprint = keyFingerprint(m.signatureKey);
@@ -86,8 +88,7 @@ export class Observer {
       } else if (observation === 'first-contact') {
         this.deps.emit({ ...base, kind: 'first-contact', text: `${username}'s device ${fingerprint} is new to you (not verified yet). /verify ${username} to compare safety numbers.` });
       }
-      const listed = entry?.devices.find((d) => d.deviceId === m.deviceId);
-      if (entry !== undefined && (listed === undefined || listed.signatureKey !== bytesToBase64(m.signatureKey))) {
+      if (entry !== undefined && !listsLeaf(entry, m)) {
         this.deps.emit({ ...base, kind: 'directory-mismatch', text: `⚠ ${whose} device ${fingerprint} in this conversation is not the one the server lists. Someone may be interfering.` });
       }
     }
@@ -154,4 +155,10 @@ export class Observer {
     this.usernames.set(userId, reply.username);
     return reply;
   }
+}
+
+/** True when the directory lists the leaf's device with the leaf's signature key. */
+function listsLeaf(entry: ReplyOf<'devices'>, leaf: Member): boolean {
+  const listed = entry.devices.find((d) => d.deviceId === leaf.deviceId);
+  return listed !== undefined && listed.signatureKey === bytesToBase64(leaf.signatureKey);
 }
