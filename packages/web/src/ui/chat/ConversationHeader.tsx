@@ -50,7 +50,7 @@ export function ConversationHeader(props: ConversationHeaderProps) {
         )}
         <button
           type="button"
-          className="icon-button"
+          className="button button--ghost conv-header__mute"
           aria-pressed={muted}
           title={muted ? 'Sounds are off' : 'Sounds are on'}
           onClick={() => {
@@ -59,7 +59,8 @@ export function ConversationHeader(props: ConversationHeaderProps) {
           }}
         >
           {muted ? <BellOffIcon /> : <BellIcon />}
-          <span className="visually-hidden">{muted ? 'Unmute sounds' : 'Mute sounds'}</span>
+          {muted ? 'Unmute' : 'Mute'}
+          <span className="visually-hidden"> sounds</span>
         </button>
         <button type="button" className="button button--ghost" onClick={props.onSignOut}>
           Sign out
