@@ -1,0 +1,30 @@
+import { launchBrowser, openPage, cspViolationsOf } from './helpers/browser.js';
+import { startWebEnv, sleep } from './helpers/env.js';
+import { send, signIn, ui, waitForMessage, tabTo, waitForChat } from './helpers/ui.js';
+const env = await startWebEnv({ users: { alice: 'alice-password-1', bob: 'bob-password-12', erin: 'erin-password-12' } });
+const b = await launchBrowser();
+try {
+  const a = await openPage(b, env.origin); const bo = await openPage(b, env.origin);
+  await signIn(a.page, env.origin, 'alice', 'alice-password-1');
+  await signIn(bo.page, env.origin, 'bob', 'bob-password-12');
+  console.log('CSP', await cspViolationsOf(a.page), a.watch.problems);
+  await ui.messageUser(a.page, 'bob').click();
+  await ui.conversation(a.page, '@bob').waitFor({ state: 'visible' });
+  await send(a.page, 'psst');
+  await sleep(4000);
+  console.log('ALICE\n', await a.page.locator('body').ariaSnapshot());
+  console.log('BOB\n', await bo.page.locator('body').ariaSnapshot());
+  const e = await openPage(b, env.origin);
+  await e.page.goto(env.origin + '/');
+  console.log('presses', await tabTo(e.page, ui.username(e.page), 'u', 15));
+  await e.page.keyboard.type('erin');
+  await tabTo(e.page, ui.password(e.page), 'p', 3);
+  await e.page.keyboard.type('erin-password-12');
+  await e.page.keyboard.press('Enter');
+  await waitForChat(e.page);
+  console.log('presses', await tabTo(e.page, ui.composer(e.page), 'c', 40));
+  await e.page.keyboard.type('kbd text');
+  await e.page.keyboard.press('Enter');
+  await sleep(3000);
+  console.log('ERIN\n', await e.page.locator('body').ariaSnapshot(), e.watch.problems);
+} finally { await b.close(); await env.close(); }

@@ -1,0 +1,231 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { addUser, setRegistrationPolicy, startServer, type RunningServer, type ServerOptions } from '@conclave/server';
+
+/** The repository root (where `npm test` runs). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+/**
+ * The built web client the server serves at `/`: `packages/web/dist`, or
+ * `CONCLAVE_WEB_ROOT` (a copy of a build, e.g. while `dist` is being rebuilt).
+ */
+export const WEB_ROOT = process.env.CONCLAVE_WEB_ROOT ?? join(REPO_ROOT, 'packages', 'web', 'dist');
+/** Where the suite writes screenshots (git-ignored). */
+export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-output', 'screenshots');
+/** The `conclave` binary (terminal client). */
+const CLI_BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'conclave.js');
+
+const BUILD_LOCK = join(tmpdir(), 'conclave-web-build.lock');
+const BUILD_DEADLINE_MS = 240_000;
+
+/**
+ * Builds the web client once (`npm run build -w @conclave/web`) when
+ * `dist/index.html` is missing. Test files run in parallel processes, so the
+ * build is guarded by a lock directory; the others wait (bounded) for it.
+ * @throws Error when the build fails or another process's build does not finish in time
+ */
+export function ensureWebBuilt(): void {
+  const index = join(WEB_ROOT, 'index.html');
+  const deadline = Date.now() + BUILD_DEADLINE_MS;
+  while (!existsSync(index)) {
+    if (tryLock()) {
+      try {
+        if (existsSync(index)) return;
+        execFileSync('npm', ['run', 'build', '-w', '@conclave/web'], { cwd: REPO_ROOT, stdio: 'pipe', timeout: BUILD_DEADLINE_MS });
+        if (!existsSync(index)) throw new Error(`the web build finished without ${index}`);
+      } catch (err) {
+        const e = err as { stderr?: Buffer; stdout?: Buffer };
+        throw new Error(`building the web client failed: ${String(err)}\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`);
+      } finally {
+        rmSync(BUILD_LOCK, { recursive: true, force: true });
+      }
+      return;
+    }
+    if (Date.now() > deadline) throw new Error('timed out waiting for another test process to build the web client');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+  }
+}
+
+/** Takes the build lock (a stale one, older than the build deadline, is broken). */
+function tryLock(): boolean {
+  try {
+    mkdirSync(BUILD_LOCK);
+    return true;
+  } catch {
+    try {
+      if (Date.now() - statSync(BUILD_LOCK).mtimeMs > BUILD_DEADLINE_MS) rmSync(BUILD_LOCK, { recursive: true, force: true });
+    } catch {
+      // gone meanwhile: the next round takes it
+    }
+    return false;
+  }
+}
+
+export interface WebEnv {
+  /** The running server (a new object after `start()`). */
+  readonly server: RunningServer;
+  /** `https://127.0.0.1:<port>`: the page origin. */
+  readonly origin: string;
+  /** `127.0.0.1:<port>` as the terminal client takes it. */
+  readonly address: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** Temp root (data dir, terminal profiles). */
+  readonly root: string;
+  /** Stops the server (clients see it go away); `start()` brings it back on the same port and data. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops the server if running and removes the temp root. */
+  close(): Promise<void>;
+}
+
+/**
+ * A real server on 127.0.0.1 (ephemeral port) in a temp data dir, serving the
+ * built web client, with `users` (username → password) created, and open
+ * registration when `openRegistration`.
+ */
+export async function startWebEnv(opts: { users?: Record<string, string>; openRegistration?: boolean } = {}): Promise<WebEnv> {
+  ensureWebBuilt();
+  const root = await mkdtemp(join(tmpdir(), 'conclave-web-test-'));
+  const dataDir = join(root, 'data');
+  const options = (port: number): ServerOptions => ({ host: '127.0.0.1', port, dataDir, logLevel: 'silent', webRoot: WEB_ROOT });
+  let server: RunningServer | null = await startServer(options(0));
+  const port = server.port;
+  if (opts.openRegistration) await setRegistrationPolicy(dataDir, 'open');
+  for (const [username, password] of Object.entries(opts.users ?? {})) await addUser({ dataDir, username, password });
+  return {
+    get server() {
+      if (server === null) throw new Error('the server is stopped');
+      return server;
+    },
+    origin: `https://127.0.0.1:${port}`,
+    address: `127.0.0.1:${port}`,
+    port,
+    dataDir,
+    root,
+    async stop() {
+      const s = server;
+      server = null;
+      await s?.close();
+    },
+    async start() {
+      if (server !== null) return;
+      // The old listener is closed; retry briefly in case the port is not free yet.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          server = await startServer(options(port));
+          return;
+        } catch (err) {
+          if (attempt >= 20 || (err as { code?: string }).code !== 'EADDRINUSE') throw err;
+          await sleep(100);
+        }
+      }
+    },
+    async close() {
+      const s = server;
+      server = null;
+      await s?.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `check` until it returns a truthy value (returned) or `ms` pass (throws, naming `what` and the last value). */
+export async function until<T>(check: () => T | Promise<T>, what: string, ms = 10_000, everyMs = 100): Promise<NonNullable<T>> {
+  const deadline = Date.now() + ms;
+  let last: T | undefined;
+  for (;;) {
+    last = await check();
+    if (last) return last as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+// ------------------------------------------------------------ the terminal client
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `conclave ARGS` to completion with a deadline (killed after `timeoutMs`). */
+export function runCli(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_BIN, ...args], {
+      env: { ...process.env, CONCLAVE_PASSWORD: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`conclave ${args.join(' ')} timed out; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** One `conclave read --json` line. */
+export interface ReadLine {
+  conversation: string;
+  seq: number;
+  sender: string;
+  text: string;
+  sentAt: number;
+}
+
+/** A terminal-client user with its own profile dir, pinned to the server's certificate. */
+export function terminalUser(env: WebEnv, username: string, password: string) {
+  const profileDir = join(env.root, `terminal-${username}`);
+  const common = () => ['--user', username, '--profile-dir', profileDir, '--fingerprint', env.server.fingerprint];
+  const asUser = { CONCLAVE_PASSWORD: password };
+  /** Every line read so far, in order. */
+  const received: ReadLine[] = [];
+  const self = {
+    received,
+    /** One `read --json`: what arrived since the last read (also appended to `received`). */
+    async read(): Promise<ReadLine[]> {
+      const r = await runCli(['read', env.address, '--json', ...common()], asUser);
+      if (r.code !== 0) throw new Error(`conclave read as ${username} exited ${r.code}: ${r.stderr}`);
+      const lines = r.stdout
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as ReadLine);
+      received.push(...lines);
+      return lines;
+    },
+    /** Reads until `done(received)` holds, or throws after `ms` with what was read. */
+    async readUntil(done: (all: ReadLine[]) => boolean, what: string, ms = 30_000): Promise<ReadLine[]> {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        await self.read();
+        if (done(received)) return received;
+        if (Date.now() > deadline) throw new Error(`${username} (terminal) timed out waiting for ${what}; read: ${JSON.stringify(received)}`);
+        await sleep(300);
+      }
+    },
+    async send(to: string, text: string): Promise<void> {
+      const r = await runCli(['send', env.address, '--to', to, ...common(), text], asUser);
+      if (r.code !== 0) throw new Error(`conclave send as ${username} exited ${r.code}: ${r.stderr}`);
+    },
+  };
+  return self;
+}
