@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { DESKTOP, launchBrowser, openPage, PHONE, type Opened } from './helpers/browser.js';
-import { SCREENSHOT_DIR, startWebEnv, type WebEnv } from './helpers/env.js';
+import { SCREENSHOT_DIR, startWebEnv, until, type WebEnv } from './helpers/env.js';
 import { layoutReport } from './helpers/inspect.js';
 import { send, signIn, ui, waitForMessage } from './helpers/ui.js';
 
@@ -48,7 +48,8 @@ async function assertFitsPhone(page: Page, where: string): Promise<void> {
 /** Waits (bounded) for the page's images and fonts, then writes the screenshot `name`. */
 async function shoot(page: Page, name: string): Promise<void> {
   await page.waitForLoadState('load');
-  await page.waitForFunction('Array.from(document.images).every((i) => i.complete) && document.fonts.status === "loaded"', undefined, { timeout: 10_000 });
+  // (Polled with evaluate: waitForFunction with a string evals in the page, which its CSP rightly refuses.)
+  await until(() => page.evaluate<boolean>('Array.from(document.images).every((i) => i.complete) && document.fonts.status === "loaded"'), `images and fonts of ${name}`);
   await page.screenshot({ path: join(SCREENSHOT_DIR, name), fullPage: false, animations: 'disabled', caret: 'hide' });
 }
 

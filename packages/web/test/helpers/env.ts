@@ -109,7 +109,7 @@ export async function startWebEnv(opts: { users?: Record<string, string>; openRe
     async stop() {
       const s = server;
       server = null;
-      await s?.close();
+      if (s !== null) await withDeadline(s.close(), STOP_DEADLINE_MS, 'the server to stop');
     },
     async start() {
       if (server !== null) return;
@@ -131,6 +131,22 @@ export async function startWebEnv(opts: { users?: Record<string, string>; openRe
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/** How long `stop()` waits for the server to close before giving up. */
+const STOP_DEADLINE_MS = 120_000;
+
+/** `promise`, or a rejection naming `what` after `ms`. */
+export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function sleep(ms: number): Promise<void> {
