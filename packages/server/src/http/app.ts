@@ -49,6 +49,9 @@ export function createHttpApp(options: HttpAppOptions) {
     loggerInstance: options.log,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 16 * 1024,
+    // On close, drop every HTTP connection: browsers keep spare TLS connections open
+    // without a request, which would otherwise hold shutdown until Node's 60 s headers timeout.
+    forceCloseConnections: true,
   });
   app.addHook('onSend', async (_req, reply) => {
     reply.header('strict-transport-security', 'max-age=31536000');
