@@ -37,6 +37,8 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
   const phone = useMediaQuery(PHONE_QUERY);
   const [pane, setPane] = useState<'list' | 'conversation'>('conversation');
   const [dialog, setDialog] = useState<OpenDialog>(null);
+  /** The user whose DM is being opened (its MLS group is set up first): the composer waits meanwhile. */
+  const [opening, setOpening] = useState<string | null>(null);
 
   const current = snapshot.conversations.find((c) => c.conversationId === snapshot.current);
   const onlineIds = new Set(snapshot.online.map((u) => u.userId));
@@ -56,7 +58,8 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
       if (existing?.kind === 'dm') open(existing.conversationId);
       else {
         setPane('conversation');
-        void model.submit(`/msg ${username}`);
+        setOpening(username);
+        void model.submit(`/msg ${username}`).finally(() => setOpening(null));
       }
     },
     [client, model, open],
@@ -158,6 +161,7 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
           onSubmit={(line) => void model.submit(line)}
           onActivity={() => cues.sounds.unlock()}
           autoFocus={!phone}
+          busy={opening === null ? null : `Opening your private conversation with ${opening}…`}
         />
       </main>
       <Announcer cues={cues} current={snapshot.current} />

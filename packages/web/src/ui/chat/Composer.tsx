@@ -15,13 +15,19 @@ export interface ComposerProps {
   conversationKey: string;
   /** Focus the box when the chat opens (not on phones: the keyboard would cover the screen). */
   autoFocus?: boolean;
+  /**
+   * While set (e.g. "Opening your conversation with bob…"), the box is read-only
+   * and shows this instead of the placeholder: text typed now would otherwise
+   * go to the conversation still on screen.
+   */
+  busy?: string | null;
 }
 
 /**
  * The message box ("Message") and the "Send" button: Enter sends,
  * Shift+Enter starts a new line; ↑ in an empty box recalls the last line sent.
  */
-export function Composer({ placeholder, onSubmit, onActivity, conversationKey, autoFocus = false }: ComposerProps) {
+export function Composer({ placeholder, onSubmit, onActivity, conversationKey, autoFocus = false, busy = null }: ComposerProps) {
   const [drafts, setDrafts] = useState<Record<string, string>>({});
   const sent = useRef<string[]>([]);
   const box = useRef<HTMLTextAreaElement>(null);
@@ -43,7 +49,7 @@ export function Composer({ placeholder, onSubmit, onActivity, conversationKey, a
 
   const send = (): void => {
     const line = text.trim();
-    if (line === '') return;
+    if (line === '' || busy !== null) return;
     sent.current = [...sent.current.slice(-49), line];
     setText('');
     onSubmit(line);
@@ -76,8 +82,10 @@ export function Composer({ placeholder, onSubmit, onActivity, conversationKey, a
         ref={box}
         className="composer__input"
         rows={1}
-        value={text}
-        placeholder={placeholder}
+        value={busy === null ? text : ''}
+        placeholder={busy ?? placeholder}
+        readOnly={busy !== null}
+        aria-busy={busy !== null}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={onKeyDown}
         enterKeyHint="send"
@@ -87,7 +95,7 @@ export function Composer({ placeholder, onSubmit, onActivity, conversationKey, a
       <span id="composer-hint" className="visually-hidden">
         Enter sends, Shift+Enter starts a new line. Type /help for commands.
       </span>
-      <button type="submit" className="button button--primary composer__send" disabled={text.trim() === ''}>
+      <button type="submit" className="button button--primary composer__send" disabled={text.trim() === '' || busy !== null}>
         <svg className="composer__send-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
           <path d="M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z" />
         </svg>

@@ -51,7 +51,6 @@ export function ConversationHeader(props: ConversationHeaderProps) {
         <button
           type="button"
           className="button button--ghost conv-header__mute"
-          aria-pressed={muted}
           title={muted ? 'Sounds are off' : 'Sounds are on'}
           onClick={() => {
             sounds.setMuted(!muted);
