@@ -102,7 +102,8 @@ export function JoinRoomDialog({ client, onJoined, onClose }: JoinRoomDialogProp
                 {r.joined && ' · joined'}
               </span>
               <button type="button" className="button button--secondary" disabled={busy !== null} onClick={() => void join(r.name)}>
-                Join<span className="visually-hidden"> {r.name}</span>
+                {r.joined ? 'Open' : 'Join'}
+                <span className="visually-hidden"> {r.name}</span>
               </button>
             </li>
           ))}
