@@ -1,10 +1,11 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addUser, setRegistrationPolicy, startServer, type RunningServer, type ServerOptions } from '@conclave/server';
+import { runCli as runConclave, type RunResult } from '../../../cli/test/helpers/env.js';
 
 /** The repository root (where `npm test` runs). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -16,7 +17,6 @@ export const WEB_ROOT = process.env.CONCLAVE_WEB_ROOT ?? join(REPO_ROOT, 'packag
 /** Where the suite writes screenshots (git-ignored). */
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-output', 'screenshots');
 /** The `conclave` binary (terminal client). */
-const CLI_BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'conclave.js');
 
 const BUILD_LOCK = join(tmpdir(), 'conclave-web-build.lock');
 const BUILD_DEADLINE_MS = 240_000;
@@ -167,36 +167,12 @@ export async function until<T>(check: () => T | Promise<T>, what: string, ms = 1
 
 // ------------------------------------------------------------ the terminal client
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+/** What a `conclave` run printed, and its exit status. */
+export type CliResult = RunResult;
 
-/** Runs `conclave ARGS` to completion with a deadline (killed after `timeoutMs`). */
+/** Runs `conclave ARGS` to completion with a deadline (killed after `timeoutMs`); the terminal client's own test runner. */
 export function runCli(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], {
-      env: { ...process.env, CONCLAVE_PASSWORD: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`conclave ${args.join(' ')} timed out; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+  return runConclave(args, { env, timeoutMs });
 }
 
 /** One `conclave read --json` line. */
