@@ -22,30 +22,27 @@ const BUILD_LOCK = join(tmpdir(), 'conclave-web-build.lock');
 const BUILD_DEADLINE_MS = 240_000;
 
 /**
- * Builds the web client once (`npm run build -w @conclave/web`) when
- * `dist/index.html` is missing. Test files run in parallel processes, so the
+ * Builds the web client when `dist` is missing or older than its sources
+ * (`scripts/ensure-web-built.mjs`, as `npm start` does). Test files run in parallel processes, so the
  * build is guarded by a lock directory; the others wait (bounded) for it.
  * @throws Error when the build fails or another process's build does not finish in time
  */
 export function ensureWebBuilt(): void {
-  const index = join(WEB_ROOT, 'index.html');
   const deadline = Date.now() + BUILD_DEADLINE_MS;
-  while (!existsSync(index)) {
-    if (tryLock()) {
-      try {
-        if (existsSync(index)) return;
-        execFileSync('npm', ['run', 'build', '-w', '@conclave/web'], { cwd: REPO_ROOT, stdio: 'pipe', timeout: BUILD_DEADLINE_MS });
-        if (!existsSync(index)) throw new Error(`the web build finished without ${index}`);
-      } catch (err) {
-        const e = err as { stderr?: Buffer; stdout?: Buffer };
-        throw new Error(`building the web client failed: ${String(err)}\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`);
-      } finally {
-        rmSync(BUILD_LOCK, { recursive: true, force: true });
-      }
-      return;
-    }
+  while (!tryLock()) {
     if (Date.now() > deadline) throw new Error('timed out waiting for another test process to build the web client');
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4), 0, 1), 0, 0, 250);
+  }
+  try {
+    // The same check as `npm start`: rebuilds when dist is missing or older than its sources (no stale client under test).
+    execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'ensure-web-built.mjs')], { cwd: REPO_ROOT, stdio: 'pipe', timeout: BUILD_DEADLINE_MS });
+    const index = join(WEB_ROOT, 'index.html');
+    if (!existsSync(index)) throw new Error(`the web build finished without ${index}`);
+  } catch (err) {
+    const e = err as { stderr?: Buffer; stdout?: Buffer };
+    throw new Error(`building the web client failed: ${String(err)}\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`);
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
   }
 }
 
