@@ -9,6 +9,7 @@ import { GroupService } from './groups/service.js';
 import { createHttpApp } from './http/app.js';
 import { sessionCookieToken } from './http/session.js';
 import { createLogger, type LogLevel } from './logger.js';
+import { Metrics } from './metrics/metrics.js';
 import { Hub } from './presence/hub.js';
 import { SettingsService } from './settings/service.js';
 import { openStores, type Stores } from './storage/index.js';
@@ -33,6 +34,11 @@ export interface ServerOptions {
   prettyLogs?: boolean;
   /** Directory of the built web client served at `/` (`packages/web/dist`); a landing page without it. */
   webRoot?: string;
+  /**
+   * Serve Prometheus metrics at `GET /metrics` (default off: message rates are
+   * metadata). Unauthenticated; the labels never carry user data.
+   */
+  metrics?: boolean;
 }
 
 /** A started server. */
@@ -86,17 +92,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await conversations.start();
     const setupCode = await accounts.ensureSetupCode();
     const tls = await loadOrCreateCertificate(options.dataDir, { cert: options.tlsCert, key: options.tlsKey });
-    const delivery = new DeliveryService(stores.delivery, conversations, bus);
+    const metrics = options.metrics ? new Metrics() : undefined;
+    const delivery = new DeliveryService(stores.delivery, conversations, bus, metrics);
     const devices = new DeviceService(stores.devices, stores.accounts);
     const groups = new GroupService(stores.groups, conversations, devices, delivery, bus);
     const hub = new Hub(bus, conversations);
     let ready = false;
-    const app = createHttpApp({ tls, log: log.child({ component: 'http' }), isReady: () => ready, accounts, webRoot: options.webRoot });
+    const app = createHttpApp({ tls, log: log.child({ component: 'http' }), isReady: () => ready, accounts, webRoot: options.webRoot, metrics });
     const gateway = attachGateway(
       app.server,
       { accounts, conversations, delivery, devices, groups, hub, serverName: 'conclave/0.1' },
       log.child({ component: 'ws' }),
       (req) => sessionCookieToken(req, (header) => app.parseCookie(header)),
+      metrics,
     );
     await app.listen({ host, port: options.port ?? 8443 });
     const address = app.server.address();

@@ -4,8 +4,8 @@
  * node pushes it to N devices without re-encoding or reading the database.
  */
 export type BusEvent =
-  /** "conversation X has seq N": `frame` is the encoded `message` frame. */
-  | { kind: 'message'; conversationId: string; seq: number; frame: string }
+  /** "conversation X has seq N": `frame` is the encoded `message` frame; `sentAt` when it was accepted (ms since the epoch). */
+  | { kind: 'message'; conversationId: string; seq: number; frame: string; sentAt: number }
   /** A notice for every online user (`conversationId` absent) or a conversation's members. */
   | { kind: 'notice'; conversationId?: string; frame: string }
   /** Membership changed: nodes update their routing table and tell the user's connections. */

@@ -2,6 +2,7 @@ import { asConversationId, asDeviceId, asUserId, encodeFrame, LIMITS, type Serve
 import type { Principal } from '../accounts/service.js';
 import type { Bus } from '../bus/bus.js';
 import type { ConversationService } from '../conversations/service.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { ServiceError } from '../errors.js';
 import { parseApplicationMessage } from '../mls/framing.js';
 import type { DeliveryStore, LoggedMessage } from './store.js';
@@ -37,6 +38,8 @@ export class DeliveryService {
     private readonly store: DeliveryStore,
     private readonly conversations: ConversationService,
     private readonly bus: Bus,
+    /** Counts accepted application messages. */
+    private readonly metrics?: Metrics,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -70,13 +73,16 @@ export class DeliveryService {
       sentAt: this.now(),
     };
     const { seq, sentAt, duplicate } = await this.store.appendApplication(entry, epoch);
-    if (!duplicate) this.publish({ ...entry, seq, sentAt, senderUsername: sender.user.username });
+    if (!duplicate) {
+      this.metrics?.messageAccepted();
+      this.publish({ ...entry, seq, sentAt, senderUsername: sender.user.username });
+    }
     return { seq, sentAt };
   }
 
   /** Publishes a logged entry to every node holding member connections. */
   publish(m: LoggedMessage): void {
-    this.bus.publish({ kind: 'message', conversationId: m.conversationId, seq: m.seq, frame: encodeFrame(messageFrame(m)) });
+    this.bus.publish({ kind: 'message', conversationId: m.conversationId, seq: m.seq, sentAt: m.sentAt, frame: encodeFrame(messageFrame(m)) });
   }
 
   /** Up to `limit` logged entries after `afterSeq`, in order. */

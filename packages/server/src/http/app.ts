@@ -2,6 +2,7 @@ import { fastifyCookie } from '@fastify/cookie';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccountService } from '../accounts/service.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { sessionRoutes } from './session.js';
 import { webClient } from './web.js';
 
@@ -35,12 +36,15 @@ export interface HttpAppOptions {
   accounts: AccountService;
   /** Directory of the built web client (`index.html`, `assets/`…); a landing page when absent or not built. */
   webRoot?: string | undefined;
+  /** Served at `GET /metrics` (Prometheus text format) when given; `/metrics` is a 404 otherwise. */
+  metrics?: Metrics | undefined;
 }
 
 /**
- * The HTTPS application: `GET /healthz` (`{"status":"ok"}` once ready), the
- * web client at `/` (static files from `webRoot`), and the web session cookie
- * at `SESSION_PATH`. Security headers (CSP, HSTS, nosniff, no framing) on
+ * The HTTPS application: `GET /healthz` (`{"status":"ok"}` once ready),
+ * `GET /metrics` (Prometheus text format, only with `metrics`), the web
+ * client at `/` (static files from `webRoot`), and the web session cookie at
+ * `SESSION_PATH`. Security headers (CSP, HSTS, nosniff, no framing) on
  * every response.
  */
 export function createHttpApp(options: HttpAppOptions) {
@@ -67,6 +71,13 @@ export function createHttpApp(options: HttpAppOptions) {
     if (!options.isReady()) return reply.code(503).send({ status: 'starting' });
     return { status: 'ok' };
   });
+  const metrics = options.metrics;
+  if (metrics) {
+    app.get('/metrics', async (_req, reply) => {
+      const text = await metrics.render();
+      return reply.type(metrics.contentType).header('cache-control', 'no-store').send(text);
+    });
+  }
   void app.register(fastifyCookie);
   void app.register(sessionRoutes, { accounts: options.accounts });
   void app.register(webClient, { webRoot: options.webRoot });

@@ -92,15 +92,15 @@ export class Hub {
     switch (event.kind) {
       case 'message':
         for (const userId of this.conversations.membersOf(event.conversationId)) {
-          for (const conn of this.connectionsOf(userId)) conn.deliver(event.conversationId, event.seq, event.frame);
+          for (const conn of this.connectionsOf(userId)) conn.deliver(event.conversationId, event.seq, event.frame, event.sentAt);
         }
         return;
       case 'notice':
         if (event.conversationId === undefined) {
-          for (const conn of this.all()) conn.sendText(event.frame);
+          for (const conn of this.all()) conn.sendText(event.frame, 'notice');
         } else {
           for (const userId of this.conversations.membersOf(event.conversationId)) {
-            for (const conn of this.connectionsOf(userId)) conn.sendText(event.frame);
+            for (const conn of this.connectionsOf(userId)) conn.sendText(event.frame, 'notice');
           }
         }
         return;
@@ -122,7 +122,7 @@ export class Hub {
         for (const { deviceId, since, welcomed } of event.joined) {
           for (const conn of this.connectionsOfDevice(deviceId)) {
             // The Welcome goes out before any entry after `since`: the device needs it to read them.
-            if (welcomed && event.welcomeFrame) conn.sendText(event.welcomeFrame);
+            if (welcomed && event.welcomeFrame) conn.sendText(event.welcomeFrame, 'welcome');
             conn.follow(event.conversationId, since);
           }
         }
@@ -144,7 +144,7 @@ export class Hub {
     for (const conn of conns) {
       if (conn.knows(conversationId)) continue;
       conn.know(conversationId);
-      conn.sendText(frame);
+      conn.sendText(frame, 'conversation');
     }
   }
 }

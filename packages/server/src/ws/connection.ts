@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Principal } from '../accounts/service.js';
 import type { DeliveryService } from '../delivery/service.js';
 import { messageFrame } from '../delivery/service.js';
+import type { Metrics, SentFrameLabel } from '../metrics/metrics.js';
 
 /** Life of one WebSocket: waiting for `hello`, then for credentials, then ready, then closed. */
 export type ConnectionPhase = 'hello' | 'unauthenticated' | 'ready' | 'closed';
@@ -49,25 +50,34 @@ export class Connection {
     readonly address: string,
     readonly log: Logger,
     private readonly delivery: DeliveryService,
+    /** Counts frames out, errors by code, login failures and live delivery latency. */
+    private readonly metrics?: Metrics,
   ) {}
 
-  /** Sends pre-encoded frame text; drops the connection when it cannot keep up. */
-  sendText(text: string): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
+  /**
+   * Sends pre-encoded frame text; drops the connection when it cannot keep up.
+   * @param type the encoded frame's `type` (the `type` label of the frames-sent counter)
+   * @returns true when the text was written to the socket
+   */
+  sendText(text: string, type: SentFrameLabel): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
     if (this.ws.bufferedAmount > LIMITS.maxBufferedBytes) {
       this.fail('CONCLAVE_ERR_SLOW_READER', `buffered ${this.ws.bufferedAmount} bytes`);
-      return;
+      return false;
     }
     this.ws.send(text);
+    this.metrics?.frameSent(type);
+    return true;
   }
 
   send(frame: ServerFrame): void {
-    this.sendText(encodeFrame(frame));
+    this.sendText(encodeFrame(frame), frame.type);
   }
 
   /** Sends an error frame (with the request id when there is one); fatal codes also close. */
   error(code: ErrorCode, id?: string, detail?: string): void {
     this.log.info({ code, detail }, 'request refused');
+    this.metrics?.errorSent(code);
     this.send({ type: 'error', ...(id === undefined ? {} : { id }), code, message: errorMessage(code) });
     const close = errorCloseCode(code);
     if (close !== undefined) this.close(close, errorMessage(code));
@@ -78,6 +88,8 @@ export class Connection {
     this.log.warn({ code, detail }, 'closing connection');
     if (this.ws.readyState === WebSocket.OPEN && this.ws.bufferedAmount <= LIMITS.maxBufferedBytes) {
       this.ws.send(encodeFrame({ type: 'error', code, message: errorMessage(code) }));
+      this.metrics?.frameSent('error');
+      this.metrics?.errorSent(code);
     }
     this.close(errorCloseCode(code) ?? 1008, errorMessage(code));
   }
@@ -111,6 +123,7 @@ export class Connection {
     } else if (requestId !== undefined || now - this.lastRateNotice > 1000) {
       // A refused request is answered (1:1, and bounded by the flood close) so its sender can retry it.
       this.lastRateNotice = now;
+      this.metrics?.errorSent('CONCLAVE_ERR_RATE_LIMITED');
       this.send({
         type: 'error',
         ...(requestId === undefined ? {} : { id: requestId }),
@@ -161,13 +174,16 @@ export class Connection {
     return this.known.has(conversationId);
   }
 
-  /** Offers a live message (encoded once for all recipients). */
-  deliver(conversationId: string, seq: number, frame: string): void {
+  /**
+   * Offers a live message (encoded once for all recipients).
+   * @param sentAt when the server accepted it (ms since the Unix epoch), for the delivery latency histogram
+   */
+  deliver(conversationId: string, seq: number, frame: string, sentAt?: number): void {
     const cursor = this.cursors.get(conversationId);
     if (cursor === undefined || seq <= cursor) return;
     if (seq === cursor + 1 && !this.catchingUp.has(conversationId)) {
       this.cursors.set(conversationId, seq);
-      this.sendText(frame);
+      if (this.sendText(frame, 'message') && sentAt !== undefined) this.metrics?.messageDelivered(sentAt);
       return;
     }
     this.offeredDuringCatchUp.add(conversationId);
@@ -202,7 +218,7 @@ export class Connection {
         if (page.length === 0 && !this.offeredDuringCatchUp.has(conversationId)) return;
         for (const m of page) {
           this.cursors.set(conversationId, m.seq);
-          this.sendText(encodeFrame(messageFrame(m)));
+          this.sendText(encodeFrame(messageFrame(m)), 'message');
         }
         await this.drained();
       }

@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeClientFrame, LIMITS, WS_PATH } from '@conclave/protocol';
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { Connection } from './connection.js';
 import { handleFrame, type HandlerContext } from './handlers.js';
 
@@ -19,7 +20,8 @@ export interface Gateway {
  * Attaches the WebSocket endpoint at `WS_PATH` to the HTTPS server.
  * Frames over `LIMITS.maxFrameBytes` close with 1009 (ws `maxPayload`); binary
  * frames, invalid JSON and schema violations get a typed error frame; a peer
- * that misses a heartbeat is terminated.
+ * that misses a heartbeat is terminated. With `metrics`, counts open
+ * connections and frames received by type (`invalid` for those that do not decode).
  */
 export function attachGateway(
   server: HttpsServer,
@@ -27,6 +29,7 @@ export function attachGateway(
   log: Logger,
   /** The web session cookie's token of an upgrade request (see `sessionCookieToken`), for `authenticate` without a token. */
   cookieToken: (req: IncomingMessage) => string | undefined = () => undefined,
+  metrics?: Metrics,
 ): Gateway {
   const wss = new WebSocketServer({ server, path: WS_PATH, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
   const alive = new WeakMap<WebSocket, boolean>();
@@ -34,7 +37,8 @@ export function attachGateway(
   wss.on('connection', (ws, req) => {
     const address = req.socket.remoteAddress ?? 'unknown';
     const id = newId().slice(0, 8);
-    const conn = new Connection(id, ws, address, log.child({ conn: id }), ctx.delivery);
+    const conn = new Connection(id, ws, address, log.child({ conn: id }), ctx.delivery, metrics);
+    metrics?.connectionOpened();
     conn.cookieToken = cookieToken(req);
     conn.log.info({ address }, 'connection opened');
     alive.set(ws, true);
@@ -46,11 +50,13 @@ export function attachGateway(
 
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
+        metrics?.frameReceived('invalid');
         if (conn.admit()) conn.error('CONCLAVE_ERR_BAD_FRAME', undefined, 'binary frame');
         return;
       }
       // Decoding first lets a refusal name the request it refuses; the payload is bounded by maxPayload.
       const decoded = decodeClientFrame(data.toString('utf8'));
+      metrics?.frameReceived(decoded.ok ? decoded.frame.type : 'invalid');
       if (!conn.admit(decoded.ok ? ('id' in decoded.frame ? decoded.frame.id : undefined) : decoded.id)) return;
       if (!decoded.ok) return conn.error(decoded.code, decoded.id, decoded.detail);
       conn.enqueue(() => handleFrame(ctx, conn, decoded.frame));
@@ -60,6 +66,7 @@ export function attachGateway(
       conn.log.info({ code }, 'socket error');
     });
     ws.on('close', (code) => {
+      metrics?.connectionClosed();
       clearTimeout(authTimer);
       conn.phase = 'closed';
       ctx.hub.remove(conn);
