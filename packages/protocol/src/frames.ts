@@ -17,6 +17,7 @@ import {
   SignatureKey,
   WelcomeFrame,
 } from './frames-e2ee.js';
+import { AdminReplyFrame, AdminRequestFrame } from './frames-admin.js';
 
 /**
  * Every frame of the Conclave wire protocol, defined once. Frames are JSON text
@@ -138,6 +139,7 @@ export const ClientFrameSchema = z.discriminatedUnion('type', [
   GetGroupInfoFrame,
   CreateGroupFrame,
   CommitFrame,
+  AdminRequestFrame,
 ]);
 export type ClientFrame = z.infer<typeof ClientFrameSchema>;
 export type ClientFrameType = ClientFrame['type'];
@@ -173,6 +175,11 @@ export const ServerHelloFrame = z.object({
    * code the server printed); `policy` otherwise (`invite`: an invite code).
    */
   registration: z.object({ policy: z.enum(['invite', 'open', 'closed']), setupPending: z.boolean() }),
+  /**
+   * Base64 of the server's Ed25519 public key that signs every `notice`
+   * (see `noticeSigningBytes`). Clients pin it on first use.
+   */
+  noticeKey: z.string().max(64),
 });
 export const SessionFrame = z.object({
   type: z.literal('session'),
@@ -238,17 +245,53 @@ export const WhoReplyFrame = z.object({
     .optional(),
 });
 /**
- * A server-authored plaintext notice (presence and room changes). Never mixed
- * with member messages: it has its own frame type.
+ * A server-authored plaintext notice (presence, room changes, admin notices,
+ * shutdown). Never mixed with member messages: it has its own frame type, and
+ * it is signed with the server's notice key (`hello.noticeKey`).
+ *
+ * Kinds: `login`/`logout` (presence), `join`/`leave` (room membership; a
+ * `leave` with `text` was an admin's doing), `server` (the server itself,
+ * e.g. shutting down), `broadcast` (an admin to everyone), `direct` (an admin
+ * to one user), `role` (`user`'s role changed to `role`).
  */
 export const NoticeFrame = z.object({
   type: z.literal('notice'),
-  kind: z.enum(['login', 'logout', 'join', 'leave', 'server']),
+  kind: z.enum(['login', 'logout', 'join', 'leave', 'server', 'broadcast', 'direct', 'role']),
   conversationId: ConversationIdSchema.optional(),
   user: UserRef.optional(),
+  /** The admin who sent a `broadcast` or `direct` notice. */
+  from: UserRef.optional(),
+  /** For `role`: the new role of `user`. */
+  role: z.enum(['admin', 'member']).optional(),
   text: z.string().max(2000).optional(),
   at: Millis,
+  /** Base64 Ed25519 signature over `noticeSigningBytes(frame)` (RFC 8032). */
+  signature: z.string().max(128),
 });
+export type NoticeFrame = z.infer<typeof NoticeFrame>;
+
+/** A notice's fields before it is signed. */
+export type UnsignedNotice = Omit<NoticeFrame, 'type' | 'signature'>;
+
+/**
+ * The exact bytes the server signs for a notice: a domain-separation line,
+ * then a JSON array of the fields in a fixed order (absent ones as null),
+ * UTF-8 encoded.
+ */
+export function noticeSigningBytes(n: UnsignedNotice): Uint8Array {
+  const fields = [
+    n.kind,
+    n.conversationId ?? null,
+    n.user?.userId ?? null,
+    n.user?.username ?? null,
+    n.from?.userId ?? null,
+    n.from?.username ?? null,
+    n.role ?? null,
+    n.text ?? null,
+    n.at,
+  ];
+  return new TextEncoder().encode(`conclave-notice-v1\n${JSON.stringify(fields)}`);
+}
 export const InviteFrame = z.object({ type: z.literal('invite'), id: RequestId, code: z.string(), expiresAt: Millis });
 export const PongFrame = z.object({ type: z.literal('pong'), id: RequestId });
 
@@ -273,6 +316,7 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
   GroupInfoFrame,
   CommittedFrame,
   WelcomeFrame,
+  AdminReplyFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;
 export type ServerFrameType = ServerFrame['type'];

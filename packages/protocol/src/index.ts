@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './frames.js';
 export * from './codec.js';
 export * from './frames-e2ee.js';
+export * from './frames-admin.js';
