@@ -1,6 +1,6 @@
-import { WS_PATH } from '@conclave/protocol';
+import { CLOSE_CODES, WS_PATH, type AdminCommand, type AdminResult, type ServerStatus, type UserInfo } from '@conclave/protocol';
 import { AccountService } from './accounts/service.js';
-import type { UserInfo } from '@conclave/protocol';
+import { AdminService, type AdminRuntime } from './admin/service.js';
 import { LocalBus } from './bus/local.js';
 import { ConversationService } from './conversations/service.js';
 import { DeliveryService } from './delivery/service.js';
@@ -14,8 +14,11 @@ import { Hub } from './presence/hub.js';
 import { SettingsService } from './settings/service.js';
 import { openStores, type Stores } from './storage/index.js';
 import { loadOrCreateCertificate } from './tls/certificate.js';
+import { NoticeSigner } from './notices/signer.js';
 import { attachGateway } from './ws/gateway.js';
-import { CLOSE_CODES } from '@conclave/protocol';
+
+/** How often expired messages are purged (the `retention_days` setting), ms. */
+const RETENTION_SWEEP_MS = 3600_000;
 
 /** How to run a server. Paths are file system paths; `port` 0 picks a free one. */
 export interface ServerOptions {
@@ -55,8 +58,15 @@ export interface RunningServer {
   selfSigned: boolean;
   /** While no admin exists: the one-time code whose registrant becomes admin. */
   setupCode: string | null;
-  /** Tells every client, closes connections (1001), stops listening and closes the database. */
+  /** Live counts (connected users and devices, rooms, messages per minute, uptime). */
+  status(): Promise<ServerStatus>;
+  /**
+   * Stops accepting, tells every client, lets in-flight frames finish, closes
+   * connections (1001), stops listening and closes the database.
+   */
   close(): Promise<void>;
+  /** Resolves once the server has stopped: after `close()`, or an admin's `/shutdown`. */
+  readonly stopped: Promise<{ by: 'close' | 'admin' }>;
 }
 
 interface Services {
@@ -72,9 +82,15 @@ async function openServices(dataDir: string): Promise<Services> {
   const settings = new SettingsService(stores.settings);
   await settings.seedDefaults();
   const bus = new LocalBus();
-  const conversations = new ConversationService(stores.conversations, stores.accounts, bus);
+  const conversations = new ConversationService(stores.conversations, stores.accounts, bus, settings);
   const accounts = new AccountService(stores.accounts, settings, (userId) => conversations.addToGeneral(userId));
   return { stores, settings, accounts, conversations, bus };
+}
+
+/** The admin service without a running server (shell tasks), audited as `shell`. */
+function shellAdmin(services: Services): AdminService {
+  const { stores, accounts, conversations, settings } = services;
+  return new AdminService(accounts, stores.accounts, conversations, settings, stores.audit, null);
 }
 
 /**
@@ -87,21 +103,57 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = createLogger(options.logLevel ?? 'info', options.prettyLogs ?? false);
   const host = options.host ?? '0.0.0.0';
   const services = await openServices(options.dataDir);
-  const { stores, accounts, conversations, bus } = services;
+  const { stores, accounts, conversations, bus, settings } = services;
+  const startedAt = Date.now();
   try {
     await conversations.start();
     const setupCode = await accounts.ensureSetupCode();
     const tls = await loadOrCreateCertificate(options.dataDir, { cert: options.tlsCert, key: options.tlsKey });
+    const signer = await NoticeSigner.load(options.dataDir);
     const metrics = options.metrics ? new Metrics() : undefined;
-    const delivery = new DeliveryService(stores.delivery, conversations, bus, metrics);
+    const delivery = new DeliveryService(stores.delivery, conversations, bus, settings, metrics);
     const devices = new DeviceService(stores.devices, stores.accounts);
     const groups = new GroupService(stores.groups, conversations, devices, delivery, bus);
-    const hub = new Hub(bus, conversations);
+    const hub = new Hub(bus, conversations, signer);
+    const status = async (): Promise<ServerStatus> => ({
+      registeredUsers: await stores.accounts.countUsers(),
+      onlineUsers: hub.online().length,
+      onlineDevices: hub.deviceCount(),
+      connections: hub.connectionCount(),
+      rooms: await conversations.roomCount(),
+      messagesPerMinute: hub.messagesPerMinute(),
+      uptimeMs: Date.now() - startedAt,
+    });
+    let shutdownTimer: NodeJS.Timeout | undefined;
+    let stoppedBy: 'close' | 'admin' = 'close';
+    let close: () => Promise<void> = async () => undefined;
+    const runtime: AdminRuntime = {
+      hub,
+      bus,
+      log: log.child({ component: 'admin' }),
+      status,
+      requestShutdown(delayMs) {
+        clearTimeout(shutdownTimer);
+        shutdownTimer = setTimeout(() => {
+          stoppedBy = 'admin';
+          void close();
+        }, delayMs);
+      },
+    };
+    const admin = new AdminService(accounts, stores.accounts, conversations, settings, stores.audit, runtime);
+    const purge = () =>
+      delivery.purgeExpired().then(
+        (n) => n > 0 && log.info({ deleted: n }, 'expired messages purged'),
+        (err: unknown) => log.error({ err }, 'purge failed'),
+      );
+    await purge();
+    const retentionTimer = setInterval(() => void purge(), RETENTION_SWEEP_MS);
+    retentionTimer.unref();
     let ready = false;
     const app = createHttpApp({ tls, log: log.child({ component: 'http' }), isReady: () => ready, accounts, webRoot: options.webRoot, metrics });
     const gateway = attachGateway(
       app.server,
-      { accounts, conversations, delivery, devices, groups, hub, serverName: 'conclave/0.1' },
+      { accounts, admin, settings, conversations, delivery, devices, groups, hub, serverName: 'conclave/0.1', noticeKey: signer.publicKey },
       log.child({ component: 'ws' }),
       (req) => sessionCookieToken(req, (header) => app.parseCookie(header)),
       metrics,
@@ -114,6 +166,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log.info({ port, host }, 'server listening');
 
     let closing: Promise<void> | undefined;
+    let markStopped!: (value: { by: 'close' | 'admin' }) => void;
+    const stopped = new Promise<{ by: 'close' | 'admin' }>((resolve) => (markStopped = resolve));
+    close = () => {
+      closing ??= (async () => {
+        ready = false;
+        clearTimeout(shutdownTimer);
+        clearInterval(retentionTimer);
+        log.info({ by: stoppedBy }, 'shutting down');
+        hub.notice({ kind: 'server', text: 'The server is shutting down; your client reconnects when it is back.' });
+        // Stops accepting, lets every frame already read finish (appends are durable before their ack), then closes.
+        await gateway.close(CLOSE_CODES.goingAway, 'server shutting down');
+        hub.stop();
+        await app.close();
+        await stores.close();
+        log.info('stopped');
+        log.flush?.();
+        markStopped({ by: stoppedBy });
+      })();
+      return closing;
+    };
     return {
       port,
       url: `https://${shownHost}:${port}`,
@@ -121,20 +193,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       fingerprint: tls.fingerprint,
       selfSigned: tls.selfSigned,
       setupCode,
-      close() {
-        closing ??= (async () => {
-          ready = false;
-          log.info('shutting down');
-          hub.notice({ kind: 'server', text: 'The server is shutting down; reconnecting when it is back.' });
-          await gateway.close(CLOSE_CODES.goingAway, 'server shutting down');
-          hub.stop();
-          await app.close();
-          await stores.close();
-          log.info('stopped');
-          log.flush?.();
-        })();
-        return closing;
-      },
+      status,
+      close: () => close(),
+      stopped,
     };
   } catch (err) {
     await stores.close();
@@ -143,31 +204,61 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 }
 
 /**
- * Creates a user in a data directory, whether or not a server is running on it
- * (SQLite WAL with a busy timeout). The user joins `#general`.
- * @throws ServiceError USERNAME_INVALID, PASSWORD_WEAK, USERNAME_TAKEN
+ * Runs admin work on a data directory without a server (the shell's
+ * `conclave admin …`), whether or not a server is running on it (SQLite WAL
+ * with a busy timeout). Audited as `shell`.
  */
-export async function addUser(input: { dataDir: string; username: string; password: string; admin?: boolean }): Promise<UserInfo> {
-  const { stores, accounts } = await openServices(input.dataDir);
+async function withShell<T>(dataDir: string, task: (admin: AdminService, services: Services) => Promise<T>): Promise<T> {
+  const services = await openServices(dataDir);
   try {
-    const user = await accounts.createUser({ username: input.username, password: input.password, role: input.admin ? 'admin' : 'member' });
-    // An admin now exists: the printed setup code must not make a second one.
-    if (input.admin) await stores.accounts.deleteUnusedInvites('setup');
-    return user;
+    await services.conversations.start();
+    return await task(shellAdmin(services), services);
   } finally {
-    await stores.close();
+    await services.stores.close();
   }
 }
 
 /**
+ * Runs one admin command from the shell (`list_users`, `promote`, `set`, …;
+ * not those that need a running server: notices, shutdown, status, logout).
+ * @throws ServiceError as `AdminService.run`
+ */
+export function runShellAdmin(dataDir: string, command: AdminCommand): Promise<AdminResult> {
+  return withShell(dataDir, (admin) => admin.run({ kind: 'shell' }, command));
+}
+
+/**
+ * Creates a user in a data directory, whether or not a server is running on it.
+ * The user joins `#general`.
+ * @throws ServiceError USERNAME_INVALID, PASSWORD_WEAK, USERNAME_TAKEN
+ */
+export async function addUser(input: { dataDir: string; username: string; password: string; admin?: boolean }): Promise<UserInfo> {
+  return withShell(input.dataDir, async (admin, { stores, accounts }) => {
+    const user = await accounts.createUser({ username: input.username, password: input.password, role: input.admin ? 'admin' : 'member' });
+    // An admin now exists: the printed setup code must not make a second one.
+    if (input.admin) await stores.accounts.deleteUnusedInvites('setup');
+    await admin.record({ kind: 'shell' }, 'add_user', user.username, `role ${user.role}`);
+    return user;
+  });
+}
+
+/**
+ * Sets a new password for a user and ends all their sessions (recovery).
+ * @returns how many sessions were ended.
+ * @throws ServiceError NO_SUCH_USER, PASSWORD_WEAK
+ */
+export async function resetPassword(dataDir: string, username: string, password: string): Promise<{ user: UserInfo; sessions: number }> {
+  return withShell(dataDir, async (admin, { accounts }) => {
+    const result = await accounts.resetPassword(username, password);
+    await admin.record({ kind: 'shell' }, 'reset_password', result.user.username, `${result.sessions} session(s) ended`);
+    return result;
+  });
+}
+
+/**
  * Sets the registration policy (`invite`, `open` or `closed`) in a data directory.
- * @throws Error on an unknown policy
+ * @throws ServiceError SETTING_INVALID on an unknown policy
  */
 export async function setRegistrationPolicy(dataDir: string, policy: string): Promise<void> {
-  const { stores, settings } = await openServices(dataDir);
-  try {
-    await settings.setRegistrationPolicy(policy);
-  } finally {
-    await stores.close();
-  }
+  await runShellAdmin(dataDir, { action: 'set', key: 'registration', value: policy });
 }

@@ -2,7 +2,7 @@ import { ACCOUNT_RULES, asDeviceId, asUserId, type DeviceId, type UserInfo } fro
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { SettingsService } from '../settings/service.js';
+import type { LoginLimits, SettingsService } from '../settings/service.js';
 import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import type { AccountStore, DeviceRecord, UserRecord } from './store.js';
 import { hashSecret, newHumanCode, newSessionToken, normalizeHumanCode } from './tokens.js';
@@ -40,10 +40,8 @@ const userInfo = (u: UserRecord): UserInfo => ({ userId: asUserId(u.id), usernam
  * expiry. Wrong user and wrong password give the same error and cost the same.
  */
 export class AccountService {
-  /** Failed logins per address: 30 per 15 min. */
-  private readonly addressLimiter = new RateLimiterMemory({ points: 30, duration: 900 });
-  /** Failed logins per account name (existing or not): 10 per 15 min. */
-  private readonly accountLimiter = new RateLimiterMemory({ points: 10, duration: 900 });
+  /** Failed-login counters per address and per account name (existing or not), by window length in ms (a setting). */
+  private readonly limiters = new Map<number, { byAddress: RateLimiterMemory; byAccount: RateLimiterMemory }>();
 
   constructor(
     private readonly store: AccountStore,
@@ -59,16 +57,17 @@ export class AccountService {
    */
   async register(input: { username: string; password: string; code?: string | undefined; address: string }): Promise<UserInfo> {
     await this.checkThrottle(input.address, null);
-    if (input.code === undefined) {
-      const policy = await this.settings.registrationPolicy();
-      if (policy !== 'open') throw new ServiceError('CONCLAVE_ERR_REGISTRATION_CLOSED');
+    const policy = await this.settings.registrationPolicy();
+    // `closed`: only admins add users (the setup code still makes the first admin).
+    if (input.code === undefined ? policy !== 'open' : policy === 'closed' && (await this.store.countAdmins()) > 0) {
+      throw new ServiceError('CONCLAVE_ERR_REGISTRATION_CLOSED');
     }
     const inviteHash = input.code === undefined ? null : hashSecret(normalizeHumanCode(input.code));
     try {
       return await this.createUser({ username: input.username, password: input.password, role: 'member', inviteHash });
     } catch (err) {
       if (err instanceof ServiceError && err.code === 'CONCLAVE_ERR_INVITE_INVALID') {
-        await this.addressLimiter.penalty(input.address, 1);
+        await (await this.limiterPair()).byAddress.penalty(input.address, 1);
       }
       throw err;
     }
@@ -96,6 +95,7 @@ export class AccountService {
       passwordHash: await hashPassword(input.password),
       role: input.role,
       createdAt: this.now(),
+      deletedAt: null,
     };
     record.role = await this.store.insertUser(record, input.inviteHash ?? null, this.now());
     await this.onUserCreated(record.id);
@@ -116,13 +116,16 @@ export class AccountService {
     const key = input.username.toLowerCase();
     await this.checkThrottle(input.address, key);
     const user = await this.store.findUserByKey(key);
-    const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
-    if (!user || !ok) {
-      await Promise.all([this.addressLimiter.penalty(input.address, 1), this.accountLimiter.penalty(key, 1)]);
+    const active = user?.deletedAt === null ? user : undefined;
+    // A deleted account costs the same as a wrong password (its hash is unusable: checked against the dummy).
+    const ok = await verifyPassword(active?.passwordHash ?? (await dummyPasswordHash()), input.password);
+    const { byAddress, byAccount } = await this.limiterPair();
+    if (!active || !ok) {
+      await Promise.all([byAddress.penalty(input.address, 1), byAccount.penalty(key, 1)]);
       throw new ServiceError('CONCLAVE_ERR_BAD_CREDENTIALS');
     }
-    await this.accountLimiter.delete(key);
-    return this.openSession(user, input.device);
+    await byAccount.delete(key);
+    return this.openSession(active, input.device);
   }
 
   /**
@@ -146,14 +149,38 @@ export class AccountService {
     const now = this.now();
     if (!session || session.expiresAt <= now || session.lastUsedAt + SESSION_IDLE_MS <= now) {
       if (session) await this.store.deleteSession(tokenHash);
-      await this.addressLimiter.penalty(address, 1);
+      await (await this.limiterPair()).byAddress.penalty(address, 1);
       throw new ServiceError('CONCLAVE_ERR_SESSION_INVALID');
     }
     const user = await this.store.findUserById(session.userId);
-    if (!user) throw new ServiceError('CONCLAVE_ERR_SESSION_INVALID');
+    if (!user || user.deletedAt !== null) throw new ServiceError('CONCLAVE_ERR_SESSION_INVALID');
     await this.store.touchSession(tokenHash, now);
     await this.store.touchDevice(session.deviceId, now);
     return { user: userInfo(user), deviceId: asDeviceId(session.deviceId), tokenHash, expiresAt: session.expiresAt };
+  }
+
+  /**
+   * A user who exists and is not deleted, by name (any case).
+   * @throws ServiceError NO_SUCH_USER
+   */
+  async activeUser(username: string): Promise<UserRecord> {
+    const user = await this.store.findUserByKey(username.replace(/^@/, '').toLowerCase());
+    if (!user || user.deletedAt !== null) throw new ServiceError('CONCLAVE_ERR_NO_SUCH_USER');
+    return user;
+  }
+
+  /**
+   * Sets a new password and ends every session of the user (shell recovery).
+   * @returns how many sessions were ended.
+   * @throws ServiceError NO_SUCH_USER, PASSWORD_WEAK
+   */
+  async resetPassword(username: string, password: string): Promise<{ user: UserInfo; sessions: number }> {
+    const user = await this.activeUser(username);
+    const problem = passwordProblem(password);
+    if (problem) throw new ServiceError('CONCLAVE_ERR_PASSWORD_WEAK', problem);
+    await this.store.setPasswordHash(user.id, await hashPassword(password));
+    const sessions = await this.store.deleteSessionsOf(user.id);
+    return { user: userInfo(user), sessions };
   }
 
   /** Revokes a session (logout). */
@@ -196,7 +223,9 @@ export class AccountService {
    * @throws ServiceError FORBIDDEN when `by` is not an admin
    */
   async createInvite(by: UserInfo, hours: number): Promise<{ code: string; expiresAt: number }> {
-    if (by.role !== 'admin') throw new ServiceError('CONCLAVE_ERR_FORBIDDEN', 'invite');
+    // The stored role, not the session's copy: a demotion takes effect at once.
+    const fresh = await this.store.findUserById(by.userId);
+    if (fresh?.role !== 'admin' || fresh.deletedAt !== null) throw new ServiceError('CONCLAVE_ERR_FORBIDDEN', 'invite');
     const code = newHumanCode();
     const now = this.now();
     const expiresAt = now + Math.round(hours * 3600_000);
@@ -239,11 +268,25 @@ export class AccountService {
   }
 
   private async checkThrottle(address: string, accountKey: string | null): Promise<void> {
-    const [byAddress, byAccount] = await Promise.all([
-      this.addressLimiter.get(address),
-      accountKey === null ? null : this.accountLimiter.get(accountKey),
-    ]);
+    const limits = await this.settings.loginLimits();
+    const { byAddress, byAccount } = await this.limiterPair(limits);
+    const [fromAddress, forAccount] = await Promise.all([byAddress.get(address), accountKey === null ? null : byAccount.get(accountKey)]);
     const exhausted = (r: { consumedPoints: number } | null, points: number) => r !== null && r.consumedPoints >= points;
-    if (exhausted(byAddress, 30) || exhausted(byAccount, 10)) throw new ServiceError('CONCLAVE_ERR_LOGIN_THROTTLED');
+    if (exhausted(fromAddress, limits.perAddress) || exhausted(forAccount, limits.perAccount)) {
+      throw new ServiceError('CONCLAVE_ERR_LOGIN_THROTTLED');
+    }
+  }
+
+  /** The failure counters for the window in force (the limits are compared in `checkThrottle`). */
+  private async limiterPair(limits?: LoginLimits): Promise<{ byAddress: RateLimiterMemory; byAccount: RateLimiterMemory }> {
+    const windowMs = (limits ?? (await this.settings.loginLimits())).windowMs;
+    let pair = this.limiters.get(windowMs);
+    if (!pair) {
+      // Points are only counted here (penalty never refuses); the settings decide when enough is enough.
+      const options = { points: Number.MAX_SAFE_INTEGER, duration: Math.ceil(windowMs / 1000) };
+      pair = { byAddress: new RateLimiterMemory(options), byAccount: new RateLimiterMemory(options) };
+      this.limiters.set(windowMs, pair);
+    }
+    return pair;
   }
 }

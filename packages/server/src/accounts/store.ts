@@ -6,6 +6,22 @@ export interface UserRecord {
   passwordHash: string;
   role: 'admin' | 'member';
   createdAt: number;
+  /** When an admin deleted the account (ms), else null. A deleted user cannot log in; the name stays taken. */
+  deletedAt: number | null;
+}
+
+/** A registered (not deleted) user with counts, for `/listusers`. Times in ms. */
+export interface UserSummary {
+  userId: string;
+  username: string;
+  role: 'admin' | 'member';
+  createdAt: number;
+  /** Devices ever registered. */
+  devices: number;
+  /** Unexpired sessions. */
+  sessions: number;
+  /** Latest `last_seen_at` of their devices; null without devices. */
+  lastSeenAt: number | null;
 }
 
 export interface DeviceRecord {
@@ -44,7 +60,26 @@ export interface AccountStore {
    * @throws ServiceError CONCLAVE_ERR_INVITE_INVALID, CONCLAVE_ERR_USERNAME_TAKEN
    */
   insertUser(user: UserRecord, inviteHash: string | null, now: number): Promise<'admin' | 'member'>;
+  /** Admins that are not deleted. */
   countAdmins(): Promise<number>;
+  /** Users that are not deleted. */
+  countUsers(): Promise<number>;
+  /** Every user that is not deleted, by name, with device and session counts. */
+  listUsers(now: number): Promise<UserSummary[]>;
+  /**
+   * Sets a user's role; demoting refuses (returns false) when no other admin
+   * would remain (checked in the same transaction).
+   */
+  setRole(userId: string, role: 'admin' | 'member'): Promise<boolean>;
+  /**
+   * Marks a user deleted and removes their sessions, KeyPackages and pending
+   * Welcomes, in one transaction. Refuses (returns false) for the last admin.
+   */
+  markDeleted(userId: string, now: number): Promise<boolean>;
+  /** Replaces a user's password hash (PHC string). */
+  setPasswordHash(userId: string, passwordHash: string): Promise<void>;
+  /** Deletes every session of a user. @returns how many there were. */
+  deleteSessionsOf(userId: string): Promise<number>;
   findDevice(id: string): Promise<DeviceRecord | undefined>;
   insertDevice(device: DeviceRecord, now: number): Promise<void>;
   /**

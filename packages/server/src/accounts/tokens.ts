@@ -31,3 +31,17 @@ export function normalizeHumanCode(code: string): string {
   const plain = code.toUpperCase().replace(/[\s-]/g, '');
   return plain.replace(/(.{4})(?=.)/g, '$1-');
 }
+
+/**
+ * A generated password for `/adduser` without one: 20 characters from the
+ * look-alike-free alphabet (100 bits), grouped `XXXXX-XXXXX-XXXXX-XXXXX`.
+ */
+export function newPassword(): string {
+  const bytes = randomBytes(20);
+  let out = '';
+  for (let i = 0; i < 20; i++) {
+    if (i > 0 && i % 5 === 0) out += '-';
+    out += CODE_ALPHABET[bytes[i]! % 32];
+  }
+  return out;
+}

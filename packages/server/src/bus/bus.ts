@@ -6,8 +6,13 @@
 export type BusEvent =
   /** "conversation X has seq N": `frame` is the encoded `message` frame; `sentAt` when it was accepted (ms since the epoch). */
   | { kind: 'message'; conversationId: string; seq: number; frame: string; sentAt: number }
-  /** A notice for every online user (`conversationId` absent) or a conversation's members. */
-  | { kind: 'notice'; conversationId?: string; frame: string }
+  /** A notice for every online user, a conversation's members (`conversationId`), or one user (`userId`). */
+  | { kind: 'notice'; conversationId?: string; userId?: string; frame: string }
+  /**
+   * End a user's connections on every node: each is sent `code` as an error
+   * frame and closed with its close code (an admin's `/logoutuser`, `/deluser`).
+   */
+  | { kind: 'disconnect'; userId: string; code: 'CONCLAVE_ERR_SESSION_REVOKED' | 'CONCLAVE_ERR_ACCOUNT_DELETED' }
   /** Membership changed: nodes update their routing table and tell the user's connections. */
   | { kind: 'membership'; conversationId: string; userId: string; change: 'add' | 'remove' }
   /**

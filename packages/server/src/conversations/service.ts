@@ -10,6 +10,7 @@ import type { Bus } from '../bus/bus.js';
 import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { AccountStore } from '../accounts/store.js';
+import type { SettingsService } from '../settings/service.js';
 import type { ConversationRecord, ConversationStore } from './store.js';
 
 /** A conversation as the requester sees it, plus where their devices start reading. */
@@ -42,6 +43,7 @@ export class ConversationService {
     private readonly store: ConversationStore,
     private readonly accounts: AccountStore,
     private readonly bus: Bus,
+    private readonly settings: SettingsService,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -91,11 +93,16 @@ export class ConversationService {
   /**
    * Joins a room, creating it when it does not exist.
    * @returns the room, and whether the user was newly added.
-   * @throws ServiceError ROOM_NAME_INVALID
+   * @throws ServiceError ROOM_NAME_INVALID, ROOM_CREATION_CLOSED (setting `room_creation` is
+   *   `admins` and the user is not one)
    */
   async joinRoom(user: UserInfo, roomName: string): Promise<Joined & { added: boolean }> {
     const name = roomName.startsWith('#') ? roomName : `#${roomName}`;
     if (!ROOM_NAME_PATTERN.test(name)) throw new ServiceError('CONCLAVE_ERR_ROOM_NAME_INVALID');
+    if (!(await this.store.findRoomByKey(name.toLowerCase())) && (await this.settings.roomCreation()) === 'admins') {
+      const fresh = await this.accounts.findUserById(user.userId);
+      if (fresh?.role !== 'admin') throw new ServiceError('CONCLAVE_ERR_ROOM_CREATION_CLOSED');
+    }
     const room = await this.ensureRoom(name);
     const before = await this.store.membership(room.id, user.userId);
     if (before === undefined) await this.store.addMember(room.id, user.userId, this.now());
@@ -120,6 +127,41 @@ export class ConversationService {
   }
 
   /**
+   * Removes a user from a room by an admin (`/kick`); `#general` is for everyone.
+   * @returns the room.
+   * @throws ServiceError ROOM_NAME_INVALID, NO_SUCH_CONVERSATION, NOT_MEMBER, CANNOT_LEAVE
+   */
+  async kick(userId: string, roomName: string): Promise<ConversationInfo> {
+    const name = roomName.startsWith('#') ? roomName : `#${roomName}`;
+    if (!ROOM_NAME_PATTERN.test(name)) throw new ServiceError('CONCLAVE_ERR_ROOM_NAME_INVALID');
+    const room = await this.store.findRoomByKey(name.toLowerCase());
+    if (!room) throw new ServiceError('CONCLAVE_ERR_NO_SUCH_CONVERSATION');
+    if (room.id === this.generalId) throw new ServiceError('CONCLAVE_ERR_CANNOT_LEAVE');
+    if ((await this.store.membership(room.id, userId)) === undefined) throw new ServiceError('CONCLAVE_ERR_NOT_MEMBER');
+    await this.store.removeMember(room.id, userId);
+    this.bus.publish({ kind: 'membership', conversationId: room.id, userId, change: 'remove' });
+    return infoOf(room);
+  }
+
+  /**
+   * Removes a deleted user from every conversation (rooms, `#general`, DMs).
+   * @returns the conversations they were in.
+   */
+  async removeEverywhere(userId: string): Promise<string[]> {
+    const views = await this.store.listForUser(userId);
+    for (const v of views) {
+      await this.store.removeMember(v.id, userId);
+      this.bus.publish({ kind: 'membership', conversationId: v.id, userId, change: 'remove' });
+    }
+    return views.map((v) => v.id);
+  }
+
+  /** Number of rooms on the server. */
+  async roomCount(): Promise<number> {
+    return (await this.store.listRooms()).length;
+  }
+
+  /**
    * The DM between `user` and the user called `username`, created on first use.
    * Works whether or not the other user is online.
    * @returns the DM as the requester sees it, the peer, and whether it was created now.
@@ -127,7 +169,7 @@ export class ConversationService {
    */
   async openDm(user: UserInfo, username: string): Promise<{ info: ConversationInfo; peerId: string; created: boolean }> {
     const peer = await this.accounts.findUserByKey(username.toLowerCase());
-    if (!peer) throw new ServiceError('CONCLAVE_ERR_NO_SUCH_USER');
+    if (!peer || peer.deletedAt !== null) throw new ServiceError('CONCLAVE_ERR_NO_SUCH_USER');
     if (peer.id === user.userId) throw new ServiceError('CONCLAVE_ERR_SELF_DM');
     const dmKey = [user.userId, peer.id].sort().join(':');
     let dm = await this.store.findDmByKey(dmKey);

@@ -3,6 +3,7 @@ import type { Principal } from '../accounts/service.js';
 import type { Bus } from '../bus/bus.js';
 import type { ConversationService } from '../conversations/service.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { SettingsService } from '../settings/service.js';
 import { ServiceError } from '../errors.js';
 import { parseApplicationMessage } from '../mls/framing.js';
 import type { DeliveryStore, LoggedMessage } from './store.js';
@@ -26,6 +27,13 @@ export function messageFrame(m: LoggedMessage): ServerFrame {
 }
 
 /**
+ * Bytes an MLS PrivateMessage may add to the text it carries (framing,
+ * sender data, padding, AEAD tag; RFC 9420 §6.3): the ciphertext limit is the
+ * `max_message_bytes` setting plus this.
+ */
+export const CIPHERTEXT_OVERHEAD_BYTES = LIMITS.maxCiphertextBytes - LIMITS.maxBodyBytes;
+
+/**
  * The Delivery Service (RFC 9750 §5) for application messages: checks an
  * MLS PrivateMessage's framing (never its content), appends it to the
  * conversation's log durably before the ack, and publishes "conversation X has
@@ -38,6 +46,7 @@ export class DeliveryService {
     private readonly store: DeliveryStore,
     private readonly conversations: ConversationService,
     private readonly bus: Bus,
+    private readonly settings: SettingsService,
     /** Counts accepted application messages. */
     private readonly metrics?: Metrics,
     private readonly now: () => number = Date.now,
@@ -48,7 +57,8 @@ export class DeliveryService {
    * `clientMsgId` returns the first copy's seq and stores nothing, even after
    * the epoch moved on.
    * @param input.body base64 of an MLSMessage: a PrivateMessage with application
-   *   content for the conversation's group, at most `LIMITS.maxCiphertextBytes`.
+   *   content for the conversation's group, at most the `max_message_bytes`
+   *   setting plus `CIPHERTEXT_OVERHEAD_BYTES` (and never over `LIMITS.maxCiphertextBytes`).
    * @returns the seq and the server time of the message (ms).
    * @throws ServiceError NOT_MEMBER, BODY_TOO_LARGE, MLS_INVALID, NOT_GROUP_MEMBER (the device's
    *   leaf is not in the group), STALE_EPOCH (the message is not for the current epoch)
@@ -61,7 +71,8 @@ export class DeliveryService {
       throw new ServiceError('CONCLAVE_ERR_NOT_MEMBER');
     }
     const body = Buffer.from(input.body, 'base64');
-    if (body.byteLength > LIMITS.maxCiphertextBytes) throw new ServiceError('CONCLAVE_ERR_BODY_TOO_LARGE');
+    const limit = Math.min(LIMITS.maxCiphertextBytes, (await this.settings.maxMessageBytes()) + CIPHERTEXT_OVERHEAD_BYTES);
+    if (body.byteLength > limit) throw new ServiceError('CONCLAVE_ERR_BODY_TOO_LARGE');
     const { epoch } = parseApplicationMessage(body, input.conversationId);
     const entry = {
       conversationId: input.conversationId,
@@ -83,6 +94,17 @@ export class DeliveryService {
   /** Publishes a logged entry to every node holding member connections. */
   publish(m: LoggedMessage): void {
     this.bus.publish({ kind: 'message', conversationId: m.conversationId, seq: m.seq, sentAt: m.sentAt, frame: encodeFrame(messageFrame(m)) });
+  }
+
+  /**
+   * Deletes application messages older than the `retention_days` setting
+   * (nothing when it is 0). Commits are kept.
+   * @returns how many were deleted.
+   */
+  async purgeExpired(): Promise<number> {
+    const retentionMs = await this.settings.retentionMs();
+    if (retentionMs === 0) return 0;
+    return this.store.deleteApplicationBefore(this.now() - retentionMs);
   }
 
   /** Up to `limit` logged entries after `afterSeq`, in order. */

@@ -36,6 +36,12 @@ export interface DeliveryStore {
    * @throws ServiceError NOT_GROUP_MEMBER, STALE_EPOCH (nothing is stored)
    */
   appendApplication(message: NewMessage, epoch: number): Promise<{ seq: number; sentAt: number; duplicate: boolean }>;
+  /**
+   * Deletes application messages sent before `before` (ms); Commits stay, so
+   * a device can still follow the group's epochs.
+   * @returns how many were deleted.
+   */
+  deleteApplicationBefore(before: number): Promise<number>;
   /** Up to `limit` entries with seq > `afterSeq`, in seq order. */
   readAfter(conversationId: string, afterSeq: number, limit: number): Promise<LoggedMessage[]>;
 }

@@ -1,6 +1,7 @@
-import { asUserId, encodeFrame, type ServerFrame, type UserRef } from '@conclave/protocol';
+import { asUserId, encodeFrame, type UnsignedNotice, type UserRef } from '@conclave/protocol';
 import type { Bus, BusEvent } from '../bus/bus.js';
 import type { ConversationService } from '../conversations/service.js';
+import type { NoticeSigner } from '../notices/signer.js';
 import type { Connection } from '../ws/connection.js';
 
 /**
@@ -13,10 +14,14 @@ export class Hub {
   private readonly byDevice = new Map<string, Set<Connection>>();
   private readonly usernames = new Map<string, string>();
   private readonly unsubscribe: () => void;
+  /** Messages fanned out per second over the last minute (ring of 60 one-second buckets). */
+  private readonly perSecond = new Array<number>(60).fill(0);
+  private lastSecond = 0;
 
   constructor(
     private readonly bus: Bus,
     private readonly conversations: ConversationService,
+    private readonly signer: NoticeSigner,
     private readonly now: () => number = Date.now,
   ) {
     this.unsubscribe = bus.subscribe((event) => this.onEvent(event));
@@ -59,6 +64,24 @@ export class Hub {
       .sort((a, b) => a.username.localeCompare(b.username));
   }
 
+  /** Devices with at least one open connection on this node. */
+  deviceCount(): number {
+    return this.byDevice.size;
+  }
+
+  /** Authenticated connections on this node. */
+  connectionCount(): number {
+    let n = 0;
+    for (const set of this.byUser.values()) n += set.size;
+    return n;
+  }
+
+  /** Messages (application and Commit entries) published over the last 60 s. */
+  messagesPerMinute(): number {
+    this.countMessage(0);
+    return this.perSecond.reduce((a, b) => a + b, 0);
+  }
+
   isOnline(userId: string): boolean {
     return (this.byUser.get(userId)?.size ?? 0) > 0;
   }
@@ -78,10 +101,18 @@ export class Hub {
     for (const set of this.byUser.values()) yield* set;
   }
 
-  /** Publishes a server notice to everyone, or to a conversation's members. */
-  notice(n: Omit<Extract<ServerFrame, { type: 'notice' }>, 'type' | 'at'>): void {
-    const frame = encodeFrame({ type: 'notice', ...n, at: this.now() });
-    this.bus.publish({ kind: 'notice', ...(n.conversationId ? { conversationId: n.conversationId } : {}), frame });
+  /**
+   * Signs and publishes a server notice: to everyone, to a conversation's
+   * members (`conversationId`), or to one user's connections (`toUserId`).
+   */
+  notice(n: Omit<UnsignedNotice, 'at'>, toUserId?: string): void {
+    const frame = encodeFrame(this.signer.sign({ ...n, at: this.now() }));
+    this.bus.publish({
+      kind: 'notice',
+      ...(n.conversationId ? { conversationId: n.conversationId } : {}),
+      ...(toUserId === undefined ? {} : { userId: toUserId }),
+      frame,
+    });
   }
 
   stop(): void {
@@ -91,18 +122,24 @@ export class Hub {
   private onEvent(event: BusEvent): void {
     switch (event.kind) {
       case 'message':
+        this.countMessage(1);
         for (const userId of this.conversations.membersOf(event.conversationId)) {
           for (const conn of this.connectionsOf(userId)) conn.deliver(event.conversationId, event.seq, event.frame, event.sentAt);
         }
         return;
       case 'notice':
-        if (event.conversationId === undefined) {
+        if (event.userId !== undefined) {
+          for (const conn of this.connectionsOf(event.userId)) conn.sendText(event.frame, 'notice');
+        } else if (event.conversationId === undefined) {
           for (const conn of this.all()) conn.sendText(event.frame, 'notice');
         } else {
           for (const userId of this.conversations.membersOf(event.conversationId)) {
             for (const conn of this.connectionsOf(userId)) conn.sendText(event.frame, 'notice');
           }
         }
+        return;
+      case 'disconnect':
+        for (const conn of [...this.connectionsOf(event.userId)]) conn.fail(event.code, 'ended by an admin');
         return;
       case 'membership':
         this.conversations.applyMembership(event.conversationId, event.userId, event.change);
@@ -128,6 +165,15 @@ export class Hub {
         }
         return;
     }
+  }
+
+  /** Adds `n` to the current second's bucket, clearing the buckets of the seconds that passed. */
+  private countMessage(n: number): void {
+    const second = Math.floor(this.now() / 1000);
+    const elapsed = Math.min(60, second - this.lastSecond);
+    for (let i = 1; i <= elapsed; i++) this.perSecond[(this.lastSecond + i) % 60] = 0;
+    this.lastSecond = Math.max(this.lastSecond, second);
+    this.perSecond[second % 60] = (this.perSecond[second % 60] ?? 0) + n;
   }
 
   /**

@@ -1,32 +1,159 @@
+import { LIMITS, type SettingInfo } from '@conclave/protocol';
+import { ServiceError } from '../errors.js';
 import type { SettingsStore } from './store.js';
 
 /** How new accounts may be created: with an invite code, by anyone, or not at all. */
 export type RegistrationPolicy = 'invite' | 'open' | 'closed';
 
-/** Documented defaults, seeded into the database on first start. */
-export const SETTING_DEFAULTS = {
-  registration: 'invite' as RegistrationPolicy,
+/** Who may create a room by joining a name that does not exist yet. */
+export type RoomCreationPolicy = 'anyone' | 'admins';
+
+/** One setting: its documented default, what it means, and how a value is checked. */
+interface SettingSpec {
+  default: string;
+  description: string;
+  /** The canonical stored value, or an explanation of what is allowed. */
+  parse(value: string): { ok: true; value: string } | { ok: false; allowed: string };
+}
+
+const oneOf = (...choices: string[]): SettingSpec['parse'] => (value) => {
+  const v = value.trim().toLowerCase();
+  return choices.includes(v) ? { ok: true, value: v } : { ok: false, allowed: choices.join(' | ') };
 };
 
-/** Typed access to the persistent runtime settings. */
+const integer = (min: number, max: number): SettingSpec['parse'] => (value) => {
+  const n = Number(value.trim());
+  return Number.isInteger(n) && n >= min && n <= max ? { ok: true, value: String(n) } : { ok: false, allowed: `a whole number from ${min} to ${max}` };
+};
+
+/**
+ * Every runtime setting with its documented default (README "Settings").
+ * Seeded into the database on first start; `/set`, `conclave admin set` and
+ * the admin page change them, and a restart keeps the stored values.
+ */
+export const SETTINGS = {
+  registration: {
+    default: 'invite',
+    description: 'who may create an account: invite (with an admin\'s /invite code), open (anyone), closed (only admins add users)',
+    parse: oneOf('invite', 'open', 'closed'),
+  },
+  retention_days: {
+    default: '90',
+    description: 'days the server keeps encrypted messages (0 = forever); older ones are deleted hourly',
+    parse: integer(0, 36500),
+  },
+  max_message_bytes: {
+    default: String(LIMITS.maxBodyBytes),
+    description: `largest message text in bytes (at most ${LIMITS.maxBodyBytes})`,
+    parse: integer(256, LIMITS.maxBodyBytes),
+  },
+  login_max_failures_per_address: {
+    default: '30',
+    description: 'failed logins from one address within the window before it must wait',
+    parse: integer(1, 100_000),
+  },
+  login_max_failures_per_account: {
+    default: '10',
+    description: 'failed logins for one username within the window before it must wait',
+    parse: integer(1, 100_000),
+  },
+  login_window_minutes: {
+    default: '15',
+    description: 'length of the failed-login window, in minutes',
+    parse: integer(1, 1440),
+  },
+  room_creation: {
+    default: 'anyone',
+    description: 'who may create rooms: anyone, or admins',
+    parse: oneOf('anyone', 'admins'),
+  },
+} as const satisfies Record<string, SettingSpec>;
+
+/** A setting's key, e.g. `registration`. */
+export type SettingKey = keyof typeof SETTINGS;
+
+/** Setting keys in documentation order. */
+export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
+
+function isSettingKey(key: string): key is SettingKey {
+  return Object.hasOwn(SETTINGS, key);
+}
+
+/** Login throttling in force: failures allowed per address and per account within `windowMs`. */
+export interface LoginLimits {
+  perAddress: number;
+  perAccount: number;
+  windowMs: number;
+}
+
+/**
+ * Typed access to the persistent runtime settings. Every read goes to the
+ * store, so a value changed from the shell (`conclave admin set`) while the
+ * server runs takes effect at once.
+ */
 export class SettingsService {
   constructor(private readonly store: SettingsStore) {}
 
   /** Writes every default that has no stored value yet. */
   async seedDefaults(): Promise<void> {
-    await this.store.setDefault('registration', SETTING_DEFAULTS.registration);
+    for (const key of SETTING_KEYS) await this.store.setDefault(key, SETTINGS[key].default);
+  }
+
+  /** The value in force (the default when the stored one is missing or no longer valid). */
+  async get(key: SettingKey): Promise<string> {
+    const stored = await this.store.get(key);
+    const parsed = stored === undefined ? undefined : SETTINGS[key].parse(stored);
+    return parsed?.ok ? parsed.value : SETTINGS[key].default;
+  }
+
+  /** A setting as shown by `/settings`. */
+  async info(key: SettingKey): Promise<SettingInfo> {
+    return { key, value: await this.get(key), default: SETTINGS[key].default, description: SETTINGS[key].description };
+  }
+
+  /** Every setting, in documentation order. */
+  async list(): Promise<SettingInfo[]> {
+    return Promise.all(SETTING_KEYS.map((key) => this.info(key)));
+  }
+
+  /**
+   * Validates and stores a value.
+   * @returns the setting as now in force.
+   * @throws ServiceError SETTING_UNKNOWN (no such key), SETTING_INVALID (detail: what is allowed)
+   */
+  async set(key: string, value: string): Promise<SettingInfo> {
+    const name = key.trim().toLowerCase().replaceAll('-', '_');
+    if (!isSettingKey(name)) throw new ServiceError('CONCLAVE_ERR_SETTING_UNKNOWN', `known: ${SETTING_KEYS.join(', ')}`);
+    const parsed = SETTINGS[name].parse(value);
+    if (!parsed.ok) throw new ServiceError('CONCLAVE_ERR_SETTING_INVALID', `${name} must be ${parsed.allowed}`);
+    await this.store.set(name, parsed.value);
+    return this.info(name);
   }
 
   async registrationPolicy(): Promise<RegistrationPolicy> {
-    const value = await this.store.get('registration');
-    return value === 'open' || value === 'closed' || value === 'invite' ? value : SETTING_DEFAULTS.registration;
+    return (await this.get('registration')) as RegistrationPolicy;
   }
 
-  /** @throws Error when `policy` is not one of `invite`, `open`, `closed`. */
-  async setRegistrationPolicy(policy: string): Promise<void> {
-    if (policy !== 'open' && policy !== 'closed' && policy !== 'invite') {
-      throw new Error(`registration must be invite, open or closed (got "${policy}")`);
-    }
-    await this.store.set('registration', policy);
+  async roomCreation(): Promise<RoomCreationPolicy> {
+    return (await this.get('room_creation')) as RoomCreationPolicy;
+  }
+
+  /** Largest message text in UTF-8 bytes. */
+  async maxMessageBytes(): Promise<number> {
+    return Number(await this.get('max_message_bytes'));
+  }
+
+  /** Message retention in ms; 0 keeps messages forever. */
+  async retentionMs(): Promise<number> {
+    return Number(await this.get('retention_days')) * 24 * 3600_000;
+  }
+
+  async loginLimits(): Promise<LoginLimits> {
+    const [perAddress, perAccount, minutes] = await Promise.all([
+      this.get('login_max_failures_per_address'),
+      this.get('login_max_failures_per_account'),
+      this.get('login_window_minutes'),
+    ]);
+    return { perAddress: Number(perAddress), perAccount: Number(perAccount), windowMs: Number(minutes) * 60_000 };
   }
 }

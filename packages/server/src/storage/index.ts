@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AccountStore } from '../accounts/store.js';
+import type { AuditStore } from '../admin/store.js';
 import type { ConversationStore } from '../conversations/store.js';
 import type { DeliveryStore } from '../delivery/store.js';
 import type { DeviceStore } from '../devices/store.js';
@@ -8,6 +9,7 @@ import type { SettingsStore } from '../settings/store.js';
 import type { Database } from './schema.js';
 import { openSqlite } from './sqlite.js';
 import { SqlAccountStore } from './sql/accounts.js';
+import { SqlAuditStore } from './sql/audit.js';
 import { SqlConversationStore } from './sql/conversations.js';
 import { SqlDeliveryStore } from './sql/delivery.js';
 import { SqlDeviceStore } from './sql/devices.js';
@@ -17,6 +19,7 @@ import { SqlSettingsStore } from './sql/settings.js';
 /** Every area's store over one database, plus a way to close it. */
 export interface Stores {
   accounts: AccountStore;
+  audit: AuditStore;
   conversations: ConversationStore;
   delivery: DeliveryStore;
   devices: DeviceStore;
@@ -28,6 +31,7 @@ export interface Stores {
 function storesOver(db: Kysely<Database>): Stores {
   return {
     accounts: new SqlAccountStore(db),
+    audit: new SqlAuditStore(db),
     conversations: new SqlConversationStore(db),
     delivery: new SqlDeliveryStore(db),
     devices: new SqlDeviceStore(db),

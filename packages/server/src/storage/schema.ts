@@ -18,6 +18,7 @@ export interface Database {
   groups: GroupsTable;
   group_devices: GroupDevicesTable;
   welcomes: WelcomesTable;
+  audit_log: AuditLogTable;
 }
 
 export interface UsersTable {
@@ -30,6 +31,8 @@ export interface UsersTable {
   password_hash: string;
   role: 'admin' | 'member';
   created_at: number;
+  /** Set when an admin deleted the account: it cannot log in, its name stays reserved. */
+  deleted_at: number | null;
 }
 
 export interface DevicesTable {
@@ -144,4 +147,21 @@ export interface WelcomesTable {
   seq: number;
   /** The Welcome as an MLSMessage. */
   welcome: Uint8Array;
+}
+
+/** One admin action (who, what, target, when, from where). Never a password or token. */
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  /** The admin's user id; null from the shell. */
+  actor_id: string | null;
+  /** The admin's username, or `shell`. */
+  actor_name: string;
+  action: string;
+  /** Username or room the action was about. */
+  target: string | null;
+  /** Non-secret detail, e.g. `registration=open`. */
+  detail: string | null;
+  /** Remote address of the admin's connection; null from the shell. */
+  address: string | null;
 }

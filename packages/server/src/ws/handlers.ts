@@ -7,24 +7,30 @@ import {
   type FrameOf,
 } from '@conclave/protocol';
 import type { AccountService, Principal } from '../accounts/service.js';
+import type { AdminService } from '../admin/service.js';
 import type { ConversationService } from '../conversations/service.js';
 import type { DeliveryService } from '../delivery/service.js';
 import type { DeviceService } from '../devices/service.js';
 import { ServiceError } from '../errors.js';
 import type { GroupService } from '../groups/service.js';
 import type { Hub } from '../presence/hub.js';
+import type { SettingsService } from '../settings/service.js';
 import type { Connection } from './connection.js';
 import { claimKeyPackages, commit, createGroup, groupInfo, listDevices, publishKeyPackages } from './handlers-e2ee.js';
 
 /** What frame handlers call: one service per area, the hub, and the server's name. */
 export interface HandlerContext {
   accounts: AccountService;
+  admin: AdminService;
+  settings: SettingsService;
   conversations: ConversationService;
   delivery: DeliveryService;
   devices: DeviceService;
   groups: GroupService;
   hub: Hub;
   serverName: string;
+  /** Base64 of the server's notice-signing public key (sent in `hello`). */
+  noticeKey: string;
 }
 
 const PRE_AUTH = new Set(['hello', 'register', 'login', 'authenticate', 'ping']);
@@ -89,9 +95,15 @@ async function dispatch(ctx: HandlerContext, conn: Connection, frame: ClientFram
       return conn.send({ type: 'conversation', id: frame.id, conversation: info });
     }
     case 'invite': {
-      const { code, expiresAt } = await ctx.accounts.createInvite(me(conn).user, frame.hours ?? 24);
+      const { code, expiresAt } = await ctx.admin.createInvite({ kind: 'user', user: me(conn).user, address: conn.address }, frame.hours ?? 24);
       conn.log.info({ expiresAt }, 'invite created');
       return conn.send({ type: 'invite', id: frame.id, code, expiresAt });
+    }
+    case 'admin': {
+      const result = await ctx.admin.run({ kind: 'user', user: me(conn).user, address: conn.address }, frame.command);
+      // The action and target only: `add_user` may carry a password, notices carry text.
+      conn.log.info({ action: frame.command.action, target: 'username' in frame.command ? frame.command.username : undefined }, 'admin command');
+      return conn.send({ type: 'admin', id: frame.id, result });
     }
     case 'ping':
       return conn.send({ type: 'pong', id: frame.id });
@@ -132,8 +144,9 @@ async function hello(ctx: HandlerContext, conn: Connection, frame: FrameOf<Clien
     type: 'hello',
     protocol: PROTOCOL_VERSION,
     server: ctx.serverName,
-    limits: { maxFrameBytes: LIMITS.maxFrameBytes, maxBodyBytes: LIMITS.maxBodyBytes },
+    limits: { maxFrameBytes: LIMITS.maxFrameBytes, maxBodyBytes: await ctx.settings.maxMessageBytes() },
     registration: await ctx.accounts.registrationInfo(),
+    noticeKey: ctx.noticeKey,
   });
 }
 

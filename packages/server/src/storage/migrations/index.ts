@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './001_initial.js';
 import { mls } from './002_mls.js';
+import { admin } from './003_admin.js';
 
 /**
  * Versioned migrations, applied in name order. Add a file `NNN_what.ts` and
@@ -9,6 +10,7 @@ import { mls } from './002_mls.js';
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
   '002_mls': mls,
+  '003_admin': admin,
 };
 
 /** A Kysely migration provider over the static list above (no filesystem scan). */

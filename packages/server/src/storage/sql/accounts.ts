@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { AccountStore, DeviceRecord, InviteRecord, SessionRecord, UserRecord } from '../../accounts/store.js';
+import type { AccountStore, DeviceRecord, InviteRecord, SessionRecord, UserRecord, UserSummary } from '../../accounts/store.js';
 import { isUniqueViolation, ServiceError } from '../../errors.js';
 import type { Database, UsersTable } from '../schema.js';
 
@@ -11,6 +11,7 @@ function toUser(row: Selectable<UsersTable>): UserRecord {
     passwordHash: row.password_hash,
     role: row.role,
     createdAt: Number(row.created_at),
+    deletedAt: row.deleted_at === null ? null : Number(row.deleted_at),
   };
 }
 
@@ -53,6 +54,7 @@ export class SqlAccountStore implements AccountStore {
             password_hash: user.passwordHash,
             role,
             created_at: user.createdAt,
+            deleted_at: null,
           })
           .execute();
         return role;
@@ -68,8 +70,94 @@ export class SqlAccountStore implements AccountStore {
       .selectFrom('users')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('role', '=', 'admin')
+      .where('deleted_at', 'is', null)
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  async setRole(userId: string, role: 'admin' | 'member'): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      if (role === 'member' && !(await this.anotherAdminExists(trx, userId))) return false;
+      await trx.updateTable('users').set({ role }).where('id', '=', userId).execute();
+      return true;
+    });
+  }
+
+  async markDeleted(userId: string, now: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      if (!(await this.anotherAdminExists(trx, userId))) {
+        const user = await trx.selectFrom('users').select('role').where('id', '=', userId).executeTakeFirst();
+        if (user?.role === 'admin') return false;
+      }
+      // The row stays (name reserved, history keeps its sender); nothing of it can log in or be added again.
+      await trx.updateTable('users').set({ deleted_at: now, password_hash: '!' }).where('id', '=', userId).execute();
+      await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+      const devices = trx.selectFrom('devices').select('id').where('user_id', '=', userId);
+      await trx.deleteFrom('key_packages').where('device_id', 'in', devices).execute();
+      await trx.deleteFrom('welcomes').where('device_id', 'in', devices).execute();
+      return true;
+    });
+  }
+
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+  }
+
+  async deleteSessionsOf(userId: string): Promise<number> {
+    const result = await this.db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async listUsers(now: number): Promise<UserSummary[]> {
+    const rows = await this.db
+      .selectFrom('users as u')
+      .select((eb) => [
+        'u.id',
+        'u.username',
+        'u.role',
+        'u.created_at',
+        eb.selectFrom('devices as d').select((e) => e.fn.countAll<number>().as('n')).whereRef('d.user_id', '=', 'u.id').as('devices'),
+        eb.selectFrom('devices as d').select((e) => e.fn.max('d.last_seen_at').as('m')).whereRef('d.user_id', '=', 'u.id').as('last_seen'),
+        eb
+          .selectFrom('sessions as s')
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .whereRef('s.user_id', '=', 'u.id')
+          .where('s.expires_at', '>', now)
+          .as('sessions'),
+      ])
+      .where('u.deleted_at', 'is', null)
+      .orderBy('u.username_key')
+      .execute();
+    return rows.map((r) => ({
+      userId: r.id,
+      username: r.username,
+      role: r.role,
+      createdAt: Number(r.created_at),
+      devices: Number(r.devices ?? 0),
+      sessions: Number(r.sessions ?? 0),
+      lastSeenAt: r.last_seen === null || r.last_seen === undefined ? null : Number(r.last_seen),
+    }));
+  }
+
+  async countUsers(): Promise<number> {
+    const row = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('deleted_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** True when an admin other than `userId` exists (run inside the transaction that changes a role). */
+  private async anotherAdminExists(trx: Kysely<Database>, userId: string): Promise<boolean> {
+    const other = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('role', '=', 'admin')
+      .where('deleted_at', 'is', null)
+      .where('id', '!=', userId)
+      .executeTakeFirst();
+    return other !== undefined;
   }
 
   async findDevice(id: string): Promise<DeviceRecord | undefined> {

@@ -144,7 +144,7 @@ export class SqlConversationStore implements ConversationStore {
   }
 
   async allUserIds(): Promise<string[]> {
-    const rows = await this.db.selectFrom('users').select('id').execute();
+    const rows = await this.db.selectFrom('users').select('id').where('deleted_at', 'is', null).execute();
     return rows.map((r) => r.id);
   }
 }

@@ -28,6 +28,15 @@ export class SqlDeliveryStore implements DeliveryStore {
     });
   }
 
+  async deleteApplicationBefore(before: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('messages')
+      .where('kind', '=', 'application')
+      .where('sent_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async readAfter(conversationId: string, afterSeq: number, limit: number): Promise<LoggedMessage[]> {
     const rows = await this.db
       .selectFrom('messages as m')
