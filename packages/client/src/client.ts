@@ -1,6 +1,8 @@
 import {
   assertNever,
   LIMITS,
+  type AdminCommand,
+  type AdminResultOf,
   type ConversationId,
   type ConversationInfo,
   type DeviceId,
@@ -14,6 +16,7 @@ import { GroupEngine } from './mls/engine.js';
 import { decodeKeyPair, encodeKeyPair, generateSignatureKeyPair, type SignatureKeyPair } from './mls/identity.js';
 import { KEY_PACKAGE_LOW, KEY_PACKAGE_TARGET, LocalKeyPackages } from './mls/keypackages.js';
 import { Observer } from './mls/observer.js';
+import { NoticeVerifier } from './notices/verifier.js';
 import { TrustStore } from './trust/pins.js';
 import { Verification } from './verification.js';
 import { systemClock, type Clock } from './connection/clock.js';
@@ -69,9 +72,11 @@ export class ConclaveClient {
   private observer: Observer | null = null;
   /** Verification of contacts: safety numbers and device lists (after the first session). */
   verification: Verification | null = null;
+  private readonly notices: NoticeVerifier;
 
   constructor(private readonly options: ClientOptions) {
     this.state = new ChatState((snapshot) => this.events.emit('change', snapshot));
+    this.notices = new NoticeVerifier(options.store, (e) => this.events.emit('security', e));
     this.connection = new Connection({
       url: options.url,
       socketFactory: options.socketFactory,
@@ -133,10 +138,9 @@ export class ConclaveClient {
    */
   sendText(conversationId: ConversationId, text: string): Promise<SentReceipt> {
     const size = encodeText(text).length;
-    if (size > LIMITS.maxBodyBytes) {
-      return Promise.reject(
-        new ConclaveError('CONCLAVE_ERR_BODY_TOO_LARGE', `Message too long (${size} bytes; the limit is ${LIMITS.maxBodyBytes}).`),
-      );
+    const limit = this.maxBodyBytes;
+    if (size > limit) {
+      return Promise.reject(new ConclaveError('CONCLAVE_ERR_BODY_TOO_LARGE', `Message too long (${size} bytes; the limit here is ${limit}).`));
     }
     const body = text;
     if (this.connection.state === 'closed') return Promise.reject(new ConclaveError('CONCLAVE_ERR_CLOSED'));
@@ -144,6 +148,23 @@ export class ConclaveClient {
     const promise = this.outbox.add({ clientMsgId, conversationId, body });
     if (this.connection.state === 'ready') this.transmit(clientMsgId);
     return promise;
+  }
+
+  /** Largest message text in UTF-8 bytes: the server's setting (its `hello`), never above `LIMITS.maxBodyBytes`. */
+  get maxBodyBytes(): number {
+    return Math.min(LIMITS.maxBodyBytes, this.connection.serverHello?.limits.maxBodyBytes ?? LIMITS.maxBodyBytes);
+  }
+
+  /**
+   * Runs an admin command (the server checks the role: members get
+   * `CONCLAVE_ERR_FORBIDDEN`).
+   * @returns the command's result, e.g. `{ action: 'list_users', users }`.
+   * @throws ConclaveError the server's refusal (FORBIDDEN, NO_SUCH_USER, LAST_ADMIN, SETTING_INVALID…)
+   */
+  async admin<C extends AdminCommand>(command: C): Promise<AdminResultOf<C['action']>> {
+    const reply = await this.readyRequest({ type: 'admin', command });
+    if (reply.result.action !== command.action) throw new ConclaveError('CONCLAVE_ERR_BAD_REPLY');
+    return reply.result as AdminResultOf<C['action']>;
   }
 
   /** Number of messages awaiting the server's acknowledgement. */
@@ -170,10 +191,22 @@ export class ConclaveClient {
   /** Leaves a room. @throws ConclaveError `CONCLAVE_ERR_CANNOT_LEAVE` for #general. */
   async leave(conversationId: ConversationId): Promise<void> {
     await this.readyRequest({ type: 'leave', conversationId });
+    await this.forgetConversation(conversationId);
+  }
+
+  /** Drops a conversation this user left or was removed from: its group state and its place in the list. */
+  private async forgetConversation(conversationId: ConversationId): Promise<void> {
     await this.engine?.forget(conversationId);
     const removed = this.state.removeConversation(conversationId);
     this.state.changed();
     if (removed !== undefined) this.events.emit('conversationRemoved', removed);
+  }
+
+  /** An admin removed this user from a conversation (`/kick`): forget it once the notice has been shown. */
+  private removedFrom(conversationId: ConversationId): void {
+    this.clock.setTimeout(() => {
+      this.forgetConversation(conversationId).catch((err: unknown) => this.report(err));
+    }, 0);
   }
 
   /** Who is online (and, given a conversation, its members). Also refreshes `snapshot().online`. */
@@ -265,6 +298,7 @@ export class ConclaveClient {
   // ------------------------------------------------------------ handshake
 
   private async handshake(): Promise<void> {
+    await this.notices.useKey(this.connection.serverHello?.noticeKey ?? '');
     const deviceId = this.session?.deviceId ?? (await this.options.store.loadDeviceId()) ?? undefined;
     const keys = await this.deviceKeys();
     const device = { ...(deviceId !== undefined && { id: deviceId }), name: this.options.deviceName, signatureKey: bytesToBase64(keys.publicKey) };
@@ -422,7 +456,17 @@ export class ConclaveClient {
           .catch((err: unknown) => this.report(err));
         return;
       case 'notice': {
-        const { type: _type, ...notice } = frame;
+        if (!this.notices.verify(frame)) {
+          this.events.emit('security', { kind: 'forged-notice', text: 'A server notice without a valid server signature was ignored.' });
+          return;
+        }
+        const { type: _type, signature: _signature, ...notice } = frame;
+        const mine = notice.user !== undefined && notice.user.userId === this.state.me?.userId;
+        if (mine && notice.kind === 'role' && notice.role !== undefined && this.state.me !== null) {
+          this.state.me = { ...this.state.me, role: notice.role };
+          this.state.changed();
+        }
+        if (mine && notice.kind === 'leave' && notice.conversationId !== undefined) this.removedFrom(notice.conversationId);
         if (notice.user !== undefined && (notice.kind === 'login' || notice.kind === 'logout')) {
           this.state.markOnline(notice.user.userId, notice.user.username, notice.kind === 'login');
           this.state.changed();
@@ -447,6 +491,7 @@ export class ConclaveClient {
       case 'rooms':
       case 'who':
       case 'invite':
+      case 'admin':
       case 'pong':
       case 'sent': // acked by `transmit` once the message is in the local history
       case 'key_package_stock':

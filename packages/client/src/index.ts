@@ -26,7 +26,8 @@ export {
   type ConclaveErrorCode,
 } from './errors.js';
 export { parseCommand, normalizeRoom, type Command, type CommandKind } from './commands/parse.js';
-export { COMMANDS, COMMAND_NAMES, helpLines, type CommandName } from './commands/catalog.js';
+export { COMMANDS, COMMAND_NAMES, helpLines, isAdminCommand, type CommandName } from './commands/catalog.js';
+export { adminResultLines, auditRow, formatAgo, formatDuration, statusText, userRow, type AdminLine } from './session/admin-text.js';
 export { closest, editDistance } from './commands/distance.js';
 export type { Unsubscribe } from './events.js';
 export type { SecurityEvent } from './types.js';

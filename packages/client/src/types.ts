@@ -55,7 +55,17 @@ export interface ChatMessage extends HistoryEntry {
  */
 export interface SecurityEvent {
   conversationId?: ConversationId;
-  kind: 'first-contact' | 'new-device' | 'changed-key' | 'directory-mismatch' | 'undecryptable' | 'rejected-commit';
+  kind:
+    | 'first-contact'
+    | 'new-device'
+    | 'changed-key'
+    | 'directory-mismatch'
+    | 'undecryptable'
+    | 'rejected-commit'
+    /** The server's notice-signing key differs from the one pinned at first contact. */
+    | 'notice-key-changed'
+    /** A notice whose server signature did not verify (dropped). */
+    | 'forged-notice';
   userId?: UserId;
   username?: string;
   deviceId?: DeviceId;
@@ -66,7 +76,7 @@ export interface SecurityEvent {
 }
 
 /** A server notice (presence, room changes, admin broadcasts): plaintext, never a member message. */
-export type ChatNotice = Omit<FrameOf<ServerFrame, 'notice'>, 'type'>;
+export type ChatNotice = Omit<FrameOf<ServerFrame, 'notice'>, 'type' | 'signature'>;
 
 /** The answer to `who`. */
 export interface WhoResult {

@@ -102,7 +102,7 @@ test('a mistyped command suggests the closest one', () => {
   assert.match(hint('/jion #x'), /Did you mean \/join\?/);
   assert.match(hint('/whipser bob hi'), /Did you mean \/whisper\?/);
   assert.match(hint('/roms'), /Did you mean \/rooms\?/);
-  assert.match(hint('/lo'), /Did you mean \/logout\?/);
+  assert.match(hint('/logut'), /Did you mean \/logout\?/);
   assert.match(hint('/verfiy bob'), /Did you mean \/verify\?/);
   assert.match(hint('/device'), /Did you mean \/devices\?/);
 });

@@ -44,7 +44,7 @@ function fakeServer() {
         if (silent) return;
         const reply =
           frame.type === 'hello'
-            ? { type: 'hello', protocol: PROTOCOL_VERSION, server: 'fake', limits: { maxFrameBytes: 1, maxBodyBytes: 1 }, registration: { policy: 'invite', setupPending: false } }
+            ? { type: 'hello', protocol: PROTOCOL_VERSION, server: 'fake', limits: { maxFrameBytes: 1, maxBodyBytes: 1 }, registration: { policy: 'invite', setupPending: false }, noticeKey: '' }
             : frame.type === 'ping'
               ? { type: 'pong', id: frame.id }
               : null;

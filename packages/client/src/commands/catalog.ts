@@ -8,16 +8,35 @@ export const COMMANDS = {
   rooms: { usage: '/rooms', summary: 'list the rooms on this server', aliases: [] },
   verify: { usage: '/verify USER [yes]', summary: 'compare your safety number with USER and mark their devices verified', aliases: [] },
   devices: { usage: '/devices [USER]', summary: "list USER's devices (default: yours) with key fingerprints and trust", aliases: [] },
-  invite: { usage: '/invite [HOURS]', summary: 'admins: create a one-time registration code (default 24 h)', aliases: [] },
   logout: { usage: '/logout', summary: 'end this session on the server and quit', aliases: [] },
   quit: { usage: '/quit', summary: 'quit (you stay logged in for next time)', aliases: ['exit'] },
-} as const satisfies Record<string, { usage: string; summary: string; aliases: readonly string[] }>;
+  invite: { usage: '/invite [HOURS]', summary: 'create a one-time registration code (default 24 h)', aliases: [], admin: true },
+  adduser: { usage: '/adduser NAME [PASSWORD]', summary: 'create an account (a strong password is made up when none is given)', aliases: [], admin: true },
+  listusers: { usage: '/listusers', summary: 'every user: role, online, last seen, devices', aliases: ['users'], admin: true },
+  logoutuser: { usage: '/logoutuser NAME', summary: "end all of NAME's sessions and disconnect their devices", aliases: [], admin: true },
+  deluser: { usage: '/deluser NAME', summary: 'delete an account (the name stays reserved)', aliases: [], admin: true },
+  promote: { usage: '/promote NAME', summary: 'make NAME an admin', aliases: [], admin: true },
+  demote: { usage: '/demote NAME', summary: 'make NAME a member again (not the last admin)', aliases: [], admin: true },
+  kick: { usage: '/kick NAME [#ROOM]', summary: 'remove NAME from a room (default: the current one)', aliases: [], admin: true },
+  broadcast: { usage: '/broadcast TEXT', summary: 'a server notice to everyone online', aliases: [], admin: true },
+  notice: { usage: '/notice USER TEXT', summary: 'a server notice to one user', aliases: [], admin: true },
+  status: { usage: '/status', summary: 'users and devices online, rooms, messages per minute, uptime', aliases: [], admin: true },
+  settings: { usage: '/settings', summary: 'the server settings with their defaults', aliases: [], admin: true },
+  set: { usage: '/set KEY VALUE', summary: 'change a server setting (see /settings)', aliases: [], admin: true },
+  audit: { usage: '/audit [N]', summary: 'the last N admin actions (default 20)', aliases: [], admin: true },
+  shutdown: { usage: '/shutdown [SECONDS]', summary: 'tell everyone, then stop the server (default: now)', aliases: [], admin: true },
+} as const satisfies Record<string, { usage: string; summary: string; aliases: readonly string[]; admin?: true }>;
 
 /** A command's canonical name, e.g. `msg` (also typed as `/whisper`). */
 export type CommandName = keyof typeof COMMANDS;
 
 /** Canonical names in help order. */
 export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
+
+/** True for the commands only admins may run (the server enforces it; help lists them apart). */
+export function isAdminCommand(name: CommandName): boolean {
+  return 'admin' in COMMANDS[name];
+}
 
 /** Every spelling a user may type (names and aliases) → canonical name. */
 export const SPELLINGS: ReadonlyMap<string, CommandName> = new Map(
@@ -26,20 +45,24 @@ export const SPELLINGS: ReadonlyMap<string, CommandName> = new Map(
 
 /**
  * Help lines: one per command (`usage — summary`, usages padded to align),
- * or the usage, summary and aliases of one command.
+ * the admin commands under their own heading when `includeAdmin`; or the
+ * usage, summary and aliases of one command.
  */
-export function helpLines(topic?: CommandName): string[] {
+export function helpLines(topic?: CommandName, includeAdmin = true): string[] {
   if (topic !== undefined) {
     const c = COMMANDS[topic];
     const aliases: readonly string[] = c.aliases;
     return [
-      `${c.usage} — ${c.summary}`,
+      `${c.usage} — ${c.summary}${isAdminCommand(topic) ? ' (admins only)' : ''}`,
       ...(aliases.length > 0 ? [`also: ${aliases.map((a) => `/${a}`).join(', ')}`] : []),
     ];
   }
   const width = Math.max(...COMMAND_NAMES.map((n) => COMMANDS[n].usage.length));
+  const line = (n: CommandName) => `${COMMANDS[n].usage.padEnd(width)}  ${COMMANDS[n].summary}`;
+  const admin = COMMAND_NAMES.filter(isAdminCommand);
   return [
-    ...COMMAND_NAMES.map((n) => `${COMMANDS[n].usage.padEnd(width)}  ${COMMANDS[n].summary}`),
+    ...COMMAND_NAMES.filter((n) => !isAdminCommand(n)).map(line),
     `${'TEXT'.padEnd(width)}  send to the current conversation (start with // to send a leading /)`,
+    ...(includeAdmin ? ['Admin commands:', ...admin.map(line)] : []),
   ];
 }

@@ -1,4 +1,4 @@
-import { ACCOUNT_RULES, ROOM_NAME_PATTERN } from '@conclave/protocol';
+import { ACCOUNT_RULES, MAX_AUDIT_ENTRIES, MAX_NOTICE_CHARS, MAX_SHUTDOWN_SECONDS, ROOM_NAME_PATTERN, type AdminCommand } from '@conclave/protocol';
 import { COMMANDS, SPELLINGS, type CommandName } from './catalog.js';
 import { closest } from './distance.js';
 
@@ -28,6 +28,10 @@ export type Command =
   | { kind: 'invite'; hours: number | null }
   | { kind: 'logout' }
   | { kind: 'quit' }
+  /** An admin command, ready for `client.admin` (the server checks the role). */
+  | { kind: 'admin'; command: AdminCommand }
+  /** `/kick NAME [#ROOM]`: `room: null` means the current conversation. */
+  | { kind: 'kick'; user: string; room: string | null }
   /** Not understood: show `message` (and `usage`, when known) to the user. */
   | { kind: 'invalid'; message: string; usage: string | null };
 
@@ -83,7 +87,101 @@ export function parseCommand(line: string): Command {
   return parseArguments(name, rest);
 }
 
+/** A whole number from `min` to `max`, or null. */
+function wholeNumber(word: string, min: number, max: number): number | null {
+  const n = Number(word);
+  return Number.isInteger(n) && n >= min && n <= max ? n : null;
+}
+
+/** `NAME` alone (an optional `@`): the admin command for it, or an invalid hint. */
+function oneUser(name: CommandName, rest: string, make: (username: string) => AdminCommand): Command {
+  const [user, extra] = firstWord(rest);
+  if (user === '') return invalid('Which user? Give a username.', name);
+  if (extra !== '') return invalid('One username only.', name);
+  return badUsername(user, name) ?? { kind: 'admin', command: make(user.replace(/^@/, '')) };
+}
+
+/** Notice text: trimmed, 1 to `MAX_NOTICE_CHARS` characters, or an invalid hint. */
+function noticeText(name: CommandName, text: string): string | Command {
+  const trimmed = text.trim();
+  if (trimmed === '') return invalid('What should it say? Give the text.', name);
+  if (trimmed.length > MAX_NOTICE_CHARS) return invalid(`Notices are at most ${MAX_NOTICE_CHARS} characters.`, name);
+  return trimmed;
+}
+
+function parseAdmin(name: CommandName, rest: string): Command | null {
+  switch (name) {
+    case 'adduser': {
+      const [user, password] = firstWord(rest);
+      if (user === '') return invalid('Which username? e.g. /adduser bob', name);
+      const bad = badUsername(user, name);
+      if (bad !== null) return bad;
+      const username = user.replace(/^@/, '');
+      return { kind: 'admin', command: password === '' ? { action: 'add_user', username } : { action: 'add_user', username, password } };
+    }
+    case 'listusers':
+      return { kind: 'admin', command: { action: 'list_users' } };
+    case 'settings':
+      return { kind: 'admin', command: { action: 'settings' } };
+    case 'status':
+      return { kind: 'admin', command: { action: 'status' } };
+    case 'logoutuser':
+      return oneUser(name, rest, (username) => ({ action: 'logout_user', username }));
+    case 'deluser':
+      return oneUser(name, rest, (username) => ({ action: 'delete_user', username }));
+    case 'promote':
+      return oneUser(name, rest, (username) => ({ action: 'promote', username }));
+    case 'demote':
+      return oneUser(name, rest, (username) => ({ action: 'demote', username }));
+    case 'kick': {
+      const [user, roomWord] = firstWord(rest);
+      if (user === '') return invalid('Remove whom? Give a username.', name);
+      const bad = badUsername(user, name);
+      if (bad !== null) return bad;
+      if (roomWord === '') return { kind: 'kick', user: user.replace(/^@/, ''), room: null };
+      const room = normalizeRoom(roomWord.trim());
+      if (room === null) return invalid(`"${roomWord.trim()}" is not a valid room name.`, name);
+      return { kind: 'kick', user: user.replace(/^@/, ''), room };
+    }
+    case 'broadcast': {
+      const text = noticeText(name, rest);
+      return typeof text === 'string' ? { kind: 'admin', command: { action: 'broadcast', text } } : text;
+    }
+    case 'notice': {
+      const [user, body] = firstWord(rest);
+      if (user === '') return invalid('To whom? Give a username, then the text.', name);
+      const bad = badUsername(user, name);
+      if (bad !== null) return bad;
+      const text = noticeText(name, body);
+      return typeof text === 'string' ? { kind: 'admin', command: { action: 'notice', username: user.replace(/^@/, ''), text } } : text;
+    }
+    case 'set': {
+      const [key, value] = firstWord(rest);
+      if (key === '' || value.trim() === '') return invalid('Give a setting and a value, e.g. /set registration open (see /settings).', name);
+      return { kind: 'admin', command: { action: 'set', key, value: value.trim() } };
+    }
+    case 'audit': {
+      const [word, extra] = firstWord(rest);
+      if (word === '') return { kind: 'admin', command: { action: 'audit' } };
+      const limit = wholeNumber(word, 1, MAX_AUDIT_ENTRIES);
+      if (limit === null || extra !== '') return invalid(`N is a whole number from 1 to ${MAX_AUDIT_ENTRIES}.`, name);
+      return { kind: 'admin', command: { action: 'audit', limit } };
+    }
+    case 'shutdown': {
+      const [word, extra] = firstWord(rest);
+      if (word === '') return { kind: 'admin', command: { action: 'shutdown' } };
+      const seconds = wholeNumber(word, 0, MAX_SHUTDOWN_SECONDS);
+      if (seconds === null || extra !== '') return invalid(`SECONDS is a whole number from 0 to ${MAX_SHUTDOWN_SECONDS}.`, name);
+      return { kind: 'admin', command: { action: 'shutdown', seconds } };
+    }
+    default:
+      return null;
+  }
+}
+
 function parseArguments(name: CommandName, rest: string): Command {
+  const admin = parseAdmin(name, rest);
+  if (admin !== null) return admin;
   switch (name) {
     case 'help': {
       if (rest === '') return { kind: 'help', topic: null };
@@ -146,5 +244,8 @@ function parseArguments(name: CommandName, rest: string): Command {
       }
       return { kind: 'invite', hours };
     }
+    default:
+      // Every admin command was handled by parseAdmin.
+      return invalid(`/${name} is not available here.`);
   }
 }

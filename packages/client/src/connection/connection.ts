@@ -5,6 +5,7 @@ import {
   decodeServerFrame,
   encodeFrame,
   type ClientFrame,
+  type FrameOf,
   type ServerFrame,
 } from '@conclave/protocol';
 import { ConclaveError, toConclaveError } from '../errors.js';
@@ -79,6 +80,8 @@ export class Connection {
   private pingTimer: TimerHandle | null = null;
   private lastSocketError: Error | null = null;
   private lastServerError: ConclaveError | null = null;
+  /** The `hello` of the current (or last) socket: limits, registration, notice key. */
+  serverHello: FrameOf<ServerFrame, 'hello'> | null = null;
   private firstReady: { resolve: () => void; reject: (err: ConclaveError) => void } | null = null;
   private readonly clock: Clock;
   private readonly requestTimeoutMs: number;
@@ -279,6 +282,7 @@ export class Connection {
     if (!decoded.ok) return; // a newer server's frame we do not know: ignore, never crash
     const frame = decoded.frame;
     if (frame.type === 'hello') {
+      this.serverHello = frame;
       this.settle(HELLO_KEY, frame);
       return;
     }

@@ -24,6 +24,7 @@ export const REPLY_TYPE = {
   group_info: 'group_info',
   create_group: 'committed',
   commit: 'committed',
+  admin: 'admin',
 } as const satisfies Record<RequestType, ServerFrame['type']>;
 
 /** A request frame as the caller writes it: the connection fills in `id`. */

@@ -7,6 +7,7 @@ import type { StateChange } from '../connection/connection.js';
 import { isConclaveError } from '../errors.js';
 import type { HistoryEntry } from '../store/store.js';
 import type { ChatMessage, ChatNotice, SecurityEvent } from '../types.js';
+import { adminResultLines } from './admin-text.js';
 import { conversationLabel, sanitize } from './format.js';
 import { securityLevel, securityText, type SecurityLevel } from './trust-text.js';
 import { VerifyCommands } from './verify-commands.js';
@@ -37,7 +38,8 @@ export interface ChatModelOptions {
 export type PaneItem =
   /** `trust`: the sending device is unverified and new, or changed its key (shown as a tag). */
   | { kind: 'message'; key: string; seq: number; at: number; sender: string; text: string; mine: boolean; trust?: 'new-device' | 'changed-key' }
-  | { kind: 'notice'; key: string; at: number; text: string }
+  /** `from`: the admin who sent a broadcast or direct notice; `emphasis`: an admin or server notice (shown apart). */
+  | { kind: 'notice'; key: string; at: number; text: string; emphasis?: boolean; from?: string }
   /** `strong`: text to be read exactly (a safety number). */
   | { kind: 'system'; key: string; at: number; text: string; tone: 'info' | 'error' | 'ok'; strong?: boolean }
   /** A key or device warning from the client core (see `SecurityEvent`). */
@@ -187,7 +189,7 @@ export class ChatModel {
         return;
       }
       case 'help':
-        for (const l of helpLines(command.topic ?? undefined)) this.system(l);
+        for (const l of helpLines(command.topic ?? undefined, client.snapshot().me?.role === 'admin')) this.system(l);
         if (command.topic === null && this.options.keysHelp !== undefined) this.system(this.options.keysHelp);
         return;
       case 'who':
@@ -233,6 +235,21 @@ export class ChatModel {
       case 'invite': {
         const invite = await client.createInvite(command.hours ?? undefined);
         this.system(`Invite code: ${invite.code}  (single use, valid until ${new Date(invite.expiresAt).toLocaleString()})`, 'ok');
+        return;
+      }
+      case 'admin': {
+        const result = await client.admin(command.command);
+        for (const line of adminResultLines(result, Date.now())) this.system(line.text, line.tone, undefined, line.strong === true);
+        return;
+      }
+      case 'kick': {
+        const room = command.room ?? this.currentConversation();
+        if (room === undefined || (typeof room !== 'string' && room.kind !== 'room')) {
+          this.system('From which room? e.g. /kick bob #random', 'error');
+          return;
+        }
+        const result = await client.admin({ action: 'kick', username: command.user, room: typeof room === 'string' ? room : room.name });
+        for (const line of adminResultLines(result, Date.now())) this.system(line.text, line.tone);
         return;
       }
       case 'logout':
@@ -303,6 +320,8 @@ export class ChatModel {
     const who = n.user?.username ?? 'someone';
     const where = n.conversationId === undefined ? undefined : this.client.findConversation(n.conversationId);
     let text: string;
+    let emphasis = false;
+    let target = n.conversationId ?? this.client.snapshot().current;
     switch (n.kind) {
       case 'login':
         text = `${who} logged in`;
@@ -314,18 +333,49 @@ export class ChatModel {
         text = `${who} joined ${conversationLabel(where, 'the room')}`;
         break;
       case 'leave':
-        text = `${who} left ${conversationLabel(where, 'the room')}`;
+        if (me !== null && n.user?.userId === me.userId) {
+          // Removed by an admin: the conversation goes away, so say it where the user is (or in #general).
+          text = `You were removed from ${conversationLabel(where, 'a room')}`;
+          emphasis = true;
+          const current = this.client.snapshot().current;
+          target = current !== n.conversationId ? current : (this.client.findConversation('#general')?.conversationId ?? current);
+        } else {
+          text = `${who} left ${conversationLabel(where, 'the room')}`;
+        }
         break;
       case 'server':
-        text = `server: ${n.text ?? ''}`;
+        text = `Server: ${n.text ?? ''}`;
+        emphasis = true;
+        break;
+      case 'broadcast':
+        text = `Announcement from ${n.from?.username ?? 'an admin'}: ${n.text ?? ''}`;
+        emphasis = true;
+        break;
+      case 'direct':
+        text = `Notice to you from ${n.from?.username ?? 'an admin'}: ${n.text ?? ''}`;
+        emphasis = true;
+        break;
+      case 'role':
+        text = n.text ?? `Your role is now ${n.role ?? 'member'}.`;
+        emphasis = true;
         break;
       default:
         assertNever(n.kind);
     }
-    if (n.text !== undefined && n.kind !== 'server') text += ` — ${n.text}`;
-    const target = n.conversationId ?? this.client.snapshot().current;
-    this.push(target, { kind: 'notice', key: this.key(), at: n.at, text: sanitize(text) });
-    if (this.live && (n.kind === 'login' || n.kind === 'logout')) this.cue({ sound: n.kind, title: sanitize(text) });
+    if (n.text !== undefined && (n.kind === 'join' || n.kind === 'leave' || n.kind === 'login' || n.kind === 'logout')) text += ` — ${n.text}`;
+    this.push(target, {
+      kind: 'notice',
+      key: this.key(),
+      at: n.at,
+      text: sanitize(text),
+      ...(emphasis && { emphasis }),
+      ...(n.from !== undefined && { from: n.from.username }),
+    });
+    if (!this.live) return;
+    if (n.kind === 'login' || n.kind === 'logout') this.cue({ sound: n.kind, title: sanitize(text) });
+    if (n.kind === 'broadcast' || n.kind === 'direct' || n.kind === 'server') {
+      this.cue({ sound: 'private', title: n.kind === 'server' ? 'Server notice' : `Notice from ${n.from?.username ?? 'an admin'}`, body: sanitize(n.text ?? '') });
+    }
   }
 
   private onConnection(change: StateChange): void {

@@ -21,6 +21,8 @@ export function securityLevel(kind: SecurityEvent['kind']): SecurityLevel {
     case 'changed-key':
     case 'directory-mismatch':
     case 'rejected-commit':
+    case 'notice-key-changed':
+    case 'forged-notice':
       return 'danger';
   }
 }
