@@ -1,6 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import {
   addUser,
   fingerprintHex,
@@ -8,15 +7,10 @@ import {
   ServiceError,
   setRegistrationPolicy,
   startServer,
-  type LogLevel,
   type RunningServer,
 } from '@conclave/server';
-
-/** Default data directory, relative to where the server is started. */
-const DEFAULT_DATA_DIR = './data';
-
-/** The web client's build in this repository (`npm install` builds it; `npm run build -w @conclave/web` rebuilds it). */
-const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+import { CliError } from './errors.js';
+import { dataDirOption, serverConfigOf, serverOptions, type ServerConfig } from './server-config.js';
 
 /** The lines printed when the server is up: where to connect, what to trust, how to become admin. */
 export function startupBanner(server: RunningServer, host: string): string {
@@ -61,10 +55,31 @@ async function readPassword(confirm: boolean): Promise<string> {
   return first;
 }
 
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0–65535 (got "${value}")`);
-  return port;
+/**
+ * Starts the server with `config`, prints the banner, and shuts down cleanly
+ * on SIGINT / SIGTERM (exit 0; 1 when closing fails).
+ * @throws CliError when the server cannot start (port taken, bad TLS files, …)
+ */
+async function runServer(config: ServerConfig): Promise<void> {
+  let server: RunningServer;
+  try {
+    server = await startServer({ ...config, prettyLogs: process.stdout.isTTY === true });
+  } catch (err) {
+    throw new CliError(describeServerError(err));
+  }
+  process.stdout.write(startupBanner(server, config.host) + '\n');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n  ${signal}: shutting down…\n`);
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 /**
@@ -72,50 +87,18 @@ function parsePort(value: string): number {
  * Failures print one line on stderr and exit with status 1.
  */
 export function registerServerCommands(program: Command): void {
-  program
+  const serverCommand = program
     .command('server')
-    .description('start a Conclave server (HTTPS + WebSocket on one port)')
-    .option('--host <address>', 'address to listen on', '0.0.0.0')
-    .option('--port <port>', 'port for HTTPS and WebSocket', '8443')
-    .option('--data-dir <dir>', 'where the database and certificate live', DEFAULT_DATA_DIR)
-    .option('--tls-cert <file>', 'your own PEM certificate (with --tls-key) instead of a self-signed one')
-    .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
-    .option('--web-root <dir>', 'the built web client to serve at /', DEFAULT_WEB_ROOT)
-    .addOption(
-      new Option('--log-level <level>', 'log detail').choices(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
-    )
-    .action(async (opts: { host: string; port: string; dataDir: string; tlsCert?: string; tlsKey?: string; webRoot: string; logLevel: LogLevel }) => {
-      const server = await startServer({
-        webRoot: path.resolve(opts.webRoot),
-        host: opts.host,
-        port: parsePort(opts.port),
-        dataDir: path.resolve(opts.dataDir),
-        ...(opts.tlsCert ? { tlsCert: opts.tlsCert } : {}),
-        ...(opts.tlsKey ? { tlsKey: opts.tlsKey } : {}),
-        logLevel: opts.logLevel,
-        prettyLogs: process.stdout.isTTY === true,
-      });
-      process.stdout.write(startupBanner(server, opts.host) + '\n');
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        process.stdout.write(`\n  ${signal}: shutting down…\n`);
-        server.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGTERM', () => stop('SIGTERM'));
-    });
+    .description('start a Conclave server (HTTPS + WebSocket on one port); options also from CONCLAVE_* variables or --config')
+    .action(async (_opts: unknown, cmd: Command) => runServer(serverConfigOf(cmd)));
+  for (const option of serverOptions()) serverCommand.addOption(option);
 
   const admin = program.command('admin').description('offline administration of a data directory (works while the server runs)');
   admin
     .command('add-user <name>')
     .description('create an account; the password comes from stdin or a hidden prompt')
     .option('--admin', 'make the user an admin')
-    .option('--data-dir <dir>', 'the server data directory', DEFAULT_DATA_DIR)
+    .addOption(dataDirOption())
     .action(async (name: string, opts: { admin?: boolean; dataDir: string }) => {
       const password = await readPassword(true);
       const user = await addUser({ dataDir: path.resolve(opts.dataDir), username: name, password, admin: opts.admin === true });
@@ -124,7 +107,7 @@ export function registerServerCommands(program: Command): void {
   admin
     .command('set <key> <value>')
     .description('change a stored setting: registration invite|open|closed')
-    .option('--data-dir <dir>', 'the server data directory', DEFAULT_DATA_DIR)
+    .addOption(dataDirOption())
     .action(async (key: string, value: string, opts: { dataDir: string }) => {
       if (key !== 'registration') throw new Error(`unknown setting "${key}" (known: registration)`);
       await setRegistrationPolicy(path.resolve(opts.dataDir), value);
