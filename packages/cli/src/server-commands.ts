@@ -11,6 +11,7 @@ import {
 } from '@conclave/server';
 import { CliError } from './errors.js';
 import { dataDirOption, serverConfigOf, serverOptions, type ServerConfig } from './server-config.js';
+import { StatusLine } from './status-line.js';
 
 /** The lines printed when the server is up: where to connect, what to trust, how to become admin. */
 export function startupBanner(server: RunningServer, host: string): string {
@@ -68,6 +69,8 @@ async function runServer(config: ServerConfig): Promise<void> {
     throw new CliError(describeServerError(err));
   }
   process.stdout.write(startupBanner(server, config.host) + '\n');
+  // On a terminal, line 1 shows live counts above the scrolling log; reset on exit (status-line.ts).
+  if (process.stdout.isTTY) new StatusLine(process.stdout, () => server.status()).start();
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -142,6 +142,11 @@ export class Connection {
     });
   }
 
+  /** Resolves when every frame queued so far has been handled. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
   /**
    * Starts delivering a conversation to this connection after `afterSeq`,
    * catching up from the log. Called only once the connection's device is in

@@ -1,12 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { decodeClientFrame, LIMITS, WS_PATH } from '@conclave/protocol';
+import { CLOSE_CODES, decodeClientFrame, LIMITS, WS_PATH } from '@conclave/protocol';
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { Connection } from './connection.js';
 import { handleFrame, type HandlerContext } from './handlers.js';
+
+/** Longest wait for in-flight frames at shutdown, ms. */
+const DRAIN_MS = 5_000;
 
 /** The WebSocket endpoint: accepts connections, bounds them, and feeds validated frames to the handlers. */
 export interface Gateway {
@@ -33,13 +36,21 @@ export function attachGateway(
 ): Gateway {
   const wss = new WebSocketServer({ server, path: WS_PATH, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
   const alive = new WeakMap<WebSocket, boolean>();
+  const connections = new Set<Connection>();
+  /** Set by `close`: no new connection or frame is taken while the ones already read finish. */
+  let draining = false;
 
   wss.on('connection', (ws, req) => {
+    if (draining) {
+      ws.close(CLOSE_CODES.goingAway, 'server shutting down');
+      return;
+    }
     const address = req.socket.remoteAddress ?? 'unknown';
     const id = newId().slice(0, 8);
     const conn = new Connection(id, ws, address, log.child({ conn: id }), ctx.delivery, metrics);
     metrics?.connectionOpened();
     conn.cookieToken = cookieToken(req);
+    connections.add(conn);
     conn.log.info({ address }, 'connection opened');
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
@@ -59,6 +70,8 @@ export function attachGateway(
       metrics?.frameReceived(decoded.ok ? decoded.frame.type : 'invalid');
       if (!conn.admit(decoded.ok ? ('id' in decoded.frame ? decoded.frame.id : undefined) : decoded.id)) return;
       if (!decoded.ok) return conn.error(decoded.code, decoded.id, decoded.detail);
+      // Unanswered, a request is retried by the client after the restart (sends are idempotent).
+      if (draining) return conn.error('CONCLAVE_ERR_SHUTTING_DOWN', 'id' in decoded.frame ? decoded.frame.id : undefined);
       conn.enqueue(() => handleFrame(ctx, conn, decoded.frame));
     });
     ws.on('error', (err) => {
@@ -68,6 +81,7 @@ export function attachGateway(
     ws.on('close', (code) => {
       metrics?.connectionClosed();
       clearTimeout(authTimer);
+      connections.delete(conn);
       conn.phase = 'closed';
       ctx.hub.remove(conn);
       conn.log.info({ code, user: conn.principal?.user.username }, 'connection closed');
@@ -90,6 +104,9 @@ export function attachGateway(
     size: () => wss.clients.size,
     async close(code, reason) {
       clearInterval(heartbeat);
+      draining = true;
+      // Frames already read finish first: an append acknowledged is an append stored (bounded wait).
+      await Promise.race([Promise.all([...connections].map((c) => c.idle())), new Promise((r) => setTimeout(r, DRAIN_MS))]);
       for (const ws of wss.clients) ws.close(code, reason);
       const deadline = Date.now() + 3_000;
       while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
