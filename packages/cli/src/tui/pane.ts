@@ -43,8 +43,9 @@ function itemLines(item: PaneItem, width: number, nameW: number): ScreenLine[] {
       }
       break;
     case 'notice':
-      name = { text: pad('—', nameW, true), dim: true };
-      body = { dim: true, italic: true };
+      // An admin's or the server's own notice stands apart from presence lines and from member messages.
+      name = item.emphasis === true ? { text: pad('»', nameW, true), color: 'magenta', bold: true } : { text: pad('—', nameW, true), dim: true };
+      body = item.emphasis === true ? { color: 'magentaBright', bold: true } : { dim: true, italic: true };
       break;
     case 'system': {
       const mark = item.tone === 'error' ? '✖' : item.tone === 'ok' ? '✔' : '·';

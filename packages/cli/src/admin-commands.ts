@@ -1,0 +1,138 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { auditRow, userRow } from '@conclave/client';
+import type { AdminCommand, AdminResultOf } from '@conclave/protocol';
+import { addUser, resetPassword, runShellAdmin, ServiceError, SETTING_KEYS } from '@conclave/server';
+import { CliError } from './errors.js';
+import { dataDirOption } from './server-config.js';
+
+/** Turns a service refusal into one line for the shell (with what a setting allows). */
+async function shell<T>(task: () => Promise<T>): Promise<T> {
+  try {
+    return await task();
+  } catch (err) {
+    if (!(err instanceof ServiceError)) throw err;
+    const detail = err.code === 'CONCLAVE_ERR_SETTING_INVALID' || err.code === 'CONCLAVE_ERR_SETTING_UNKNOWN' ? ` (${err.detail})` : '';
+    throw new CliError(`${err.message}${detail}`);
+  }
+}
+
+/** Runs one admin command on the data directory of `opts`, audited as `shell`. */
+function run<C extends AdminCommand>(opts: { dataDir: string }, command: C): Promise<AdminResultOf<C['action']>> {
+  return shell(() => runShellAdmin(path.resolve(opts.dataDir), command) as Promise<AdminResultOf<C['action']>>);
+}
+
+/**
+ * A password from stdin when it is not a terminal (first line), else from a
+ * hidden prompt asked twice. Never echoed, never logged.
+ * @throws CliError when the two typed passwords differ
+ */
+export async function readPassword(confirm: boolean, what = 'Password for the new user:'): Promise<string> {
+  if (!process.stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  }
+  const { password } = await import('@inquirer/prompts');
+  const first = await password({ message: what, mask: '*' });
+  if (confirm) {
+    const again = await password({ message: 'Same password again:', mask: '*' });
+    if (again !== first) throw new CliError('the two passwords differ');
+  }
+  return first;
+}
+
+const write = (line: string) => process.stdout.write(`${line}\n`);
+
+/**
+ * Registers `conclave admin …`: recovery and administration straight on a
+ * data directory, with the server stopped or running (SQLite WAL; the server
+ * reads roles and settings from the database on every use). Each change is
+ * recorded in the audit log as done by `shell`.
+ */
+export function registerAdminCommands(program: Command): void {
+  const admin = program
+    .command('admin')
+    .description('administer a data directory from the shell (works while the server runs; audited as "shell")');
+
+  admin
+    .command('add-user <name>')
+    .description('create an account; the password comes from stdin or a hidden prompt')
+    .option('--admin', 'make the user an admin')
+    .addOption(dataDirOption())
+    .action(async (name: string, opts: { admin?: boolean; dataDir: string }) => {
+      const password = await readPassword(true);
+      const user = await shell(() => addUser({ dataDir: path.resolve(opts.dataDir), username: name, password, admin: opts.admin === true }));
+      write(`Created ${user.role} "${user.username}".`);
+    });
+
+  admin
+    .command('reset-password <name>')
+    .description("set a new password (stdin or hidden prompt) and end all the user's sessions")
+    .addOption(dataDirOption())
+    .action(async (name: string, opts: { dataDir: string }) => {
+      const password = await readPassword(true, `New password for ${name}:`);
+      const { user, sessions } = await shell(() => resetPassword(path.resolve(opts.dataDir), name, password));
+      write(`Password of "${user.username}" changed; ${sessions} session${sessions === 1 ? '' : 's'} ended (connected devices must log in again when they reconnect).`);
+    });
+
+  admin
+    .command('list-users')
+    .description('every user: role, last seen, devices, sessions')
+    .option('--json', 'one JSON object per user')
+    .addOption(dataDirOption())
+    .action(async (opts: { dataDir: string; json?: boolean }) => {
+      const { users } = await run(opts, { action: 'list_users' });
+      if (opts.json === true) {
+        for (const u of users) write(JSON.stringify({ username: u.username, role: u.role, devices: u.devices, sessions: u.sessions, lastSeenAt: u.lastSeenAt, createdAt: u.createdAt }));
+        return;
+      }
+      const width = Math.max(8, ...users.map((u) => u.username.length));
+      write(`Users (${users.length}):`);
+      // The shell does not see who is connected: the server's /listusers does.
+      for (const u of users) write(`  ${userRow({ ...u, online: false }, Date.now(), width)}`);
+    });
+
+  for (const role of ['promote', 'demote'] as const) {
+    admin
+      .command(`${role} <name>`)
+      .description(role === 'promote' ? 'make a user an admin' : 'make an admin a member again (never the last admin)')
+      .addOption(dataDirOption())
+      .action(async (name: string, opts: { dataDir: string }) => {
+        const { user } = await run(opts, { action: role, username: name });
+        write(`"${user.username}" is now ${user.role === 'admin' ? 'an admin' : 'a member'}.`);
+      });
+  }
+
+  admin
+    .command('set <key> <value>')
+    .description(`change a stored setting (${SETTING_KEYS.join(', ')}); see \`conclave admin settings\``)
+    .addOption(dataDirOption())
+    .action(async (key: string, value: string, opts: { dataDir: string }) => {
+      const { setting } = await run(opts, { action: 'set', key, value });
+      write(`${setting.key} = ${setting.value}`);
+    });
+
+  admin
+    .command('settings')
+    .description('every setting with its value, default and meaning')
+    .addOption(dataDirOption())
+    .action(async (opts: { dataDir: string }) => {
+      const { settings } = await run(opts, { action: 'settings' });
+      const width = Math.max(...settings.map((s) => s.key.length));
+      for (const s of settings) write(`${s.key.padEnd(width)} = ${s.value}${s.value === s.default ? '' : `  (default ${s.default})`}  — ${s.description}`);
+    });
+
+  admin
+    .command('audit')
+    .description('the last admin actions, newest first')
+    .option('-n, --limit <n>', 'how many (1–500)', '20')
+    .addOption(dataDirOption())
+    .action(async (opts: { dataDir: string; limit: string }) => {
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new CliError('--limit must be a whole number from 1 to 500');
+      const { entries } = await run(opts, { action: 'audit', limit });
+      if (entries.length === 0) write('The audit log is empty.');
+      for (const e of entries) write(auditRow(e));
+    });
+}
