@@ -481,9 +481,12 @@ export class ConclaveClient {
         this.events.emit('notice', notice);
         return;
       }
-      case 'error':
-        this.events.emit('error', new ConclaveError(frame.code, frame.message));
+      case 'error': {
+        const error = new ConclaveError(frame.code, frame.message);
+        // A fatal one ends the connection: it is reported once, with the close (see onConnection).
+        if (!error.fatal) this.events.emit('error', error);
         return;
+      }
       case 'hello':
       case 'session':
       case 'ok':

@@ -174,7 +174,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         clearTimeout(shutdownTimer);
         clearInterval(retentionTimer);
         log.info({ by: stoppedBy }, 'shutting down');
-        hub.notice({ kind: 'server', text: 'The server is shutting down; your client reconnects when it is back.' });
+        // An admin's /shutdown has already told everyone, with who and when.
+        if (stoppedBy !== 'admin') hub.notice({ kind: 'server', text: 'The server is shutting down; your client reconnects when it is back.' });
         // Stops accepting, lets every frame already read finish (appends are durable before their ack), then closes.
         await gateway.close(CLOSE_CODES.goingAway, 'server shutting down');
         hub.stop();

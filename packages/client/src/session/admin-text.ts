@@ -10,8 +10,9 @@ export interface AdminLine {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** `3 min`, `2 h 05 min`, `4 d 3 h` (a duration in ms, rounded down). */
+/** `42 s`, `3 min`, `2 h 05 min`, `4 d 3 h` (a duration in ms, rounded down). */
 export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${Math.floor(ms / 1000)} s`;
   const minutes = Math.floor(ms / 60_000);
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);
