@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3';
 import { noticeSigningBytes, type AdminCommand, type ServerFrame } from '@conclave/protocol';
 import { addUser, runShellAdmin, SETTINGS, SQLITE_FILE } from '../src/index.js';
 import { createUsers, PASSWORD, RawClient, startTestServer, tempDir, type TestServer } from './helpers.js';
+import { MlsDevice } from './mls-fixture.js';
 
 type Frame = ServerFrame;
 type AdminReply = Extract<Frame, { type: 'admin' }>;
@@ -299,14 +300,38 @@ describe('settings', () => {
     }
   });
 
-  test('a smaller max_message_bytes is announced in hello and enforced', async () => {
-    const server = await startTestServer();
+  test('a smaller max_message_bytes is announced in hello and enforced; messages past retention_days are purged', async () => {
+    const dataDir = tempDir('retention');
+    let server = await startTestServer(dataDir);
     try {
-      await runShellAdmin(server.dataDir, { action: 'set', key: 'max_message_bytes', value: '1000' });
+      await createUsers(server, 'alice');
+      await runShellAdmin(dataDir, { action: 'set', key: 'max_message_bytes', value: '1000' });
       const c = await RawClient.connect(server);
       const hello = await c.hello();
       assert.equal(hello.type === 'hello' && hello.limits.maxBodyBytes, 1000);
       c.close();
+      const alice = await MlsDevice.login(server, 'alice');
+      await alice.sync();
+      const general = alice.conversationId('#general');
+      assert.equal((await alice.createGroup(general)).type, 'committed');
+      assert.equal((await alice.send(general, 'x'.repeat(900))).type, 'sent');
+      // Padding and framing stay within the allowance; far more than the setting is refused.
+      assert.equal(errorCode(await alice.send(general, 'x'.repeat(8_000))), 'CONCLAVE_ERR_BODY_TOO_LARGE');
+      const old = await alice.send(general, 'from long ago');
+      assert.equal(old.type, 'sent');
+      alice.close();
+      await server.close();
+      // Make one message 3 days old, keep 2 days: the next start purges it (and only it).
+      const db = new SQLite(path.join(dataDir, SQLITE_FILE));
+      db.prepare('UPDATE messages SET sent_at = ? WHERE seq = ?').run(Date.now() - 3 * 24 * 3600_000, old.type === 'sent' ? old.seq : -1);
+      db.close();
+      await runShellAdmin(dataDir, { action: 'set', key: 'retention_days', value: '2' });
+      server = await startTestServer(dataDir);
+      const check = new SQLite(path.join(dataDir, SQLITE_FILE), { readonly: true });
+      const kinds = check.prepare('SELECT kind, seq FROM messages ORDER BY seq').all() as Array<{ kind: string; seq: number }>;
+      check.close();
+      assert.deepEqual(kinds.map((k) => k.kind), ['application'], 'the recent message stays');
+      assert.ok(!kinds.some((k) => old.type === 'sent' && k.seq === old.seq));
     } finally {
       await server.dispose();
     }
