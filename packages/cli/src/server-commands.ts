@@ -1,16 +1,14 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import {
-  addUser,
   fingerprintHex,
   lanAddresses,
   ServiceError,
-  setRegistrationPolicy,
   startServer,
   type RunningServer,
 } from '@conclave/server';
+import { registerAdminCommands } from './admin-commands.js';
 import { CliError } from './errors.js';
-import { dataDirOption, serverConfigOf, serverOptions, type ServerConfig } from './server-config.js';
+import { serverConfigOf, serverOptions, type ServerConfig } from './server-config.js';
 import { StatusLine } from './status-line.js';
 
 /** The lines printed when the server is up: where to connect, what to trust, how to become admin. */
@@ -41,21 +39,6 @@ export function startupBanner(server: RunningServer, host: string): string {
   return lines.join('\n');
 }
 
-async function readPassword(confirm: boolean): Promise<string> {
-  if (!process.stdin.isTTY) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-  }
-  const { password } = await import('@inquirer/prompts');
-  const first = await password({ message: 'Password for the new user:', mask: '*' });
-  if (confirm) {
-    const again = await password({ message: 'Same password again:', mask: '*' });
-    if (again !== first) throw new Error('the two passwords differ');
-  }
-  return first;
-}
-
 /**
  * Starts the server with `config`, prints the banner, and shuts down cleanly
  * on SIGINT / SIGTERM (exit 0; 1 when closing fails).
@@ -83,6 +66,12 @@ async function runServer(config: ServerConfig): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // An admin's /shutdown: the server told every client and stopped cleanly.
+  void server.stopped.then(({ by }) => {
+    if (by !== 'admin') return;
+    process.stdout.write('\n  Stopped by an admin (/shutdown).\n');
+    process.exit(0);
+  });
 }
 
 /**
@@ -96,26 +85,7 @@ export function registerServerCommands(program: Command): void {
     .action(async (_opts: unknown, cmd: Command) => runServer(serverConfigOf(cmd)));
   for (const option of serverOptions()) serverCommand.addOption(option);
 
-  const admin = program.command('admin').description('offline administration of a data directory (works while the server runs)');
-  admin
-    .command('add-user <name>')
-    .description('create an account; the password comes from stdin or a hidden prompt')
-    .option('--admin', 'make the user an admin')
-    .addOption(dataDirOption())
-    .action(async (name: string, opts: { admin?: boolean; dataDir: string }) => {
-      const password = await readPassword(true);
-      const user = await addUser({ dataDir: path.resolve(opts.dataDir), username: name, password, admin: opts.admin === true });
-      process.stdout.write(`Created ${user.role} "${user.username}".\n`);
-    });
-  admin
-    .command('set <key> <value>')
-    .description('change a stored setting: registration invite|open|closed')
-    .addOption(dataDirOption())
-    .action(async (key: string, value: string, opts: { dataDir: string }) => {
-      if (key !== 'registration') throw new Error(`unknown setting "${key}" (known: registration)`);
-      await setRegistrationPolicy(path.resolve(opts.dataDir), value);
-      process.stdout.write(`registration = ${value}\n`);
-    });
+  registerAdminCommands(program);
 }
 
 /** One line for an error from a server command: the catalogue's message, never a stack trace. */
