@@ -183,6 +183,11 @@ export class AccountService {
     return { user: userInfo(user), sessions };
   }
 
+  /** Records that a device was connected until now (its last-seen time, for `/listusers`). Never throws. */
+  async seen(deviceId: string): Promise<void> {
+    await this.store.touchDevice(deviceId, this.now()).catch(() => undefined);
+  }
+
   /** Revokes a session (logout). */
   async logout(tokenHash: string): Promise<void> {
     await this.store.deleteSession(tokenHash);

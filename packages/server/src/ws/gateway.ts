@@ -83,6 +83,7 @@ export function attachGateway(
       clearTimeout(authTimer);
       connections.delete(conn);
       conn.phase = 'closed';
+      if (conn.principal) void ctx.accounts.seen(conn.principal.deviceId);
       ctx.hub.remove(conn);
       conn.log.info({ code, user: conn.principal?.user.username }, 'connection closed');
     });
