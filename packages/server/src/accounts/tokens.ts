@@ -12,18 +12,23 @@ export function hashSecret(secret: string): string {
 
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
+/** `length` characters of `CODE_ALPHABET` (5 random bits each), a dash every `group`. */
+function groupedCode(length: number, group: number): string {
+  const bytes = randomBytes(length);
+  let out = '';
+  for (let i = 0; i < length; i++) {
+    if (i > 0 && i % group === 0) out += '-';
+    out += CODE_ALPHABET[bytes[i]! % 32];
+  }
+  return out;
+}
+
 /**
  * A human-typeable one-time code: 16 characters from a 32-letter alphabet
  * without look-alikes (80 bits), grouped `XXXX-XXXX-XXXX-XXXX`.
  */
 export function newHumanCode(): string {
-  const bytes = randomBytes(16);
-  let out = '';
-  for (let i = 0; i < 16; i++) {
-    if (i > 0 && i % 4 === 0) out += '-';
-    out += CODE_ALPHABET[bytes[i]! % 32];
-  }
-  return out;
+  return groupedCode(16, 4);
 }
 
 /** Canonical form of a typed code: upper case, dashes and spaces removed, then regrouped. */
@@ -37,11 +42,5 @@ export function normalizeHumanCode(code: string): string {
  * look-alike-free alphabet (100 bits), grouped `XXXXX-XXXXX-XXXXX-XXXXX`.
  */
 export function newPassword(): string {
-  const bytes = randomBytes(20);
-  let out = '';
-  for (let i = 0; i < 20; i++) {
-    if (i > 0 && i % 5 === 0) out += '-';
-    out += CODE_ALPHABET[bytes[i]! % 32];
-  }
-  return out;
+  return groupedCode(20, 5);
 }
