@@ -10,6 +10,8 @@ import './styles/chat.css';
 import './styles/sidebar.css';
 import './styles/messages.css';
 import './styles/dialog.css';
+import './styles/admin.css';
+import './styles/admin-lists.css';
 
 /**
  * Registers the service worker (app-shell cache for offline start). Failures

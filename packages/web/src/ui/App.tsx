@@ -68,8 +68,10 @@ export function App() {
     show({ kind: 'chat', session });
   };
 
+  // Once per session: the server's reason (an error frame) and the close that follows both end it.
   const ended = useCallback(
     (session: Session, reason?: string) => {
+      if (live.current !== session) return;
       void closeHere(session);
       show({ kind: 'sign-in', username: session.store.username, notice: reason ?? 'You have signed out.' });
     },

@@ -81,10 +81,11 @@ export interface WebEnv {
 
 /**
  * A real server on 127.0.0.1 (ephemeral port) in a temp data dir, serving the
- * built web client, with `users` (username → password) created, and open
- * registration when `openRegistration`.
+ * built web client, with `users` (username → password) created (those named
+ * in `admins` as admins, the others as members), and open registration when
+ * `openRegistration`.
  */
-export async function startWebEnv(opts: { users?: Record<string, string>; openRegistration?: boolean } = {}): Promise<WebEnv> {
+export async function startWebEnv(opts: { users?: Record<string, string>; admins?: string[]; openRegistration?: boolean } = {}): Promise<WebEnv> {
   ensureWebBuilt();
   const root = await mkdtemp(join(tmpdir(), 'conclave-web-test-'));
   const dataDir = join(root, 'data');
@@ -92,7 +93,9 @@ export async function startWebEnv(opts: { users?: Record<string, string>; openRe
   let server: RunningServer | null = await startServer(options(0));
   const port = server.port;
   if (opts.openRegistration) await setRegistrationPolicy(dataDir, 'open');
-  for (const [username, password] of Object.entries(opts.users ?? {})) await addUser({ dataDir, username, password });
+  for (const [username, password] of Object.entries(opts.users ?? {})) {
+    await addUser({ dataDir, username, password, admin: opts.admins?.includes(username) ?? false });
+  }
   return {
     get server() {
       if (server === null) throw new Error('the server is stopped');

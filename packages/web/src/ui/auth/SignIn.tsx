@@ -32,7 +32,9 @@ export function SignIn({ initialUsername, notice, onSubmit, onRegister }: SignIn
 
   return (
     <AuthLayout title="Sign in" subtitle="Welcome back.">
-      {notice !== undefined && <p className="auth__notice">{notice}</p>}
+      {notice !== undefined && <p className="auth__notice" role="status">
+          {notice}
+        </p>}
       <form className="form" onSubmit={(e) => void submit(e)} aria-busy={busy}>
         <Field id="signin-username" label="Username" value={username} onChange={setUsername} autoComplete="username" autoFocus={initialUsername === ''} />
         <Field

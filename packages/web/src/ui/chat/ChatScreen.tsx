@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ConversationId } from '@conclave/protocol';
-import { conversationLabel } from '@conclave/client';
+import { conversationLabel, isConclaveError } from '@conclave/client';
 import type { CueHub } from '../../app/cues.js';
 import { listenForNotificationClicks } from '../../app/notifications.js';
 import type { Session } from '../../app/session.js';
+import { AdminPage } from '../admin/AdminPage.js';
 import { useChat, useMediaQuery } from '../common/hooks.js';
 import { Announcer } from './Announcer.js';
 import { Composer } from './Composer.js';
@@ -11,7 +12,7 @@ import { ConnectionBar } from './ConnectionBar.js';
 import { ConversationHeader } from './ConversationHeader.js';
 import { JoinRoomDialog } from './JoinRoomDialog.js';
 import { MessageList } from './MessageList.js';
-import { Sidebar } from './Sidebar.js';
+import { ADMIN_ENTRY_ID, Sidebar } from './Sidebar.js';
 import { SignOutDialog } from './SignOutDialog.js';
 import { VerifyDialog } from './VerifyDialog.js';
 
@@ -19,6 +20,11 @@ import { VerifyDialog } from './VerifyDialog.js';
 export const PHONE_QUERY = '(max-width: 720px)';
 
 type OpenDialog = { kind: 'join' } | { kind: 'sign-out' } | { kind: 'verify'; username: string } | null;
+
+/** The server ended this user's sessions: an admin signed them out everywhere, or deleted the account. */
+function signedOutByAdmin(error: unknown): boolean {
+  return isConclaveError(error, 'CONCLAVE_ERR_SESSION_REVOKED', 'CONCLAVE_ERR_ACCOUNT_DELETED');
+}
 
 /** Props of `ChatScreen`. */
 export interface ChatScreenProps {
@@ -39,6 +45,10 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
   const [dialog, setDialog] = useState<OpenDialog>(null);
   /** The user whose DM is being opened (its MLS group is set up first): the composer waits meanwhile. */
   const [opening, setOpening] = useState<string | null>(null);
+  /** The admin page replaces the conversation (admins only; a demotion closes it). */
+  const [view, setView] = useState<'chat' | 'admin'>('chat');
+  const isAdmin = snapshot.me?.role === 'admin';
+  const adminOpen = isAdmin && view === 'admin';
 
   const current = snapshot.conversations.find((c) => c.conversationId === snapshot.current);
   const onlineIds = new Set(snapshot.online.map((u) => u.userId));
@@ -48,6 +58,7 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
     (conversationId: ConversationId) => {
       client.setCurrent(conversationId);
       setPane('conversation');
+      setView('chat');
     },
     [client],
   );
@@ -58,6 +69,7 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
       if (existing?.kind === 'dm') open(existing.conversationId);
       else {
         setPane('conversation');
+        setView('chat');
         setOpening(username);
         void model.submit(`/msg ${username}`).finally(() => setOpening(null));
       }
@@ -74,15 +86,25 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
       else model.system('To leave, close this tab (you stay signed in), or type /logout to sign out.');
     };
     const off = client.on('connection', (change) => {
-      if (change.state === 'closed' && change.error?.fatal) onEnded(change.error.message);
+      if (change.state === 'closed' && change.error !== undefined && (change.error.fatal || signedOutByAdmin(change.error))) onEnded(change.error.message);
+    });
+    // The server says why before it closes: an admin signed this user out everywhere, or deleted the account.
+    const offError = client.on('error', (error) => {
+      if (signedOutByAdmin(error)) onEnded(error.message);
     });
     return () => {
       cues.openConversation = null;
       unlisten();
       model.onExit = null;
       off();
+      offError();
     };
   }, [client, cues, model, onEnded, open]);
+
+  // A demoted admin's page closes (the server refuses them anyway).
+  useEffect(() => {
+    if (!isAdmin) setView('chat');
+  }, [isAdmin]);
 
   // Browsers only let audio start after a user gesture.
   useEffect(() => {
@@ -113,6 +135,7 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
       event.preventDefault();
       model.cycle(event.key === 'ArrowUp' ? -1 : 1);
       setPane('conversation');
+      setView('chat');
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -125,17 +148,25 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
 
   const label = current === undefined ? null : conversationLabel(current);
 
+  // Closing the admin page puts the focus back on its entry in the sidebar (where it was opened).
+  const closeAdmin = (): void => {
+    setView('chat');
+    requestAnimationFrame(() => document.getElementById(ADMIN_ENTRY_ID)?.focus());
+  };
+
   // Both panes stay mounted; on a phone CSS shows one (data-pane), so drafts and scroll survive "Back".
   return (
-    <div className={`chat ${phone ? 'chat--phone' : ''}`} data-pane={phone ? pane : 'both'}>
+    <div className={`chat ${phone ? 'chat--phone' : ''}`} data-pane={phone ? (adminOpen ? 'admin' : pane) : 'both'}>
       <Sidebar
         snapshot={snapshot}
-        selected={snapshot.current}
+        selected={adminOpen ? null : snapshot.current}
+        adminOpen={adminOpen}
+        onAdmin={() => setView('admin')}
         onSelect={open}
         onMessageUser={messageUser}
         onJoinRoom={() => setDialog({ kind: 'join' })}
       />
-      <main className="conversation">
+      <main className="conversation" hidden={adminOpen}>
         <ConversationHeader
           conversation={current}
           peerOnline={current?.peer !== undefined && onlineIds.has(current.peer.userId)}
@@ -151,7 +182,7 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
           conversationId={snapshot.current}
           items={model.pane(snapshot.current)}
           version={model.version}
-          active={!phone || pane === 'conversation'}
+          active={!adminOpen && (!phone || pane === 'conversation')}
           emptyText={label === null ? 'Join a room or message someone to start.' : `No messages in ${label} yet. Say hello!`}
           onSender={(username) => setDialog({ kind: 'verify', username })}
         />
@@ -164,6 +195,7 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
           busy={opening === null ? null : `Opening your private conversation with ${opening}…`}
         />
       </main>
+      {adminOpen && snapshot.me !== null && <AdminPage client={client} me={snapshot.me.username} phone={phone} onClose={closeAdmin} />}
       <Announcer cues={cues} current={snapshot.current} />
 
       {dialog?.kind === 'join' && (

@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import { formatTime, type PaneItem } from '@conclave/client';
 import { Avatar } from '../common/Avatar.js';
+import { noticeParts, type NoticeTone } from './notice-text.js';
 import { RichText } from './RichText.js';
 
 /** What a trust mark says, short (badge) and long (tooltip and screen readers). */
@@ -29,7 +30,8 @@ function Time({ at }: { at: number }) {
 /**
  * One entry of the message list, with `data-kind` = message | notice |
  * system | security (plus `data-sender`, `data-trust`, `data-level`,
- * `data-tone`). Text is rendered as React text, never as HTML.
+ * `data-tone`, and `data-emphasis` on admin and server notices).
+ * Text is rendered as React text, never as HTML.
  */
 export const MessageRow = memo(function MessageRow({ item, continued, onSender }: MessageRowProps) {
   switch (item.kind) {
@@ -79,6 +81,7 @@ export const MessageRow = memo(function MessageRow({ item, continued, onSender }
       );
     }
     case 'notice':
+      if (item.emphasis === true) return <EmphasisedNotice item={item} />;
       return (
         <div className="notice" data-kind="notice">
           <span className="notice__text">{item.text}</span>
@@ -115,3 +118,45 @@ export const MessageRow = memo(function MessageRow({ item, continued, onSender }
     }
   }
 });
+
+/**
+ * An admin's or the server's notice (signed by the server, verified by the
+ * client core): a banner apart from member messages, with an icon and a title
+ * saying who it is from ("Announcement from alice", "Server"). A `note` named
+ * by its title; the text follows the title for screen readers too.
+ */
+function EmphasisedNotice({ item }: { item: Extract<PaneItem, { kind: 'notice' }> }) {
+  const { tone, title, body } = noticeParts(item);
+  return (
+    <section className={`announce announce--${tone}`} data-kind="notice" data-emphasis={tone} role="note" aria-label={title}>
+      <span className="announce__icon" aria-hidden="true">
+        <NoticeIcon tone={tone} />
+      </span>
+      <div className="announce__main">
+        <p className="announce__head">
+          <span className="announce__title">{title}</span>
+          <span className="visually-hidden">: </span>
+          <Time at={item.at} />
+        </p>
+        <p className="announce__text">
+          <RichText text={body} />
+        </p>
+      </div>
+    </section>
+  );
+}
+
+function NoticeIcon({ tone }: { tone: NoticeTone }) {
+  // A megaphone for announcements, an envelope for a notice to this user, a server for the server's own.
+  const path =
+    tone === 'announcement'
+      ? 'M18 3v18l-6-3.6H8l1.2 4.6H6.5L5 17.4H4a2 2 0 0 1-2-2V8.6a2 2 0 0 1 2-2h8L18 3zm2 6.2a3 3 0 0 1 0 5.6V9.2z'
+      : tone === 'direct'
+        ? 'M3 5h18a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1zm1 2.3V17h16V7.3l-8 5.2-8-5.2zM5.2 7l6.8 4.4L18.8 7H5.2z'
+        : 'M4 3h16a1 1 0 0 1 1 1v6a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V4a1 1 0 0 1 1-1zm0 10h16a1 1 0 0 1 1 1v6a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1v-6a1 1 0 0 1 1-1zm3-8a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm0 10a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z';
+  return (
+    <svg className="icon" viewBox="0 0 24 24" focusable="false">
+      <path d={path} />
+    </svg>
+  );
+}

@@ -3,6 +3,9 @@ import { conversationLabel, type ChatSnapshot, type ConversationSummary } from '
 import { Avatar } from '../common/Avatar.js';
 import { NotificationsButton } from './NotificationsButton.js';
 
+/** The id of the sidebar's "Admin" entry (the focus returns there when the admin page closes). */
+export const ADMIN_ENTRY_ID = 'sidebar-admin';
+
 /** Props of `Sidebar`. */
 export interface SidebarProps {
   snapshot: ChatSnapshot;
@@ -12,14 +15,18 @@ export interface SidebarProps {
   /** Opens (creating if needed) the DM with an online user. */
   onMessageUser: (username: string) => void;
   onJoinRoom: () => void;
+  /** Whether the admin page is shown (its entry is then the current one). */
+  adminOpen: boolean;
+  /** Opens the admin page; its entry is shown to admins only. */
+  onAdmin: () => void;
 }
 
 /**
  * The conversation list (`nav` "Conversations"): rooms, DMs with unread
  * badges, who is online (each a "Message <username>" button), and the
- * notification switch.
+ * notification switch; for admins, an "Admin" entry opening the admin page.
  */
-export function Sidebar({ snapshot, selected, onSelect, onMessageUser, onJoinRoom }: SidebarProps) {
+export function Sidebar({ snapshot, selected, onSelect, onMessageUser, onJoinRoom, adminOpen, onAdmin }: SidebarProps) {
   const rooms = snapshot.conversations.filter((c) => c.kind === 'room');
   const dms = snapshot.conversations.filter((c) => c.kind === 'dm');
   const me = snapshot.me;
@@ -46,6 +53,18 @@ export function Sidebar({ snapshot, selected, onSelect, onMessageUser, onJoinRoo
           </span>
           Join or create a room
         </button>
+        {me?.role === 'admin' && (
+          <button
+            type="button"
+            id={ADMIN_ENTRY_ID}
+            className={`conv sidebar__admin ${adminOpen ? 'conv--selected' : ''}`}
+            aria-current={adminOpen ? 'page' : undefined}
+            onClick={onAdmin}
+          >
+            <AdminIcon />
+            <span className="conv__name">Admin</span>
+          </button>
+        )}
 
         <h2 className="sidebar__section">Rooms</h2>
         <ul className="conv-list">
@@ -136,5 +155,13 @@ function ConversationItem(props: { conversation: ConversationSummary; selected: 
         {unread > 0 && <span className="badge">{unread > 99 ? '99+' : unread}</span>}
       </button>
     </li>
+  );
+}
+
+function AdminIcon() {
+  return (
+    <svg className="icon conv__icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path d="M12 2 4 5v6c0 5 3.4 9.4 8 11 4.6-1.6 8-6 8-11V5l-8-3zm0 5a2.5 2.5 0 1 1 0 5 2.5 2.5 0 0 1 0-5zm0 6.6c2 0 4.2.9 4.7 2.4a7.7 7.7 0 0 1-4.7 3.6A7.7 7.7 0 0 1 7.3 16c.5-1.5 2.7-2.4 4.7-2.4z" />
+    </svg>
   );
 }
