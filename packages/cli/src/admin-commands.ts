@@ -6,14 +6,13 @@ import { addUser, resetPassword, runShellAdmin, ServiceError, SETTING_KEYS } fro
 import { CliError } from './errors.js';
 import { dataDirOption } from './server-config.js';
 
-/** Turns a service refusal into one line for the shell (with what a setting allows). */
+/** Turns a service refusal into one line for the shell (its user message, e.g. what a setting allows). */
 async function shell<T>(task: () => Promise<T>): Promise<T> {
   try {
     return await task();
   } catch (err) {
-    if (!(err instanceof ServiceError)) throw err;
-    const detail = err.code === 'CONCLAVE_ERR_SETTING_INVALID' || err.code === 'CONCLAVE_ERR_SETTING_UNKNOWN' ? ` (${err.detail})` : '';
-    throw new CliError(`${err.message}${detail}`);
+    if (err instanceof ServiceError) throw new CliError(err.message);
+    throw err;
   }
 }
 

@@ -157,7 +157,7 @@ test('conclave admin works on the data directory: list, promote, settings, reset
 
   const bad = await runCli(['admin', 'set', 'registration', 'sometimes', ...dir]);
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /^conclave: .*registration must be invite \| open \| closed\)\n$/);
+  assert.equal(bad.stderr, 'conclave: registration must be invite | open | closed\n');
   assert.equal((await runCli(['admin', 'set', 'room-creation', 'admins', ...dir])).stdout, 'room_creation = admins\n');
   const settings = await runCli(['admin', 'settings', ...dir]);
   assert.match(settings.stdout, /^room_creation +?= admins {2}\(default anyone\)/m);

@@ -2,15 +2,17 @@ import { errorMessage, type ErrorCode } from '@conclave/protocol';
 
 /**
  * A rule a request broke. Services throw it; the WebSocket layer turns it into
- * an `error` frame with `code` and the catalogue's user message. `detail` is
- * for the log only and must never hold a secret or a message body.
+ * an `error` frame with `code` and `message`: the catalogue's user message,
+ * or a more precise one the service gives (e.g. which values a setting
+ * allows). `detail` is for the log only. Neither may hold a secret or a
+ * message body.
  */
 export class ServiceError extends Error {
   readonly code: ErrorCode;
   readonly detail: string | undefined;
 
-  constructor(code: ErrorCode, detail?: string) {
-    super(errorMessage(code));
+  constructor(code: ErrorCode, detail?: string, options: { message?: string } = {}) {
+    super(options.message ?? errorMessage(code));
     this.name = 'ServiceError';
     this.code = code;
     this.detail = detail;

@@ -185,7 +185,7 @@ test('an admin sees users and live counts, promotes a member (whose page gets Ad
   assert.equal(await retention.inputValue(), '90');
   await retention.fill('soon');
   await admin.section(a, 'Settings').getByRole('button', { name: 'Save retention_days', exact: true }).click();
-  await admin.section(a, 'Settings').locator('[data-setting="retention_days"] .form-error').filter({ hasText: /not allowed/ }).waitFor({ state: 'visible' });
+  await admin.section(a, 'Settings').locator('[data-setting="retention_days"] .form-error').filter({ hasText: /retention_days must be a whole number from 0 to 36500/ }).waitFor({ state: 'visible' });
   await retention.fill('30');
   await admin.section(a, 'Settings').getByRole('button', { name: 'Save retention_days', exact: true }).click();
   await admin.section(a, 'Settings').locator('[data-setting="retention_days"]').getByText('Saved.', { exact: true }).waitFor({ state: 'visible' });

@@ -38,8 +38,22 @@ export interface ChatModelOptions {
 export type PaneItem =
   /** `trust`: the sending device is unverified and new, or changed its key (shown as a tag). */
   | { kind: 'message'; key: string; seq: number; at: number; sender: string; text: string; mine: boolean; trust?: 'new-device' | 'changed-key' }
-  /** `from`: the admin who sent a broadcast or direct notice; `emphasis`: an admin or server notice (shown apart). */
-  | { kind: 'notice'; key: string; at: number; text: string; emphasis?: boolean; from?: string }
+  /**
+   * A server notice. `notice`: its kind (`login`, `broadcast`, …). `emphasis`: an admin's or the
+   * server's own (shown apart), then split as `title` ("Announcement from alice", "Server") and
+   * `body`; `text` is both as one line. `from`: the admin who sent a broadcast or direct notice.
+   */
+  | {
+      kind: 'notice';
+      key: string;
+      at: number;
+      text: string;
+      notice: ChatNotice['kind'];
+      emphasis?: boolean;
+      title?: string;
+      body?: string;
+      from?: string;
+    }
   /** `strong`: text to be read exactly (a safety number). */
   | { kind: 'system'; key: string; at: number; text: string; tone: 'info' | 'error' | 'ok'; strong?: boolean }
   /** A key or device warning from the client core (see `SecurityEvent`). */
@@ -319,8 +333,10 @@ export class ChatModel {
     if ((n.kind === 'login' || n.kind === 'logout') && me !== null && n.user?.userId === me.userId) return;
     const who = n.user?.username ?? 'someone';
     const where = n.conversationId === undefined ? undefined : this.client.findConversation(n.conversationId);
-    let text: string;
-    let emphasis = false;
+    let text = '';
+    /** Set for an admin's or the server's own notice: shown apart, as a title and a body. */
+    let title: string | undefined;
+    let body = n.text ?? '';
     let target = n.conversationId ?? this.client.snapshot().current;
     switch (n.kind) {
       case 'login':
@@ -335,8 +351,8 @@ export class ChatModel {
       case 'leave':
         if (me !== null && n.user?.userId === me.userId) {
           // Removed by an admin: the conversation goes away, so say it where the user is (or in #general).
-          text = `You were removed from ${conversationLabel(where, 'a room')}`;
-          emphasis = true;
+          title = 'Server';
+          body = `You were removed from ${conversationLabel(where, 'a room')}${n.text === undefined ? '' : ` (${n.text})`}.`;
           const current = this.client.snapshot().current;
           target = current !== n.conversationId ? current : (this.client.findConversation('#general')?.conversationId ?? current);
         } else {
@@ -344,31 +360,29 @@ export class ChatModel {
         }
         break;
       case 'server':
-        text = `Server: ${n.text ?? ''}`;
-        emphasis = true;
+        title = 'Server';
         break;
       case 'broadcast':
-        text = `Announcement from ${n.from?.username ?? 'an admin'}: ${n.text ?? ''}`;
-        emphasis = true;
+        title = `Announcement from ${n.from?.username ?? 'an admin'}`;
         break;
       case 'direct':
-        text = `Notice to you from ${n.from?.username ?? 'an admin'}: ${n.text ?? ''}`;
-        emphasis = true;
+        title = `Notice to you from ${n.from?.username ?? 'an admin'}`;
         break;
       case 'role':
-        text = n.text ?? `Your role is now ${n.role ?? 'member'}.`;
-        emphasis = true;
+        title = 'Server';
+        body = n.text ?? `Your role is now ${n.role ?? 'member'}.`;
         break;
       default:
         assertNever(n.kind);
     }
-    if (n.text !== undefined && (n.kind === 'join' || n.kind === 'leave' || n.kind === 'login' || n.kind === 'logout')) text += ` — ${n.text}`;
+    if (title === undefined && n.text !== undefined) text += ` — ${n.text}`;
     this.push(target, {
       kind: 'notice',
       key: this.key(),
       at: n.at,
-      text: sanitize(text),
-      ...(emphasis && { emphasis }),
+      notice: n.kind,
+      text: sanitize(title === undefined ? text : `${title}: ${body}`),
+      ...(title !== undefined && { emphasis: true, title: sanitize(title), body: sanitize(body) }),
       ...(n.from !== undefined && { from: n.from.username }),
     });
     if (!this.live) return;

@@ -119,13 +119,19 @@ export class SettingsService {
   /**
    * Validates and stores a value.
    * @returns the setting as now in force.
-   * @throws ServiceError SETTING_UNKNOWN (no such key), SETTING_INVALID (detail: what is allowed)
+   * @throws ServiceError SETTING_UNKNOWN (no such key), SETTING_INVALID (its message says what is allowed)
    */
   async set(key: string, value: string): Promise<SettingInfo> {
     const name = key.trim().toLowerCase().replaceAll('-', '_');
-    if (!isSettingKey(name)) throw new ServiceError('CONCLAVE_ERR_SETTING_UNKNOWN', `known: ${SETTING_KEYS.join(', ')}`);
+    if (!isSettingKey(name)) {
+      const known = SETTING_KEYS.join(', ');
+      throw new ServiceError('CONCLAVE_ERR_SETTING_UNKNOWN', `known: ${known}`, { message: `No setting "${key.slice(0, 64)}". The settings are: ${known}.` });
+    }
     const parsed = SETTINGS[name].parse(value);
-    if (!parsed.ok) throw new ServiceError('CONCLAVE_ERR_SETTING_INVALID', `${name} must be ${parsed.allowed}`);
+    if (!parsed.ok) {
+      const allowed = `${name} must be ${parsed.allowed}`;
+      throw new ServiceError('CONCLAVE_ERR_SETTING_INVALID', allowed, { message: `${allowed}.` });
+    }
     await this.store.set(name, parsed.value);
     return this.info(name);
   }

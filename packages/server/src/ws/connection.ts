@@ -74,11 +74,14 @@ export class Connection {
     this.sendText(encodeFrame(frame), frame.type);
   }
 
-  /** Sends an error frame (with the request id when there is one); fatal codes also close. */
-  error(code: ErrorCode, id?: string, detail?: string): void {
+  /**
+   * Sends an error frame (with the request id when there is one); fatal codes also close.
+   * @param message what the user is shown: the catalogue's by default
+   */
+  error(code: ErrorCode, id?: string, detail?: string, message: string = errorMessage(code)): void {
     this.log.info({ code, detail }, 'request refused');
     this.metrics?.errorSent(code);
-    this.send({ type: 'error', ...(id === undefined ? {} : { id }), code, message: errorMessage(code) });
+    this.send({ type: 'error', ...(id === undefined ? {} : { id }), code, message });
     const close = errorCloseCode(code);
     if (close !== undefined) this.close(close, errorMessage(code));
   }

@@ -49,7 +49,7 @@ export async function handleFrame(ctx: HandlerContext, conn: Connection, frame: 
   try {
     await dispatch(ctx, conn, frame);
   } catch (err) {
-    if (err instanceof ServiceError) return conn.error(err.code, id, err.detail);
+    if (err instanceof ServiceError) return conn.error(err.code, id, err.detail, err.message);
     conn.log.error({ err, frame: frame.type }, 'handler failed');
     conn.error('CONCLAVE_ERR_INTERNAL', id);
   }
