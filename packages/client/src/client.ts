@@ -472,7 +472,8 @@ export class ConclaveClient {
           this.state.changed();
           this.refreshOnline(WHO_REFRESH_MS);
         }
-        if (notice.kind === 'leave' && notice.conversationId !== undefined && notice.user !== undefined && notice.user.userId !== this.state.me?.userId) {
+        const gone = notice.kind === 'leave' || notice.kind === 'departed';
+        if (gone && notice.conversationId !== undefined && notice.user !== undefined && notice.user.userId !== this.state.me?.userId) {
           const { conversationId, user } = notice;
           this.clock.setTimeout(() => {
             this.engine?.removeUser(conversationId, user.userId).catch((err: unknown) => this.report(err));

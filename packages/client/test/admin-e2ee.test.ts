@@ -85,3 +85,29 @@ test('a notice altered on the way is dropped with a warning; a genuine one is sh
   const genuine = bob.notices.find((n) => n.kind === 'broadcast');
   assert.equal(genuine?.from?.username, 'root');
 });
+
+test('a user removed while no member was online is removed from the group when a member next connects', async (t) => {
+  const env = await startTestServer();
+  t.after(() => env.close());
+  await addUser({ dataDir: env.dataDir, username: 'root', password: ROOT_PASSWORD, admin: true });
+  await addUser({ dataDir: env.dataDir, username: 'carol', password: password('carol') });
+  const url = env.server.wsUrl;
+  const alice = await connected(url, 'alice');
+  const carol = await connected(url, 'carol');
+  const room = (await alice.client.join('#plans')).conversationId;
+  await carol.client.join('#plans');
+  await waitFor(() => alice.client.groupMembers(room).length === 2, 'two devices in #plans');
+  const carolId = carol.client.snapshot().me!.userId;
+  await Promise.all([alice.client.close(), carol.client.close()]);
+
+  // Nobody in #plans is online to commit the Remove when the admin acts.
+  const root = await connected(url, 'root', ROOT_PASSWORD);
+  t.after(() => root.client.close());
+  await root.client.admin({ action: 'kick', username: 'carol', room: '#plans' });
+
+  const aliceAgain = await connected(url, 'alice', password('alice'), { store: alice.store });
+  t.after(() => aliceAgain.client.close());
+  await waitFor(() => !aliceAgain.client.groupMembers(room).some((m) => m.userId === carolId), 'alice removes carol on reconnect');
+  // Housekeeping, not news: nothing about it in the conversation.
+  assert.ok(!aliceAgain.notices.some((n) => n.kind === 'leave'));
+});

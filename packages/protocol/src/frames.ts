@@ -252,11 +252,13 @@ export const WhoReplyFrame = z.object({
  * Kinds: `login`/`logout` (presence), `join`/`leave` (room membership; a
  * `leave` with `text` was an admin's doing), `server` (the server itself,
  * e.g. shutting down), `broadcast` (an admin to everyone), `direct` (an admin
- * to one user), `role` (`user`'s role changed to `role`).
+ * to one user), `role` (`user`'s role changed to `role`), `departed` (`user`
+ * is no longer a member but still has leaves in the group: sent at `sync`
+ * when nobody was online to remove them; not shown to the user).
  */
 export const NoticeFrame = z.object({
   type: z.literal('notice'),
-  kind: z.enum(['login', 'logout', 'join', 'leave', 'server', 'broadcast', 'direct', 'role']),
+  kind: z.enum(['login', 'logout', 'join', 'leave', 'server', 'broadcast', 'direct', 'role', 'departed']),
   conversationId: ConversationIdSchema.optional(),
   user: UserRef.optional(),
   /** The admin who sent a `broadcast` or `direct` notice. */

@@ -368,6 +368,8 @@ export class ChatModel {
       case 'direct':
         title = `Notice to you from ${n.from?.username ?? 'an admin'}`;
         break;
+      case 'departed':
+        return; // housekeeping for the encryption groups, not news
       case 'role':
         title = 'Server';
         body = n.text ?? `Your role is now ${n.role ?? 'member'}.`;

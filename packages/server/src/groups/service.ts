@@ -1,4 +1,4 @@
-import { asConversationId, encodeFrame, type ConversationId, type DeviceId, type FrameOf, type ServerFrame } from '@conclave/protocol';
+import { asConversationId, asUserId, encodeFrame, type ConversationId, type DeviceId, type FrameOf, type ServerFrame, type UserId } from '@conclave/protocol';
 import type { Principal } from '../accounts/service.js';
 import type { Bus } from '../bus/bus.js';
 import type { ConversationService } from '../conversations/service.js';
@@ -20,10 +20,16 @@ export interface CommitInput {
   removed: DeviceId[];
 }
 
-/** What `sync` does for one device: Welcomes to send first, then where to follow each conversation from. */
+/**
+ * What `sync` does for one device: Welcomes to send first, then where to
+ * follow each conversation from; and the users whose leaves linger in its
+ * groups though they are no longer members (the device is told, as after a
+ * live `leave` notice, so that a member removes them).
+ */
 export interface SyncPlan {
   welcomes: Array<FrameOf<ServerFrame, 'welcome'>>;
   follow: Array<{ conversationId: string; from: number }>;
+  departed: Array<{ conversationId: ConversationId; user: { userId: UserId; username: string } }>;
 }
 
 const bytes = (b64: string): Uint8Array => Buffer.from(b64, 'base64');
@@ -165,7 +171,10 @@ export class GroupService {
       if (sinceSeq === undefined) continue;
       follow.push({ conversationId: info.conversationId, from: Math.max(cursors[info.conversationId] ?? 0, sinceSeq, joinedSeq) });
     }
-    return { welcomes, follow };
+    const departed = (await this.store.departedInGroupsOf(by.deviceId))
+      .filter((d) => this.conversations.isMember(d.conversationId, by.user.userId))
+      .map((d) => ({ conversationId: asConversationId(d.conversationId), user: { userId: asUserId(d.userId), username: d.username } }));
+    return { welcomes, follow, departed };
   }
 
   private requireMember(by: Principal, conversationId: string): void {

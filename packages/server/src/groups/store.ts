@@ -56,6 +56,11 @@ export interface GroupStore {
   commit(change: CommitChange, now: number): Promise<{ seq: number; epoch: number }>;
   /** The groups a device is in, with the seq it joined each at. */
   groupsOfDevice(deviceId: string): Promise<Array<{ conversationId: string; sinceSeq: number }>>;
+  /**
+   * In the groups `deviceId` is in: the users who left the conversation (or
+   * were removed, or deleted) and whose leaves no Commit has removed yet.
+   */
+  departedInGroupsOf(deviceId: string): Promise<Array<{ conversationId: string; userId: string; username: string }>>;
   /** The device's pending Welcomes, oldest first. */
   welcomesFor(deviceId: string): Promise<PendingWelcome[]>;
   /** Forgets one pending Welcome (processed or superseded). */

@@ -101,6 +101,11 @@ export class Hub {
     for (const set of this.byUser.values()) yield* set;
   }
 
+  /** A signed notice frame for one connection (not published). */
+  signedNotice(n: Omit<UnsignedNotice, 'at'>): string {
+    return encodeFrame(this.signer.sign({ ...n, at: this.now() }));
+  }
+
   /**
    * Signs and publishes a server notice: to everyone, to a conversation's
    * members (`conversationId`), or to one user's connections (`toUserId`).

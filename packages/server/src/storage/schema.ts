@@ -19,6 +19,7 @@ export interface Database {
   group_devices: GroupDevicesTable;
   welcomes: WelcomesTable;
   audit_log: AuditLogTable;
+  departures: DeparturesTable;
 }
 
 export interface UsersTable {
@@ -164,4 +165,15 @@ export interface AuditLogTable {
   detail: string | null;
   /** Remote address of the admin's connection; null from the shell. */
   address: string | null;
+}
+
+/**
+ * A user who left (or was removed from, or deleted out of) a conversation
+ * while their leaves may still be in its MLS group: member devices are told
+ * at sync until a Commit removes those leaves.
+ */
+export interface DeparturesTable {
+  conversation_id: string;
+  user_id: string;
+  at: number;
 }

@@ -201,13 +201,19 @@ async function startSession(
 
 /**
  * Sends the device's pending Welcomes, then everything after each cursor of
- * the conversations whose group the device is in; `synced` when caught up.
+ * the conversations whose group the device is in, then a `leave` notice for
+ * each user still in one of its groups but no longer a member; `synced` when
+ * caught up.
  */
 async function sync(ctx: HandlerContext, conn: Connection, frame: FrameOf<ClientFrame, 'sync'>): Promise<void> {
   const plan = await ctx.groups.syncPlan(me(conn), frame.cursors);
   for (const welcome of plan.welcomes) conn.send(welcome);
   for (const { conversationId, from } of plan.follow) conn.follow(conversationId, from);
   await Promise.all(plan.follow.map(({ conversationId }) => conn.catchUp(conversationId)));
+  // Removals nobody was online to commit: the device removes those leaves as after a live notice.
+  for (const { conversationId, user } of plan.departed) {
+    conn.sendText(ctx.hub.signedNotice({ kind: 'departed', conversationId, user }), 'notice');
+  }
   conn.send({ type: 'synced', id: frame.id });
 }
 

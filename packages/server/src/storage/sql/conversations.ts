@@ -71,11 +71,19 @@ export class SqlConversationStore implements ConversationStore {
       )
       .onConflict((oc) => oc.columns(['conversation_id', 'user_id']).doNothing())
       .execute();
+    // A member again: their devices are in the group by right (a rejoin replaces any old leaf).
+    await this.db.deleteFrom('departures').where('conversation_id', '=', conversationId).where('user_id', '=', userId).execute();
   }
 
   async removeMember(conversationId: string, userId: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('members').where('conversation_id', '=', conversationId).where('user_id', '=', userId).execute();
+      // Their leaves stay in the group until a member commits the Remove (see departures).
+      await trx
+        .insertInto('departures')
+        .values({ conversation_id: conversationId, user_id: userId, at: Date.now() })
+        .onConflict((oc) => oc.columns(['conversation_id', 'user_id']).doUpdateSet({ at: Date.now() }))
+        .execute();
       await trx
         .deleteFrom('group_devices')
         .where('conversation_id', '=', conversationId)

@@ -60,6 +60,12 @@ export class SqlGroupStore implements GroupStore {
       // Removals first: an external rejoin (RFC 9420 §12.4.3.2 resync) removes and re-adds the same device.
       if (c.removed.length > 0) {
         await trx.deleteFrom('group_devices').where('conversation_id', '=', conversationId).where('device_id', 'in', c.removed).execute();
+        // A departed user's leaves are gone: members need not be told any more.
+        await trx
+          .deleteFrom('departures')
+          .where('conversation_id', '=', conversationId)
+          .where('user_id', 'in', (eb) => eb.selectFrom('devices').select('user_id').where('id', 'in', c.removed))
+          .execute();
       }
       const joiners = [...new Set([...c.added, ...(c.external ? [c.entry.senderDeviceId] : [])])];
       if (joiners.length > 0) {
@@ -83,6 +89,16 @@ export class SqlGroupStore implements GroupStore {
   async groupsOfDevice(deviceId: string): Promise<Array<{ conversationId: string; sinceSeq: number }>> {
     const rows = await this.db.selectFrom('group_devices').select(['conversation_id', 'since_seq']).where('device_id', '=', deviceId).execute();
     return rows.map((r) => ({ conversationId: r.conversation_id, sinceSeq: Number(r.since_seq) }));
+  }
+
+  async departedInGroupsOf(deviceId: string): Promise<Array<{ conversationId: string; userId: string; username: string }>> {
+    const rows = await this.db
+      .selectFrom('departures as dep')
+      .innerJoin('users as u', 'u.id', 'dep.user_id')
+      .select(['dep.conversation_id', 'u.id', 'u.username'])
+      .where('dep.conversation_id', 'in', (eb) => eb.selectFrom('group_devices').select('conversation_id').where('device_id', '=', deviceId))
+      .execute();
+    return rows.map((r) => ({ conversationId: r.conversation_id, userId: r.id, username: r.username }));
   }
 
   async welcomesFor(deviceId: string): Promise<PendingWelcome[]> {
