@@ -86,13 +86,22 @@ export interface LoginLimits {
   windowMs: number;
 }
 
+/** How long a value read from the store is reused, ms (the message path reads `max_message_bytes`). */
+const CACHE_MS = 1_000;
+
 /**
- * Typed access to the persistent runtime settings. Every read goes to the
- * store, so a value changed from the shell (`conclave admin set`) while the
- * server runs takes effect at once.
+ * Typed access to the persistent runtime settings. Values are re-read from
+ * the store at most every `CACHE_MS`, so one changed from the shell
+ * (`conclave admin set`) while the server runs takes effect within a second;
+ * one changed through this service, at once.
  */
 export class SettingsService {
-  constructor(private readonly store: SettingsStore) {}
+  private readonly cache = new Map<SettingKey, { value: string; until: number }>();
+
+  constructor(
+    private readonly store: SettingsStore,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Writes every default that has no stored value yet. */
   async seedDefaults(): Promise<void> {
@@ -101,9 +110,13 @@ export class SettingsService {
 
   /** The value in force (the default when the stored one is missing or no longer valid). */
   async get(key: SettingKey): Promise<string> {
+    const cached = this.cache.get(key);
+    if (cached !== undefined && cached.until > this.now()) return cached.value;
     const stored = await this.store.get(key);
     const parsed = stored === undefined ? undefined : SETTINGS[key].parse(stored);
-    return parsed?.ok ? parsed.value : SETTINGS[key].default;
+    const value = parsed?.ok ? parsed.value : SETTINGS[key].default;
+    this.cache.set(key, { value, until: this.now() + CACHE_MS });
+    return value;
   }
 
   /** A setting as shown by `/settings`. */
@@ -133,6 +146,7 @@ export class SettingsService {
       throw new ServiceError('CONCLAVE_ERR_SETTING_INVALID', allowed, { message: `${allowed}.` });
     }
     await this.store.set(name, parsed.value);
+    this.cache.delete(name);
     return this.info(name);
   }
 
