@@ -12,13 +12,14 @@ import {
 } from '@conclave/protocol';
 import { bytesToBase64, randomId } from './body.js';
 import { encodeText } from './mls/content.js';
-import { GroupEngine } from './mls/engine.js';
+import type { GroupEngine } from './mls/engine.js';
+import { startGroupEngine } from './mls/setup.js';
 import { decodeKeyPair, encodeKeyPair, generateSignatureKeyPair, type SignatureKeyPair } from './mls/identity.js';
-import { KEY_PACKAGE_LOW, KEY_PACKAGE_TARGET, LocalKeyPackages } from './mls/keypackages.js';
-import { Observer } from './mls/observer.js';
+import { KEY_PACKAGE_LOW, KEY_PACKAGE_TARGET } from './mls/keypackages.js';
+import type { Observer } from './mls/observer.js';
+import { applyNotice } from './notices/handler.js';
 import { NoticeVerifier } from './notices/verifier.js';
-import { TrustStore } from './trust/pins.js';
-import { Verification } from './verification.js';
+import type { Verification } from './verification.js';
 import { systemClock, type Clock } from './connection/clock.js';
 import { Connection, type StateChange } from './connection/connection.js';
 import type { ReplyOf, RequestInput, RequestType } from './connection/requests.js';
@@ -361,39 +362,24 @@ export class ConclaveClient {
   /** The group engine, built once per client (it survives reconnects). */
   private async startEngine(keys: SignatureKeyPair): Promise<GroupEngine> {
     if (this.engine !== null) return this.engine;
-    const store = this.options.store;
-    const request = <T extends RequestType>(input: RequestInput<T>): Promise<ReplyOf<T>> => this.connection.request(input);
-    const owner = () => {
-      const me = this.state.me!;
-      return { userId: me.userId, username: me.username, deviceId: this.state.deviceId! };
-    };
-    const trust = await TrustStore.load(store, () => this.clock.now());
-    const observer = new Observer({ trust, keys, owner, request, emit: (e) => this.events.emit('security', e), now: () => this.clock.now() });
-    for (const c of this.state.snapshot().conversations) if (c.peer) observer.learnName(c.peer.userId, c.peer.username);
-    const engine = new GroupEngine({
-      store,
-      request,
-      owner,
+    const parts = await startGroupEngine({
+      store: this.options.store,
+      request: (input) => this.connection.request(input),
       keys,
-      keyPackages: await LocalKeyPackages.load(store, keys),
-      trust,
-      observer,
-      conversation: (id) => this.state.conversation(id),
+      state: this.state,
+      now: () => this.clock.now(),
+      sleep: (ms) => new Promise((resolve) => this.clock.setTimeout(resolve, ms)),
+      random: this.options.random ?? Math.random,
       onMessage: (entry) => this.deliverEntry(entry),
-      onError: (error, conversationId) => {
-        this.events.emit('security', { conversationId, kind: error.code === 'CONCLAVE_ERR_COMMIT_REJECTED' ? 'rejected-commit' : 'undecryptable', text: error.message });
-      },
+      onSecurity: (e) => this.events.emit('security', e),
       onGap: () => {
         this.gapSeen = true;
         if (!this.syncing && this.connection.state === 'ready') void this.resync();
       },
-      sleep: (ms) => new Promise((resolve) => this.clock.setTimeout(resolve, ms)),
-      random: this.options.random ?? Math.random,
     });
-    await engine.load();
-    this.observer = observer;
-    this.verification = new Verification(observer, this.state, request);
-    return (this.engine = engine);
+    this.observer = parts.observer;
+    this.verification = parts.verification;
+    return (this.engine = parts.engine);
   }
 
   /** Emits history entries after the UI cursors (decrypted by an earlier run of this device, e.g. `conclave send`). */
@@ -455,33 +441,21 @@ export class ConclaveClient {
           ?.ensureJoined(frame.conversation.conversationId, frame.conversation.kind === 'dm' ? WELCOME_GRACE_MS : 0)
           .catch((err: unknown) => this.report(err));
         return;
-      case 'notice': {
-        if (!this.notices.verify(frame)) {
-          this.events.emit('security', { kind: 'forged-notice', text: 'A server notice without a valid server signature was ignored.' });
-          return;
-        }
-        const { type: _type, signature: _signature, ...notice } = frame;
-        const mine = notice.user !== undefined && notice.user.userId === this.state.me?.userId;
-        if (mine && notice.kind === 'role' && notice.role !== undefined && this.state.me !== null) {
-          this.state.me = { ...this.state.me, role: notice.role };
-          this.state.changed();
-        }
-        if (mine && notice.kind === 'leave' && notice.conversationId !== undefined) this.removedFrom(notice.conversationId);
-        if (notice.user !== undefined && (notice.kind === 'login' || notice.kind === 'logout')) {
-          this.state.markOnline(notice.user.userId, notice.user.username, notice.kind === 'login');
-          this.state.changed();
-          this.refreshOnline(WHO_REFRESH_MS);
-        }
-        const gone = notice.kind === 'leave' || notice.kind === 'departed';
-        if (gone && notice.conversationId !== undefined && notice.user !== undefined && notice.user.userId !== this.state.me?.userId) {
-          const { conversationId, user } = notice;
-          this.clock.setTimeout(() => {
-            this.engine?.removeUser(conversationId, user.userId).catch((err: unknown) => this.report(err));
-          }, (this.options.random ?? Math.random)() * REMOVE_JITTER_MS);
-        }
-        this.events.emit('notice', notice);
+      case 'notice':
+        applyNotice(frame, this.notices, {
+          state: this.state,
+          removedFrom: (conversationId) => this.removedFrom(conversationId),
+          presenceChanged: () => this.refreshOnline(WHO_REFRESH_MS),
+          removeUser: (conversationId, userId) => {
+            // Every member's client does it: a random delay spreads the commits (losers find nothing left to remove).
+            this.clock.setTimeout(() => {
+              this.engine?.removeUser(conversationId, userId).catch((err: unknown) => this.report(err));
+            }, (this.options.random ?? Math.random)() * REMOVE_JITTER_MS);
+          },
+          emitNotice: (n) => this.events.emit('notice', n),
+          emitSecurity: (e) => this.events.emit('security', e),
+        });
         return;
-      }
       case 'error': {
         const error = new ConclaveError(frame.code, frame.message);
         // A fatal one ends the connection: it is reported once, with the close (see onConnection).
