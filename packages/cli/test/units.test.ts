@@ -68,6 +68,12 @@ test('the input line edits by code point, with word and line kills', () => {
   assert.equal(ed.textOf(ed.insert(ed.emptyLine, 'a\u0007b\nc')), 'ab c', 'control characters are dropped');
 });
 
+test('a password typed with /adduser is not kept in the input history', () => {
+  const h = ed.remember(ed.emptyHistory, '/adduser bob correct-horse-battery-9');
+  assert.deepEqual(h.entries, ['/adduser bob']);
+  assert.deepEqual(ed.remember(h, '/adduser carol').entries, ['/adduser bob', '/adduser carol']);
+});
+
 test('history browses up and down and restores the draft', () => {
   let h = ed.remember(ed.remember(ed.emptyHistory, 'first'), 'second');
   let line = ed.lineOf('draft');

@@ -81,8 +81,15 @@ export function killToEnd(line: LineState): LineState {
   return { chars: line.chars.slice(0, line.cursor), cursor: line.cursor };
 }
 
-/** Records a submitted line (skipping blanks and repeats of the last one). */
-export function remember(history: HistoryState, text: string): HistoryState {
+/** `/adduser NAME PASSWORD` keeps only `/adduser NAME` in the history: a password is not recalled with ↑. */
+function withoutSecret(text: string): string {
+  const adduser = /^(\s*\/adduser\s+\S+)\s+\S/i.exec(text);
+  return adduser === null ? text : adduser[1]!;
+}
+
+/** Records a submitted line (skipping blanks and repeats of the last one; never a typed password). */
+export function remember(history: HistoryState, typed: string): HistoryState {
+  const text = withoutSecret(typed);
   const entries = text.trim() === '' || history.entries.at(-1) === text ? history.entries : [...history.entries, text].slice(-MAX_HISTORY);
   return { entries, index: null, draft: '' };
 }
