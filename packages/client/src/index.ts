@@ -35,7 +35,7 @@ export { Verification, type SafetyNumber } from './verification.js';
 export type { DeviceView } from './mls/observer.js';
 export { keyFingerprint, safetyNumber, type SafetySide } from './trust/safety-number.js';
 export * as mls from './mls/index.js';
-export { ChatModel, mergeHistory, type ChatModelOptions, type Cue, type ExitReason, type PaneItem } from './session/chat-model.js';
+export { ChatModel, mergeHistory, type ChatModelOptions, type Cue, type ExitReason, type OpeningView, type PaneItem, type TextMeasure } from './session/chat-model.js';
 export { VerifyCommands, type Say } from './session/verify-commands.js';
 export { deviceLines, safetyNumberLines, safetyNumberRows, securityLevel, securityText, type SecurityLevel } from './session/trust-text.js';
 export { conversationLabel, formatDate, formatTime, sanitize, trustTag } from './session/format.js';

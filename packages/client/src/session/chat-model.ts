@@ -1,16 +1,22 @@
 import type { ConversationId, ConversationInfo } from '@conclave/protocol';
-import { assertNever } from '@conclave/protocol';
 import type { ConclaveClient } from '../client.js';
-import { helpLines } from '../commands/catalog.js';
-import { parseCommand } from '../commands/parse.js';
+import { parseCommand, type Command } from '../commands/parse.js';
 import type { StateChange } from '../connection/connection.js';
 import { isConclaveError } from '../errors.js';
 import type { HistoryEntry } from '../store/store.js';
 import type { ChatMessage, ChatNotice, SecurityEvent } from '../types.js';
-import { adminResultLines } from './admin-text.js';
+import { runCommand, type PlainCommand } from './command-runner.js';
 import { conversationLabel, sanitize } from './format.js';
-import { securityLevel, securityText, type SecurityLevel } from './trust-text.js';
+import { placeNotice } from './notice-lines.js';
+import type { Addressee, Opening, Target } from './openings.js';
+import { mergeHistory, messageItem, messageKey, NO_CONVERSATION, Panes, type PaneItem } from './pane-items.js';
+import { Submissions } from './submissions.js';
+import { measureText, tooLongMessage, type TextMeasure } from './text-limit.js';
+import { securityLevel, securityText } from './trust-text.js';
 import { VerifyCommands } from './verify-commands.js';
+
+export { mergeHistory, type PaneItem } from './pane-items.js';
+export type { TextMeasure } from './text-limit.js';
 
 /**
  * Something worth a sound (or a system notification): someone logging in or
@@ -34,54 +40,46 @@ export interface ChatModelOptions {
   keysHelp?: string;
 }
 
-/** One entry of the message pane. Times are ms since the Unix epoch. */
-export type PaneItem =
-  /** `trust`: the sending device is unverified and new, or changed its key (shown as a tag). */
-  | { kind: 'message'; key: string; seq: number; at: number; sender: string; text: string; mine: boolean; trust?: 'new-device' | 'changed-key' }
-  /**
-   * A server notice. `notice`: its kind (`login`, `broadcast`, …). `emphasis`: an admin's or the
-   * server's own (shown apart), then split as `title` ("Announcement from alice", "Server") and
-   * `body`; `text` is both as one line. `from`: the admin who sent a broadcast or direct notice.
-   */
-  | {
-      kind: 'notice';
-      key: string;
-      at: number;
-      text: string;
-      notice: ChatNotice['kind'];
-      emphasis?: boolean;
-      title?: string;
-      body?: string;
-      from?: string;
-    }
-  /** `strong`: text to be read exactly (a safety number). */
-  | { kind: 'system'; key: string; at: number; text: string; tone: 'info' | 'error' | 'ok'; strong?: boolean }
-  /** A key or device warning from the client core (see `SecurityEvent`). */
-  | { kind: 'security'; key: string; at: number; text: string; level: SecurityLevel };
-
-/** Entries kept per conversation (older ones scroll out of memory). */
-const MAX_ITEMS = 2_000;
-/** Messages of the local history put in each pane at start. */
-const HISTORY_ON_START = 200;
-/** Key for lines shown before any conversation exists. */
-const NO_CONVERSATION = '\0none' as ConversationId;
-
 /** How the chat session ended. */
 export type ExitReason = 'quit' | 'logout';
+
+/** Messages of the local history put in each pane at start. */
+const HISTORY_ON_START = 200;
+
+/** What a UI shows while the conversation on screen is still being set up. */
+export interface OpeningView {
+  /** `@bob` / `#films`. */
+  label: string;
+  kind: 'dm' | 'room';
+  /** e.g. "Setting up encryption with bob…". */
+  status: string;
+}
 
 /**
  * The chat session's view model, shared by the terminal and web UIs: collects
  * what the client core emits into per-conversation pane lists, turns typed
  * lines (text and `/commands`) into client calls, and raises `Cue`s.
  * The UIs only render it; the core never waits on the UI.
+ *
+ * Invariant: the conversation a line is for is decided when it is submitted,
+ * from what is on screen or what the line names, and lines are carried out
+ * strictly in submission order (see `submit`).
  */
 export class ChatModel {
-  private readonly items = new Map<ConversationId, PaneItem[]>();
+  /** @internal shared with `Submissions`. */
+  readonly panes = new Panes();
+  /** @internal `conversationId:seq` of every message put in a pane: history and live events may both bring one. */
+  readonly shown = new Set<string>();
+  /** @internal the conversation on screen while it is still being set up. */
+  view: Opening | null = null;
   private readonly listeners = new Set<() => void>();
   private seq = 0;
-  /** `conversationId:seq` of every message put in a pane: history and live events may both bring one. */
-  private readonly shown = new Set<string>();
   private readonly verify: VerifyCommands;
+  private readonly submissions: Submissions;
+  /** Lines not yet carried out run one after the other on this chain. */
+  private queue: Promise<void> = Promise.resolve();
+  /** Per conversation: the key of the first item that was unread when the user opened it. */
+  private readonly markers = new Map<ConversationId, string>();
   /** Bumped on every change (for React's useSyncExternalStore). */
   version = 0;
   private live = false;
@@ -95,6 +93,7 @@ export class ChatModel {
     private readonly options: ChatModelOptions = {},
   ) {
     this.verify = new VerifyCommands(client, (text, tone, strong) => this.system(text, tone, undefined, strong));
+    this.submissions = new Submissions(this);
     client.on('message', (m) => this.onMessage(m));
     client.on('notice', (n) => this.onNotice(n));
     client.on('security', (e) => this.onSecurity(e));
@@ -122,22 +121,55 @@ export class ChatModel {
     return () => this.listeners.delete(listener);
   }
 
-  /** The pane of a conversation (or of the current one). */
-  pane(conversationId: ConversationId | null = this.client.snapshot().current): readonly PaneItem[] {
-    return this.items.get(conversationId ?? NO_CONVERSATION) ?? [];
+  /** The conversation on screen; null when none is, or while the one on screen is still being set up (`opening`). */
+  get current(): ConversationId | null {
+    return this.view === null ? this.client.snapshot().current : null;
   }
 
-  /** Adds a system line (command output, errors) to a pane, by default the current one. */
+  /** The conversation on screen while it is still being set up (`/msg bob` before the DM exists), else null. */
+  get opening(): OpeningView | null {
+    const v = this.view;
+    return v === null ? null : { label: v.label, kind: v.addressee.kind, status: v.status };
+  }
+
+  /** The pane of a conversation (default: what is on screen, including a conversation being set up). */
+  pane(conversationId: ConversationId | null = this.screenKey()): readonly PaneItem[] {
+    return this.panes.get(conversationId ?? NO_CONVERSATION);
+  }
+
+  /**
+   * Key of the first item that was unread when the user opened `conversationId`
+   * (it stays put while they are in it): the UI draws a "New messages" divider
+   * above it. null when nothing was unread.
+   */
+  unreadMarker(conversationId: ConversationId): string | null {
+    return this.markers.get(conversationId) ?? null;
+  }
+
+  /** Switches the view to a conversation (null: none, e.g. a phone's list). Clears its unread count. */
+  select(conversationId: ConversationId | null): void {
+    const previous = this.current;
+    this.view = null;
+    if (previous !== null && previous !== conversationId) this.markers.delete(previous);
+    if (conversationId !== null && conversationId !== previous) this.captureMarker(conversationId);
+    this.client.setCurrent(conversationId);
+    this.notify();
+  }
+
+  /** Moves `delta` conversations along the list order (wrapping). */
+  cycle(delta: number): void {
+    const { conversations } = this.client.snapshot();
+    if (conversations.length === 0) return;
+    const here = this.current ?? this.view?.from ?? null;
+    const index = conversations.findIndex((c) => c.conversationId === here);
+    const next = conversations[(index + delta + conversations.length) % conversations.length];
+    if (next !== undefined) this.select(next.conversationId);
+  }
+
+  /** Adds a system line (command output, errors) to a pane, by default the one on screen. */
   system(text: string, tone: 'info' | 'error' | 'ok' = 'info', conversationId?: ConversationId, strong = false): void {
     for (const line of text.split('\n')) {
-      this.push(conversationId ?? this.client.snapshot().current, {
-        kind: 'system',
-        key: this.key(),
-        at: Date.now(),
-        text: line,
-        tone,
-        ...(strong && { strong }),
-      });
+      this.push(conversationId ?? this.screenKey(), { kind: 'system', key: this.key(), at: Date.now(), text: line, tone, ...(strong && { strong }) });
     }
   }
 
@@ -161,140 +193,160 @@ export class ChatModel {
         const fresh = entries.filter((e) => !this.shown.has(messageKey(e)));
         if (fresh.length === 0) return;
         for (const e of fresh) this.shown.add(messageKey(e));
-        const merged = mergeHistory(this.items.get(id) ?? [], fresh.map(messageItem));
-        this.items.set(id, merged.slice(-MAX_ITEMS));
+        this.panes.set(id, mergeHistory(this.panes.get(id), fresh.map(messageItem)));
       }),
     );
+    const current = this.current;
+    if (current !== null && !this.markers.has(current)) this.captureMarker(current);
     this.notify();
   }
 
-  /** Moves `delta` conversations along the status-bar order (wrapping). */
-  cycle(delta: number): void {
-    const { conversations, current } = this.client.snapshot();
-    if (conversations.length === 0) return;
-    const index = conversations.findIndex((c) => c.conversationId === current);
-    const next = conversations[(index + delta + conversations.length) % conversations.length];
-    if (next !== undefined) this.client.setCurrent(next.conversationId);
+  /** How a message text measures against the size limit (for a composer's counter). */
+  measure(text: string): TextMeasure {
+    return measureText(text, this.client.maxBodyBytes);
   }
 
-  /** Handles one typed line. Never throws: failures become error lines. */
-  async submit(line: string): Promise<void> {
-    try {
-      await this.dispatch(line);
-    } catch (err) {
-      this.system(isConclaveError(err) || err instanceof Error ? err.message : String(err), 'error');
-    }
-  }
-
-  private async dispatch(line: string): Promise<void> {
+  /**
+   * Whether a line can be submitted as typed: null when it can, else what is
+   * wrong ("Too long by 37 characters…"). A UI calls it on Enter and keeps the
+   * text in its editor when it is refused.
+   */
+  check(line: string): string | null {
     const command = parseCommand(line);
-    const client = this.client;
+    const text = command.kind === 'text' ? command.text : command.kind === 'msg' ? command.text : null;
+    if (text === null) return null;
+    const measure = this.measure(text);
+    return measure.charsLeft < 0 ? tooLongMessage(measure) : null;
+  }
+
+  /**
+   * Handles one typed line. Its target is fixed now: a text goes to the
+   * conversation on screen (or being set up on screen); `/msg bob` and
+   * `/join #room` switch the view at once, before their conversation exists.
+   * Lines are carried out strictly in submission order. Resolves when the
+   * line is done (a text: acknowledged by the server or failed). Never
+   * throws: failures become error lines in the pane where the line was typed.
+   */
+  submit(line: string): Promise<void> {
+    const origin = this.screenKey();
+    let step: () => Promise<unknown>;
+    try {
+      step = this.plan(parseCommand(line), origin);
+    } catch (err) {
+      this.fail(err, origin);
+      return Promise.resolve();
+    }
+    let after: unknown;
+    const turn = this.queue.then(async () => {
+      after = await step();
+    });
+    this.queue = turn.catch(() => undefined);
+    return turn.then(() => after).then(
+      () => undefined,
+      (err: unknown) => this.fail(err, origin),
+    );
+  }
+
+  /** Sends a failed message again, to the conversation it was meant for. */
+  retry(key: string): Promise<void> {
+    return this.submissions.retry(key);
+  }
+
+  /** Drops a failed message. */
+  discard(key: string): void {
+    this.submissions.discard(key);
+  }
+
+  /** Decides now what a line does and where; returns the step to run in order. */
+  private plan(command: Command, origin: ConversationId): () => Promise<unknown> {
+    const subs = this.submissions;
     switch (command.kind) {
       case 'empty':
-        return;
+        return async () => undefined;
       case 'text': {
-        const current = client.snapshot().current;
-        if (current === null) {
-          this.system('You are in no conversation: /join #room or /msg USER first.', 'error');
-          return;
-        }
-        if (client.connectionState !== 'ready') this.system('Not connected: the message will be sent when the connection is back.');
-        await client.sendText(current, command.text);
-        return;
+        const target = this.screenTarget();
+        if (target === null) return async () => this.system('You are in no conversation: /join #room or /msg USER first.', 'error', origin);
+        return this.textStep(target, command.text, origin);
       }
-      case 'help':
-        for (const l of helpLines(command.topic ?? undefined, client.snapshot().me?.role === 'admin')) this.system(l);
-        if (command.topic === null && this.options.keysHelp !== undefined) this.system(this.options.keysHelp);
-        return;
-      case 'who':
-        await this.who();
-        return;
       case 'msg': {
-        const dm = await client.openDm(command.user);
-        if (command.text === null) {
-          client.setCurrent(dm.conversationId);
-          return;
-        }
-        await client.sendText(dm.conversationId, command.text);
-        if (dm.conversationId !== client.snapshot().current) this.system(`→ ${dm.name}: ${command.text}`);
-        return;
+        const addressee: Addressee = { kind: 'dm', name: command.user.replace(/^@/, '') };
+        if (command.text === null) return this.show(addressee);
+        const target = subs.targetFor(addressee, this.current);
+        const label = target.kind === 'opening' ? target.opening.label : conversationLabel(this.client.findConversation(target.conversationId));
+        if (subs.paneOf(target) !== origin) this.system(`→ ${label}: ${sanitize(command.text)}`, 'info', origin);
+        return this.textStep(target, command.text, origin);
       }
-      case 'join': {
-        const room = await client.join(command.room);
-        client.setCurrent(room.conversationId);
-        return;
+      case 'join':
+        return this.show({ kind: 'room', name: command.room });
+      default: {
+        const here = this.current === null ? undefined : this.client.findConversation(this.current);
+        const plain: PlainCommand = command;
+        return () =>
+          runCommand(plain, {
+            client: this.client,
+            verify: this.verify,
+            here,
+            say: (text, tone = 'info', strong = false) => this.system(text, tone, origin, strong),
+            keysHelp: this.options.keysHelp,
+            exit: (reason) => this.onExit?.(reason),
+          });
       }
-      case 'leave': {
-        const target = command.room === null ? this.currentConversation() : client.findConversation(command.room);
-        if (target === undefined) {
-          this.system(command.room === null ? 'You are in no conversation.' : `You are not in ${command.room}.`, 'error');
-          return;
-        }
-        await client.leave(target.conversationId);
-        this.system(`You left ${conversationLabel(target)}.`, 'ok');
-        return;
-      }
-      case 'verify':
-        await this.verify.verify(command.user, command.confirm);
-        return;
-      case 'devices':
-        await this.verify.devices(command.user);
-        return;
-      case 'rooms': {
-        const rooms = await client.rooms();
-        this.system(`Rooms on this server (${rooms.length}):`);
-        for (const r of rooms) this.system(`  ${r.name.padEnd(20)} ${String(r.members).padStart(3)} member${r.members === 1 ? ' ' : 's'}${r.joined ? '  · joined' : ''}`);
-        return;
-      }
-      case 'invite': {
-        const invite = await client.createInvite(command.hours ?? undefined);
-        this.system(`Invite code: ${invite.code}  (single use, valid until ${new Date(invite.expiresAt).toLocaleString()})`, 'ok');
-        return;
-      }
-      case 'admin': {
-        const result = await client.admin(command.command);
-        for (const line of adminResultLines(result, Date.now())) this.system(line.text, line.tone, undefined, line.strong === true);
-        return;
-      }
-      case 'kick': {
-        const room = command.room ?? this.currentConversation();
-        if (room === undefined || (typeof room !== 'string' && room.kind !== 'room')) {
-          this.system('From which room? e.g. /kick bob #random', 'error');
-          return;
-        }
-        const result = await client.admin({ action: 'kick', username: command.user, room: typeof room === 'string' ? room : room.name });
-        for (const line of adminResultLines(result, Date.now())) this.system(line.text, line.tone);
-        return;
-      }
-      case 'logout':
-        await client.logout();
-        this.onExit?.('logout');
-        return;
-      case 'quit':
-        this.onExit?.('quit');
-        return;
-      case 'invalid':
-        this.system(command.usage === null ? command.message : `${command.message} ${command.usage}`, 'error');
-        return;
-      default:
-        assertNever(command);
     }
   }
 
-  private async who(): Promise<void> {
-    const current = this.currentConversation();
-    const result = await this.client.who(current?.conversationId);
-    const names = result.online.map((u) => (u.devices > 1 ? `${u.username} (${u.devices} devices)` : u.username));
-    this.system(`Online (${names.length}): ${names.join(', ') || 'nobody'}`);
-    if (result.members !== undefined && current !== undefined) {
-      const members = result.members.map((m) => `${m.online ? '●' : '○'} ${m.username}`);
-      this.system(`In ${conversationLabel(current)} (${members.length}): ${members.join('  ')}`);
+  /** A text for `target`: refused now when too long, else shown pending now and sent in order. */
+  private textStep(target: Target, text: string, origin: ConversationId): () => Promise<unknown> {
+    const measure = this.measure(text);
+    if (measure.charsLeft < 0) {
+      this.system(tooLongMessage(measure), 'error', origin);
+      return async () => undefined;
     }
+    const send = this.submissions.addText(target, text);
+    return async () => {
+      if (target.kind === 'opening') await this.submissions.open(target.opening).catch(() => undefined);
+      // The acknowledgement is awaited by `submit`'s caller, not by the queue (it may wait for a reconnect).
+      return { ack: await send() };
+    };
   }
 
-  private currentConversation(): ConversationInfo | undefined {
+  /** Switches the view to an addressed conversation now; the step sets it up when it does not exist yet. */
+  private show(addressee: Addressee): () => Promise<unknown> {
+    const from = this.current ?? this.view?.from ?? null;
+    const target = this.submissions.targetFor(addressee, from);
+    if (target.kind === 'conversation') {
+      this.select(target.conversationId);
+      return async () => undefined;
+    }
+    if (from !== null) this.markers.delete(from);
+    this.view = target.opening;
+    this.notify();
+    return () => this.submissions.open(target.opening);
+  }
+
+  /** Where a text typed now goes: the opening on screen, the conversation on screen, or nowhere. */
+  private screenTarget(): Target | null {
+    if (this.view !== null) return this.view.state.kind === 'ready' ? { kind: 'conversation', conversationId: this.view.state.conversationId } : { kind: 'opening', opening: this.view };
     const current = this.client.snapshot().current;
-    return current === null ? undefined : this.client.findConversation(current);
+    return current === null ? null : { kind: 'conversation', conversationId: current };
+  }
+
+  /** The pane key of what is on screen. */
+  private screenKey(): ConversationId {
+    return this.view?.paneKey ?? this.client.snapshot().current ?? NO_CONVERSATION;
+  }
+
+  /** Remembers where the unread part of a conversation starts (before opening it clears the count). */
+  private captureMarker(conversationId: ConversationId): void {
+    const unread = this.client.snapshot().conversations.find((c) => c.conversationId === conversationId)?.unread ?? 0;
+    this.markers.delete(conversationId);
+    if (unread <= 0) return;
+    const theirs = this.panes.get(conversationId).filter((i) => i.kind === 'message' && !i.mine && i.status === undefined);
+    const first = theirs[Math.max(0, theirs.length - unread)];
+    if (first !== undefined) this.markers.set(conversationId, first.key);
+  }
+
+  private fail(err: unknown, paneKey: ConversationId): void {
+    this.system(isConclaveError(err) || err instanceof Error ? err.message : String(err), 'error', paneKey);
   }
 
   private onMessage(m: ChatMessage): void {
@@ -312,86 +364,27 @@ export class ChatModel {
     });
   }
 
-  /** A key or device warning: in its conversation; a loud one also in the current pane, with an `alert` cue. */
+  /** A key or device warning: in its conversation; a loud one also on screen, with an `alert` cue. */
   private onSecurity(e: SecurityEvent): void {
     const level = securityLevel(e.kind);
     const text = securityText(e);
-    const current = this.client.snapshot().current;
-    const target = e.conversationId ?? current;
+    const here = this.screenKey();
+    const target = e.conversationId ?? here;
     this.push(target, { kind: 'security', key: this.key(), at: Date.now(), text, level });
     if (level !== 'danger') return;
-    if (target !== current) {
+    if (target !== here) {
       const where = conversationLabel(e.conversationId === undefined ? undefined : this.client.findConversation(e.conversationId), 'another conversation');
-      this.push(current, { kind: 'security', key: this.key(), at: Date.now(), text: `In ${where}: ${text}`, level });
+      this.push(here, { kind: 'security', key: this.key(), at: Date.now(), text: `In ${where}: ${text}`, level });
     }
     if (this.live) this.cue({ sound: 'alert', title: 'Security warning', body: text, ...(e.conversationId !== undefined && { conversationId: e.conversationId }) });
   }
 
   private onNotice(n: ChatNotice): void {
-    // Our own comings and goings (this or another device) are noise here.
-    const me = this.client.snapshot().me;
-    if ((n.kind === 'login' || n.kind === 'logout') && me !== null && n.user?.userId === me.userId) return;
-    const who = n.user?.username ?? 'someone';
-    const where = n.conversationId === undefined ? undefined : this.client.findConversation(n.conversationId);
-    let text = '';
-    /** Set for an admin's or the server's own notice: shown apart, as a title and a body. */
-    let title: string | undefined;
-    let body = n.text ?? '';
-    let target = n.conversationId ?? this.client.snapshot().current;
-    switch (n.kind) {
-      case 'login':
-        text = `${who} logged in`;
-        break;
-      case 'logout':
-        text = `${who} logged out`;
-        break;
-      case 'join':
-        text = `${who} joined ${conversationLabel(where, 'the room')}`;
-        break;
-      case 'leave':
-        if (me !== null && n.user?.userId === me.userId) {
-          // Removed by an admin: the conversation goes away, so say it where the user is (or in #general).
-          title = 'Server';
-          body = `You were removed from ${conversationLabel(where, 'a room')}${n.text === undefined ? '' : ` (${n.text})`}.`;
-          const current = this.client.snapshot().current;
-          target = current !== n.conversationId ? current : (this.client.findConversation('#general')?.conversationId ?? current);
-        } else {
-          text = `${who} left ${conversationLabel(where, 'the room')}`;
-        }
-        break;
-      case 'server':
-        title = 'Server';
-        break;
-      case 'broadcast':
-        title = `Announcement from ${n.from?.username ?? 'an admin'}`;
-        break;
-      case 'direct':
-        title = `Notice to you from ${n.from?.username ?? 'an admin'}`;
-        break;
-      case 'departed':
-        return; // housekeeping for the encryption groups, not news
-      case 'role':
-        title = 'Server';
-        body = n.text ?? `Your role is now ${n.role ?? 'member'}.`;
-        break;
-      default:
-        assertNever(n.kind);
-    }
-    if (title === undefined && n.text !== undefined) text += ` — ${n.text}`;
-    this.push(target, {
-      kind: 'notice',
-      key: this.key(),
-      at: n.at,
-      notice: n.kind,
-      text: sanitize(title === undefined ? text : `${title}: ${body}`),
-      ...(title !== undefined && { emphasis: true, title: sanitize(title), body: sanitize(body) }),
-      ...(n.from !== undefined && { from: n.from.username }),
-    });
-    if (!this.live) return;
-    if (n.kind === 'login' || n.kind === 'logout') this.cue({ sound: n.kind, title: sanitize(text) });
-    if (n.kind === 'broadcast' || n.kind === 'direct' || n.kind === 'server') {
-      this.cue({ sound: 'private', title: n.kind === 'server' ? 'Server notice' : `Notice from ${n.from?.username ?? 'an admin'}`, body: sanitize(n.text ?? '') });
-    }
+    const snap = this.client.snapshot();
+    const placement = placeNotice(n, { me: snap.me, current: this.current, conversations: snap.conversations });
+    if (placement === null) return;
+    for (const target of placement.targets) this.push(target, { ...placement.item, key: this.key() });
+    if (this.live && placement.cue !== null) this.cue(placement.cue);
   }
 
   private onConnection(change: StateChange): void {
@@ -401,15 +394,8 @@ export class ChatModel {
     this.notify();
   }
 
-  private push(conversationId: ConversationId | null, item: PaneItem): void {
-    const id = conversationId ?? NO_CONVERSATION;
-    let list = this.items.get(id);
-    if (list === undefined) {
-      list = [];
-      this.items.set(id, list);
-    }
-    list.push(item);
-    if (list.length > MAX_ITEMS) list.splice(0, list.length - MAX_ITEMS);
+  private push(paneKey: ConversationId, item: PaneItem): void {
+    this.panes.push(paneKey, item);
     this.notify();
   }
 
@@ -421,48 +407,9 @@ export class ChatModel {
     return `l${++this.seq}`;
   }
 
-  private notify(): void {
+  /** @internal re-renders the UIs. */
+  notify(): void {
     this.version++;
     for (const l of this.listeners) l();
   }
-}
-
-/** Identifies a message across history and live events. */
-function messageKey(m: { conversationId: ConversationId; seq: number }): string {
-  return `${m.conversationId}:${m.seq}`;
-}
-
-/** A message (live or from the local history) as a pane item. */
-function messageItem(m: HistoryEntry): PaneItem {
-  return {
-    kind: 'message',
-    key: messageKey(m),
-    seq: m.seq,
-    at: m.sentAt,
-    sender: m.sender.username,
-    text: sanitize(m.text),
-    mine: m.mine,
-    ...(m.trust !== undefined && { trust: m.trust }),
-  };
-}
-
-/**
- * Inserts history messages (`incoming`, ascending seq) into a pane: each
- * before the first message with a higher seq; those older than every message
- * there go first, above this session's notices (they are from earlier runs).
- */
-export function mergeHistory(items: readonly PaneItem[], incoming: readonly PaneItem[]): PaneItem[] {
-  const out: PaneItem[] = [];
-  let i = 0;
-  const takeBelow = (seq: number): void => {
-    for (let next = incoming[i]; next !== undefined && next.kind === 'message' && next.seq < seq; next = incoming[++i]) out.push(next);
-  };
-  const first = items.find((item) => item.kind === 'message');
-  takeBelow(first?.kind === 'message' ? first.seq : Number.POSITIVE_INFINITY);
-  for (const item of items) {
-    if (item.kind === 'message') takeBelow(item.seq);
-    out.push(item);
-  }
-  out.push(...incoming.slice(i));
-  return out;
 }

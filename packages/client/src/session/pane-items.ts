@@ -1,0 +1,152 @@
+import type { ConversationId } from '@conclave/protocol';
+import type { ChatNotice } from '../types.js';
+import type { HistoryEntry } from '../store/store.js';
+import { sanitize } from './format.js';
+import type { SecurityLevel } from './trust-text.js';
+
+/** One entry of the message pane. Times are ms since the Unix epoch. */
+export type PaneItem =
+  /**
+   * A member message. `trust`: the sending device is unverified and new, or changed its key (shown as
+   * a tag). `status`: only on your own messages not acknowledged by the server yet — `pending` (typed
+   * while offline or while the conversation is being set up; it is sent when it can be) or `failed`
+   * (refused for good: `error` says why; `ChatModel.retry` / `discard` act on it). `seq` is
+   * `Number.MAX_SAFE_INTEGER` until the server has given it a place in the log.
+   */
+  | {
+      kind: 'message';
+      key: string;
+      seq: number;
+      at: number;
+      sender: string;
+      text: string;
+      mine: boolean;
+      trust?: 'new-device' | 'changed-key';
+      status?: 'pending' | 'failed';
+      error?: string;
+    }
+  /**
+   * A server notice. `notice`: its kind (`login`, `broadcast`, …). `emphasis`: an admin's or the
+   * server's own (shown apart), then split as `title` ("Announcement from alice", "Server") and
+   * `body`; `text` is both as one line. `from`: the admin who sent a broadcast or direct notice.
+   */
+  | {
+      kind: 'notice';
+      key: string;
+      at: number;
+      text: string;
+      notice: ChatNotice['kind'];
+      emphasis?: boolean;
+      title?: string;
+      body?: string;
+      from?: string;
+    }
+  /** `strong`: text to be read exactly (a safety number). */
+  | { kind: 'system'; key: string; at: number; text: string; tone: 'info' | 'error' | 'ok'; strong?: boolean }
+  /** A key or device warning from the client core (see `SecurityEvent`). */
+  | { kind: 'security'; key: string; at: number; text: string; level: SecurityLevel };
+
+/** A pane's message item. */
+export type MessageItem = Extract<PaneItem, { kind: 'message' }>;
+
+/** The seq a message has before the server placed it in the log: after everything. */
+export const UNPLACED_SEQ = Number.MAX_SAFE_INTEGER;
+
+/** Pane key for lines shown before any conversation exists. */
+export const NO_CONVERSATION = '\0none' as ConversationId;
+
+/** Entries kept per pane (older ones scroll out of memory). */
+const MAX_ITEMS = 2_000;
+
+/** Identifies a message across history and live events: `conversationId:seq`. */
+export function messageKey(m: { conversationId: ConversationId; seq: number }): string {
+  return `${m.conversationId}:${m.seq}`;
+}
+
+/** A message (live or from the local history) as a pane item. */
+export function messageItem(m: HistoryEntry): MessageItem {
+  return {
+    kind: 'message',
+    key: messageKey(m),
+    seq: m.seq,
+    at: m.sentAt,
+    sender: m.sender.username,
+    text: sanitize(m.text),
+    mine: m.mine,
+    ...(m.trust !== undefined && { trust: m.trust }),
+  };
+}
+
+/**
+ * Inserts history messages (`incoming`, ascending seq) into a pane: each
+ * before the first message with a higher seq; those older than every message
+ * there go first, above this session's notices (they are from earlier runs).
+ */
+export function mergeHistory(items: readonly PaneItem[], incoming: readonly PaneItem[]): PaneItem[] {
+  const out: PaneItem[] = [];
+  let i = 0;
+  const takeBelow = (seq: number): void => {
+    for (let next = incoming[i]; next !== undefined && next.kind === 'message' && next.seq < seq; next = incoming[++i]) out.push(next);
+  };
+  const first = items.find((item) => item.kind === 'message');
+  takeBelow(first?.kind === 'message' ? first.seq : Number.POSITIVE_INFINITY);
+  for (const item of items) {
+    if (item.kind === 'message') takeBelow(item.seq);
+    out.push(item);
+  }
+  out.push(...incoming.slice(i));
+  return out;
+}
+
+/**
+ * The panes' contents by pane key (a conversation id, or the placeholder key
+ * of a conversation still being set up). Keeps at most 2 000 items a pane.
+ */
+export class Panes {
+  private readonly items = new Map<ConversationId, PaneItem[]>();
+
+  /** The items of a pane (empty when it has none). */
+  get(key: ConversationId): readonly PaneItem[] {
+    return this.items.get(key) ?? [];
+  }
+
+  /** Appends an item. */
+  push(key: ConversationId, item: PaneItem): void {
+    let list = this.items.get(key);
+    if (list === undefined) this.items.set(key, (list = []));
+    list.push(item);
+    if (list.length > MAX_ITEMS) list.splice(0, list.length - MAX_ITEMS);
+  }
+
+  /** Replaces a pane's items (e.g. after merging history). */
+  set(key: ConversationId, items: PaneItem[]): void {
+    this.items.set(key, items.slice(-MAX_ITEMS));
+  }
+
+  /** Moves every item of pane `from` to the end of pane `to` (a conversation that finished setting up). */
+  move(from: ConversationId, to: ConversationId): void {
+    const moved = this.items.get(from);
+    if (moved === undefined) return;
+    this.items.delete(from);
+    for (const item of moved) this.push(to, item);
+  }
+
+  /** Finds an item by key: its pane and index, or undefined. */
+  locate(key: string): { pane: ConversationId; index: number; item: PaneItem } | undefined {
+    for (const [pane, list] of this.items) {
+      const index = list.findIndex((i) => i.key === key);
+      if (index >= 0) return { pane, index, item: list[index] as PaneItem };
+    }
+    return undefined;
+  }
+
+  /** Replaces the item with key `key` by `next` (or removes it when `next` is null); false when not found. */
+  replace(key: string, next: PaneItem | null): boolean {
+    const found = this.locate(key);
+    if (found === undefined) return false;
+    const list = this.items.get(found.pane) as PaneItem[];
+    if (next === null) list.splice(found.index, 1);
+    else list[found.index] = next;
+    return true;
+  }
+}
