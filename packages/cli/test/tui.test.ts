@@ -38,7 +38,7 @@ test('the terminal client logs in, sends, receives, answers /who, /help and a ty
   assert.equal(sent.code, 0, sent.stderr);
   screen = await tm.waitFor('chat', /bob │ hi alice/);
   // Bob's device joined #general's group: a first contact, shown as a quiet security line.
-  assert.match(screen, new RegExp(`ℹ │ bob's device ${FINGERPRINT.source} is new to you`));
+  assert.match(screen, new RegExp(`ℹ │ First time talking with bob's device ${FINGERPRINT.source}`));
 
   await tm.type('chat', '/who');
   screen = await tm.waitFor('chat', /Online \(\d\): .*alice/);

@@ -1,6 +1,6 @@
 import type { ConversationId, DeviceId, UserId } from '@conclave/protocol';
 import { base64ToBytes, bytesToBase64 } from '../body.js';
-import type { ReplyOf, RequestInput, RequestType } from '../connection/requests.js';
+import type { ReplyOf, RequestInput, RequestType } from '@conclave/protocol';
 import { keyFingerprint, safetyNumber } from '../trust/safety-number.js';
 import type { TrustStore } from '../trust/pins.js';
 import type { SecurityEvent } from '../types.js';
@@ -86,7 +86,13 @@ export class Observer {
             : `⚠ ${username} has a new, unverified device (${fingerprint}). If ${username} did not add one, the server may have. /verify ${username}`;
         this.deps.emit({ ...base, kind: 'new-device', text });
       } else if (observation === 'first-contact') {
-        this.deps.emit({ ...base, kind: 'first-contact', text: `${username}'s device ${fingerprint} is new to you (not verified yet). /verify ${username} to compare safety numbers.` });
+        // Trust on first use: expected, so informational. Your own other devices are never "verified" by
+        // comparing a number with yourself here (that is /devices), so no /verify hint for them.
+        const text =
+          m.userId === me.userId
+            ? `Your other device ${fingerprint} is in this conversation.`
+            : `First time talking with ${username}'s device ${fingerprint}. To be sure it is theirs, compare safety numbers: /verify ${username}`;
+        this.deps.emit({ ...base, kind: 'first-contact', text });
       }
       if (entry !== undefined && !listsLeaf(entry, m)) {
         this.deps.emit({ ...base, kind: 'directory-mismatch', text: `⚠ ${whose} device ${fingerprint} in this conversation is not the one the server lists. Someone may be interfering.` });
