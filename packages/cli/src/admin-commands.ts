@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { auditRow, userRow } from '@conclave/client';
-import type { AdminCommand, AdminResultOf } from '@conclave/protocol';
+import { passwordCharacterProblem, type AdminCommand, type AdminResultOf } from '@conclave/protocol';
 import { addUser, resetPassword, runShellAdmin, ServiceError, SETTING_KEYS } from '@conclave/server';
 import { CliError } from './errors.js';
 import { dataDirOption } from './server-config.js';
@@ -22,18 +22,37 @@ function run<C extends AdminCommand>(opts: { dataDir: string }, command: C): Pro
 }
 
 /**
- * A password from stdin when it is not a terminal (first line), else from a
- * hidden prompt asked twice. Never echoed, never logged.
- * @throws CliError when the two typed passwords differ
+ * The first line of a stream, without its line break (`\n` or `\r\n`): the
+ * rest is not read. The whole stream when it has no line break.
+ */
+export async function readFirstLine(stream: AsyncIterable<Buffer | string>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    chunks.push(buf);
+    if (buf.includes(0x0a)) break;
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  const end = text.indexOf('\n');
+  return end === -1 ? text : text.slice(0, end).replace(/\r$/, '');
+}
+
+/**
+ * A password from stdin when it is not a terminal (its first line, without
+ * the line break), else from a hidden prompt asked twice. Never echoed, never
+ * logged. The prompt refuses control characters as it is typed; the server
+ * refuses them too (`passwordCharacterProblem` of `@conclave/protocol`).
+ * @throws CliError when the two typed passwords differ, or the password holds a control character (e.g. a tab)
  */
 export async function readPassword(confirm: boolean, what = 'Password for the new user:'): Promise<string> {
   if (!process.stdin.isTTY) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    const piped = await readFirstLine(process.stdin);
+    const problem = passwordCharacterProblem(piped);
+    if (problem !== null) throw new CliError(problem);
+    return piped;
   }
   const { password } = await import('@inquirer/prompts');
-  const first = await password({ message: what, mask: '*' });
+  const first = await password({ message: what, mask: '*', validate: (p) => passwordCharacterProblem(p) ?? true });
   if (confirm) {
     const again = await password({ message: 'Same password again:', mask: '*' });
     if (again !== first) throw new CliError('the two passwords differ');

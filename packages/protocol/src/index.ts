@@ -5,3 +5,4 @@ export * from './frames.js';
 export * from './codec.js';
 export * from './frames-e2ee.js';
 export * from './frames-admin.js';
+export * from './passwords.js';

@@ -1,5 +1,5 @@
 import { input, password, select } from '@inquirer/prompts';
-import { ACCOUNT_RULES } from '@conclave/protocol';
+import { ACCOUNT_RULES, passwordCharacterProblem } from '@conclave/protocol';
 import { ChatModel, isConclaveError, type ConclaveClient, type Credentials, type Cue } from '@conclave/client';
 import {
   connectWithCredentials,
@@ -182,7 +182,7 @@ async function askRegister(username: string): Promise<Credentials> {
   for (;;) {
     const first = await password({
       message: 'Choose a password',
-      validate: (p) => p.length >= ACCOUNT_RULES.passwordMinChars || `At least ${ACCOUNT_RULES.passwordMinChars} characters`,
+      validate: (p) => passwordCharacterProblem(p) ?? ([...p].length >= ACCOUNT_RULES.passwordMinChars || `At least ${ACCOUNT_RULES.passwordMinChars} characters`),
     });
     const second = await password({ message: 'Repeat the password' });
     if (first === second) return { kind: 'register', username, password: first, code };

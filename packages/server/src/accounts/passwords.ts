@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { hash, verify } from '@node-rs/argon2';
-import { ACCOUNT_RULES } from '@conclave/protocol';
+import { ACCOUNT_RULES, passwordCharacterProblem } from '@conclave/protocol';
+import { ServiceError } from '../errors.js';
 
 /**
  * Argon2id at the OWASP Password Storage Cheat Sheet's first recommendation:
@@ -26,6 +27,19 @@ export function passwordProblem(password: string): string | null {
   if (length > ACCOUNT_RULES.passwordMaxChars) return 'too long';
   if (isCommonPassword(password)) return 'common';
   return null;
+}
+
+/**
+ * Refuses a password a user may not choose: one with a control character (the
+ * `@conclave/protocol` rule, with its own message), or too short, too long or
+ * common (`passwordProblem`, the catalogue's message). Login never applies it.
+ * @throws ServiceError PASSWORD_WEAK
+ */
+export function assertAcceptablePassword(password: string): void {
+  const characters = passwordCharacterProblem(password);
+  if (characters !== null) throw new ServiceError('CONCLAVE_ERR_PASSWORD_WEAK', 'control character', { message: characters });
+  const problem = passwordProblem(password);
+  if (problem) throw new ServiceError('CONCLAVE_ERR_PASSWORD_WEAK', problem);
 }
 
 /** Argon2id PHC string of `password`. */

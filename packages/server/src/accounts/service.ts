@@ -3,7 +3,7 @@ import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { LoginLimits, SettingsService } from '../settings/service.js';
-import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { assertAcceptablePassword, dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
 import type { AccountStore, DeviceRecord, UserRecord } from './store.js';
 import { hashSecret, newHumanCode, newSessionToken, normalizeHumanCode } from './tokens.js';
 
@@ -84,8 +84,7 @@ export class AccountService {
     inviteHash?: string | null;
   }): Promise<UserInfo> {
     if (!ACCOUNT_RULES.usernamePattern.test(input.username)) throw new ServiceError('CONCLAVE_ERR_USERNAME_INVALID');
-    const problem = passwordProblem(input.password);
-    if (problem) throw new ServiceError('CONCLAVE_ERR_PASSWORD_WEAK', problem);
+    assertAcceptablePassword(input.password);
     const key = input.username.toLowerCase();
     if (await this.store.findUserByKey(key)) throw new ServiceError('CONCLAVE_ERR_USERNAME_TAKEN');
     const record: UserRecord = {
@@ -176,8 +175,7 @@ export class AccountService {
    */
   async resetPassword(username: string, password: string): Promise<{ user: UserInfo; sessions: number }> {
     const user = await this.activeUser(username);
-    const problem = passwordProblem(password);
-    if (problem) throw new ServiceError('CONCLAVE_ERR_PASSWORD_WEAK', problem);
+    assertAcceptablePassword(password);
     await this.store.setPasswordHash(user.id, await hashPassword(password));
     const sessions = await this.store.deleteSessionsOf(user.id);
     return { user: userInfo(user), sessions };
