@@ -5,4 +5,6 @@ export * from './frames.js';
 export * from './codec.js';
 export * from './frames-e2ee.js';
 export * from './frames-admin.js';
+export * from './credential.js';
+export * from './requests.js';
 export * from './passwords.js';

@@ -1,41 +1,26 @@
-import { asDeviceId, asUserId, type DeviceId, type UserId } from '@conclave/protocol';
+import { decodeCredentialIdentity, encodeCredentialIdentity, type CredentialOwner } from '@conclave/protocol';
 import type { Credential } from 'ts-mls';
 import { base64ToBytes, bytesToBase64 } from '../body.js';
 import { cipherSuite } from './suite.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Who a leaf belongs to: the user and the device, as bound by its credential. */
-export interface LeafOwner {
-  userId: UserId;
-  deviceId: DeviceId;
-}
+export type LeafOwner = CredentialOwner;
 
 /**
- * The BasicCredential of a device (RFC 9420 §5.3): identity
- * `conclave:1:<userId>:<deviceId>` in UTF-8. Every client parses it the
- * same way, so group validation never forks.
+ * The BasicCredential of a device (RFC 9420 §5.3); its identity is the
+ * protocol's credential convention (`encodeCredentialIdentity`), so every
+ * client and the server read it the same way and group validation never forks.
  */
 export function credentialFor(owner: LeafOwner): Credential {
-  return { credentialType: 'basic', identity: encoder.encode(`conclave:1:${owner.userId}:${owner.deviceId}`) };
+  return { credentialType: 'basic', identity: encodeCredentialIdentity(owner) };
 }
 
 /** The owner named by a credential, or undefined when it is not a Conclave credential. */
 export function parseCredential(credential: Credential): LeafOwner | undefined {
-  if (credential.credentialType !== 'basic') return undefined;
-  let text: string;
-  try {
-    text = decoder.decode(credential.identity);
-  } catch {
-    return undefined;
-  }
-  const parts = text.split(':');
-  if (parts.length !== 4 || parts[0] !== 'conclave' || parts[1] !== '1') return undefined;
-  const [, , userId, deviceId] = parts as [string, string, string, string];
-  if (!ID.test(userId) || !ID.test(deviceId)) return undefined;
-  return { userId: asUserId(userId), deviceId: asDeviceId(deviceId) };
+  return credential.credentialType === 'basic' ? decodeCredentialIdentity(credential.identity) : undefined;
 }
 
 /** A device's long-term Ed25519 signature key pair (raw public key, PKCS#8 private key as ts-mls uses). */
