@@ -22,7 +22,7 @@ import { NoticeVerifier } from './notices/verifier.js';
 import type { Verification } from './verification.js';
 import { systemClock, type Clock } from './connection/clock.js';
 import { Connection, type StateChange } from './connection/connection.js';
-import type { ReplyOf, RequestInput, RequestType } from './connection/requests.js';
+import type { ReplyOf, RequestInput, RequestType } from '@conclave/protocol';
 import type { ConnectionState } from './connection/state.js';
 import { ConclaveError, isConclaveError } from './errors.js';
 import { Emitter, type Unsubscribe } from './events.js';

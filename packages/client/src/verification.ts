@@ -1,5 +1,5 @@
 import { GENERAL_ROOM, type DeviceId, type UserId } from '@conclave/protocol';
-import type { ReplyOf, RequestInput, RequestType } from './connection/requests.js';
+import type { ReplyOf, RequestInput, RequestType } from '@conclave/protocol';
 import { ConclaveError } from './errors.js';
 import type { DeviceView, Observer } from './mls/observer.js';
 import type { ChatState } from './state/chat-state.js';

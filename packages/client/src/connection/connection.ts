@@ -2,16 +2,19 @@ import {
   CLOSE_CODES,
   LIMITS,
   PROTOCOL_VERSION,
+  REPLY_TYPE,
   decodeServerFrame,
   encodeFrame,
   type ClientFrame,
   type FrameOf,
+  type ReplyOf,
+  type RequestInput,
+  type RequestType,
   type ServerFrame,
 } from '@conclave/protocol';
 import { ConclaveError, toConclaveError } from '../errors.js';
-import { backoffDelay } from './backoff.js';
+import { BACKOFF, backoffDelay } from './backoff.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
-import { REPLY_TYPE, type ReplyOf, type RequestInput, type RequestType } from './requests.js';
 import type { ClientSocket, SocketFactory } from './socket.js';
 import { canTransition, type ConnectionState } from './state.js';
 
@@ -50,6 +53,12 @@ export interface ConnectionOptions {
   pingIntervalMs?: number;
   /** Default `LIMITS.clientPongTimeoutMs`. */
   pongTimeoutMs?: number;
+  /**
+   * Whether the user can see the app now (the web client passes document
+   * visibility; default: always). Reconnect backoff is capped at
+   * `BACKOFF.visibleMaxMs` while visible, `BACKOFF.maxMs` while hidden.
+   */
+  isVisible?: () => boolean;
 }
 
 interface Pending {
@@ -214,7 +223,8 @@ export class Connection {
       return;
     }
     this.dropSocket(new ConclaveError('CONCLAVE_ERR_DISCONNECTED'));
-    const delay = backoffDelay(this.attempt++, this.options.random);
+    const visible = this.options.isVisible?.() ?? true;
+    const delay = backoffDelay(this.attempt++, this.options.random, visible ? BACKOFF.visibleMaxMs : BACKOFF.maxMs);
     this.transition('reconnecting', { error, retryInMs: delay });
     this.reconnectTimer = this.clock.setTimeout(() => {
       this.reconnectTimer = null;

@@ -1,7 +1,7 @@
 import type { ConversationId, ConversationInfo, DeviceId, FrameOf, ServerFrame, UserId } from '@conclave/protocol';
 import type { ClientState, KeyPackage } from 'ts-mls';
 import { base64ToBytes, bytesToBase64 } from '../body.js';
-import type { ReplyOf, RequestInput, RequestType } from '../connection/requests.js';
+import type { ReplyOf, RequestInput, RequestType } from '@conclave/protocol';
 import { ConclaveError, isConclaveError } from '../errors.js';
 import type { ClientStore, HistoryEntry } from '../store/store.js';
 import type { TrustStore } from '../trust/pins.js';

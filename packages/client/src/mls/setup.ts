@@ -1,6 +1,6 @@
 import type { ClientStore, HistoryEntry } from '../store/store.js';
 import type { ChatState } from '../state/chat-state.js';
-import type { ReplyOf, RequestInput, RequestType } from '../connection/requests.js';
+import type { ReplyOf, RequestInput, RequestType } from '@conclave/protocol';
 import type { SecurityEvent } from '../types.js';
 import { TrustStore } from '../trust/pins.js';
 import { Verification } from '../verification.js';

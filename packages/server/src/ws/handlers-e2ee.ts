@@ -1,13 +1,14 @@
-import type { ClientFrame, FrameOf } from '@conclave/protocol';
+import type { RequestFrame } from '@conclave/protocol';
 import type { Principal } from '../accounts/service.js';
 import { ServiceError } from '../errors.js';
 import type { Connection } from './connection.js';
-import type { HandlerContext } from './handlers.js';
+import type { Answer, HandlerContext } from './handlers.js';
 
 /**
  * Handlers of the end-to-end-encryption frames (device directory, KeyPackage
  * store, groups). Each validates nothing beyond the schema, calls one service
- * function and replies; MLS objects are never logged.
+ * function and returns the reply `REPLY_TYPE` pairs with the request (the
+ * `id` is filled in by `handlers.ts`); MLS objects are never logged.
  */
 
 function me(conn: Connection): Principal {
@@ -18,44 +19,44 @@ function me(conn: Connection): Principal {
 export async function publishKeyPackages(
   ctx: HandlerContext,
   conn: Connection,
-  frame: FrameOf<ClientFrame, 'publish_key_packages'>,
-): Promise<void> {
+  frame: RequestFrame<'publish_key_packages'>,
+): Promise<Answer<'publish_key_packages'>> {
   const stock = await ctx.devices.publish(me(conn), frame);
-  conn.send({ type: 'key_package_stock', id: frame.id, ...stock });
+  return { type: 'key_package_stock', ...stock };
 }
 
 export async function claimKeyPackages(
   ctx: HandlerContext,
   conn: Connection,
-  frame: FrameOf<ClientFrame, 'claim_key_packages'>,
-): Promise<void> {
+  frame: RequestFrame<'claim_key_packages'>,
+): Promise<Answer<'claim_key_packages'>> {
   const devices = await ctx.devices.claim(me(conn), frame.userIds);
   conn.log.info({ users: frame.userIds.length, devices: devices.length }, 'key packages claimed');
-  conn.send({ type: 'key_packages', id: frame.id, devices });
+  return { type: 'key_packages', devices };
 }
 
-export async function listDevices(ctx: HandlerContext, conn: Connection, frame: FrameOf<ClientFrame, 'devices'>): Promise<void> {
+export async function listDevices(ctx: HandlerContext, conn: Connection, frame: RequestFrame<'devices'>): Promise<Answer<'devices'>> {
   me(conn);
   const { username, devices } = await ctx.devices.list(frame.userId);
-  conn.send({ type: 'devices', id: frame.id, userId: frame.userId, username, devices });
+  return { type: 'devices', userId: frame.userId, username, devices };
 }
 
-export async function groupInfo(ctx: HandlerContext, conn: Connection, frame: FrameOf<ClientFrame, 'group_info'>): Promise<void> {
+export async function groupInfo(ctx: HandlerContext, conn: Connection, frame: RequestFrame<'group_info'>): Promise<Answer<'group_info'>> {
   const group = await ctx.groups.groupInfo(me(conn), frame.conversationId);
-  conn.send({ type: 'group_info', id: frame.id, conversationId: frame.conversationId, ...(group ? { group } : {}) });
+  return { type: 'group_info', conversationId: frame.conversationId, ...(group ? { group } : {}) };
 }
 
-export async function createGroup(ctx: HandlerContext, conn: Connection, frame: FrameOf<ClientFrame, 'create_group'>): Promise<void> {
+export async function createGroup(ctx: HandlerContext, conn: Connection, frame: RequestFrame<'create_group'>): Promise<Answer<'create_group'>> {
   const { seq, epoch } = await ctx.groups.create(me(conn), frame);
   conn.log.info({ conversation: frame.conversationId, seq }, 'group created');
-  conn.send({ type: 'committed', id: frame.id, conversationId: frame.conversationId, seq, epoch });
+  return { type: 'committed', conversationId: frame.conversationId, seq, epoch };
 }
 
-export async function commit(ctx: HandlerContext, conn: Connection, frame: FrameOf<ClientFrame, 'commit'>): Promise<void> {
+export async function commit(ctx: HandlerContext, conn: Connection, frame: RequestFrame<'commit'>): Promise<Answer<'commit'>> {
   const { seq, epoch } = await ctx.groups.commit(me(conn), frame);
   conn.log.info(
     { conversation: frame.conversationId, seq, epoch, added: frame.added.length, removed: frame.removed.length },
     'commit accepted',
   );
-  conn.send({ type: 'committed', id: frame.id, conversationId: frame.conversationId, seq, epoch });
+  return { type: 'committed', conversationId: frame.conversationId, seq, epoch };
 }

@@ -1,10 +1,13 @@
 import {
   asUserId,
-  assertNever,
   LIMITS,
   PROTOCOL_VERSION,
   type ClientFrame,
   type FrameOf,
+  type ReplyBody,
+  type RequestFrame,
+  type RequestType,
+  type ServerFrame,
 } from '@conclave/protocol';
 import type { AccountService, Principal } from '../accounts/service.js';
 import type { AdminService } from '../admin/service.js';
@@ -17,6 +20,8 @@ import type { Hub } from '../presence/hub.js';
 import type { SettingsService } from '../settings/service.js';
 import type { Connection } from './connection.js';
 import { claimKeyPackages, commit, createGroup, groupInfo, listDevices, publishKeyPackages } from './handlers-e2ee.js';
+
+export type { Answer, RequestHandler };
 
 /** What frame handlers call: one service per area, the hub, and the server's name. */
 export interface HandlerContext {
@@ -35,6 +40,25 @@ export interface HandlerContext {
 
 const PRE_AUTH = new Set(['hello', 'register', 'login', 'authenticate', 'ping']);
 
+/** A reply, and what must happen only once it has been sent (a notice to others, closing the socket). */
+interface FollowedReply<T extends RequestType> {
+  reply: ReplyBody<T>;
+  after: () => void;
+}
+
+/** What a request handler answers: its reply frame (typed by `REPLY_TYPE`), optionally followed by an effect; `null` when the connection closed meanwhile. */
+type Answer<T extends RequestType> = ReplyBody<T> | FollowedReply<T> | null;
+
+/**
+ * A request handler: validates what the schema cannot, calls one service
+ * function and returns the reply. Refusals are thrown as `ServiceError`.
+ */
+type RequestHandler<T extends RequestType> = (ctx: HandlerContext, conn: Connection, frame: RequestFrame<T>) => Promise<Answer<T>>;
+
+function followedBy<T extends RequestType>(reply: ReplyBody<T>, after: () => void): FollowedReply<T> {
+  return { reply, after };
+}
+
 /**
  * Handles one validated frame: checks the connection phase, calls one service
  * function and replies. Service errors become error frames with the request id.
@@ -47,7 +71,8 @@ export async function handleFrame(ctx: HandlerContext, conn: Connection, frame: 
   }
   if (conn.phase !== 'ready' && !PRE_AUTH.has(frame.type)) return conn.error('CONCLAVE_ERR_NOT_AUTHENTICATED', id);
   try {
-    await dispatch(ctx, conn, frame);
+    if (frame.type === 'hello') return await hello(ctx, conn, frame);
+    await answer(ctx, conn, frame);
   } catch (err) {
     if (err instanceof ServiceError) return conn.error(err.code, id, err.detail, err.message);
     conn.log.error({ err, frame: frame.type }, 'handler failed');
@@ -55,74 +80,68 @@ export async function handleFrame(ctx: HandlerContext, conn: Connection, frame: 
   }
 }
 
-async function dispatch(ctx: HandlerContext, conn: Connection, frame: ClientFrame): Promise<void> {
-  switch (frame.type) {
-    case 'hello':
-      return hello(ctx, conn, frame);
-    case 'register':
-      return register(ctx, conn, frame);
-    case 'login':
-      return login(ctx, conn, frame);
-    case 'authenticate':
-      return authenticate(ctx, conn, frame);
-    case 'logout':
-      await ctx.accounts.logout(me(conn).tokenHash);
-      conn.send({ type: 'ok', id: frame.id });
-      return conn.close(1000, 'logged out');
-    case 'sync':
-      return sync(ctx, conn, frame);
-    case 'send': {
-      const { seq, sentAt } = await ctx.delivery.send(me(conn), frame);
-      return conn.send({ type: 'sent', id: frame.id, conversationId: frame.conversationId, clientMsgId: frame.clientMsgId, seq, sentAt });
-    }
-    case 'join':
-      return join(ctx, conn, frame);
-    case 'leave': {
-      const user = me(conn).user;
-      const room = await ctx.conversations.leave(user, frame.conversationId);
-      conn.send({ type: 'ok', id: frame.id });
-      ctx.hub.notice({ kind: 'leave', conversationId: room.conversationId, user: ref(conn) });
-      return;
-    }
-    case 'rooms':
-      return conn.send({ type: 'rooms', id: frame.id, rooms: await ctx.conversations.listRooms(me(conn).user.userId) });
-    case 'who':
-      return who(ctx, conn, frame);
-    case 'open_dm': {
-      // Not followed yet: the log is routed to this device once it is in the DM's group.
-      const { info } = await ctx.conversations.openDm(me(conn).user, frame.username);
-      conn.know(info.conversationId);
-      return conn.send({ type: 'conversation', id: frame.id, conversation: info });
-    }
-    case 'invite': {
-      const { code, expiresAt } = await ctx.admin.createInvite({ kind: 'user', user: me(conn).user, address: conn.address }, frame.hours ?? 24);
-      conn.log.info({ expiresAt }, 'invite created');
-      return conn.send({ type: 'invite', id: frame.id, code, expiresAt });
-    }
-    case 'admin': {
-      const result = await ctx.admin.run({ kind: 'user', user: me(conn).user, address: conn.address }, frame.command);
-      // The action and target only: `add_user` may carry a password, notices carry text.
-      conn.log.info({ action: frame.command.action, target: 'username' in frame.command ? frame.command.username : undefined }, 'admin command');
-      return conn.send({ type: 'admin', id: frame.id, result });
-    }
-    case 'ping':
-      return conn.send({ type: 'pong', id: frame.id });
-    case 'publish_key_packages':
-      return publishKeyPackages(ctx, conn, frame);
-    case 'claim_key_packages':
-      return claimKeyPackages(ctx, conn, frame);
-    case 'devices':
-      return listDevices(ctx, conn, frame);
-    case 'group_info':
-      return groupInfo(ctx, conn, frame);
-    case 'create_group':
-      return createGroup(ctx, conn, frame);
-    case 'commit':
-      return commit(ctx, conn, frame);
-    default:
-      return assertNever(frame);
-  }
+/** Runs the request's handler and sends its reply with the request's id, then the reply's follow-up. */
+async function answer(ctx: HandlerContext, conn: Connection, frame: Exclude<ClientFrame, { type: 'hello' }>): Promise<void> {
+  // `HANDLERS` pairs each type with its handler; TypeScript cannot correlate the union here, hence the cast.
+  const handler = HANDLERS[frame.type] as (ctx: HandlerContext, conn: Connection, frame: ClientFrame) => Promise<Answer<RequestType>>;
+  const result = await handler(ctx, conn, frame);
+  if (result === null) return;
+  const { reply, after } = 'reply' in result ? result : { reply: result, after: undefined };
+  // The table's type guarantees `reply.type === REPLY_TYPE[frame.type]`; the id is the request's.
+  conn.send({ ...reply, id: frame.id } as ServerFrame);
+  after?.();
 }
+
+/**
+ * Every request type's handler. The mapped type makes a missing handler, or a
+ * handler answering with another frame than `REPLY_TYPE` pairs it with, a
+ * compile error.
+ */
+const HANDLERS: { [T in RequestType]: RequestHandler<T> } = {
+  register,
+  login,
+  authenticate,
+  logout: async (ctx, conn) => {
+    await ctx.accounts.logout(me(conn).tokenHash);
+    return followedBy({ type: 'ok' }, () => conn.close(1000, 'logged out'));
+  },
+  sync,
+  send: async (ctx, conn, frame) => {
+    const { seq, sentAt } = await ctx.delivery.send(me(conn), frame);
+    return { type: 'sent', conversationId: frame.conversationId, clientMsgId: frame.clientMsgId, seq, sentAt };
+  },
+  join,
+  leave: async (ctx, conn, frame) => {
+    const room = await ctx.conversations.leave(me(conn).user, frame.conversationId);
+    return followedBy({ type: 'ok' }, () => ctx.hub.notice({ kind: 'leave', conversationId: room.conversationId, user: ref(conn) }));
+  },
+  rooms: async (ctx, conn) => ({ type: 'rooms', rooms: await ctx.conversations.listRooms(me(conn).user.userId) }),
+  who,
+  open_dm: async (ctx, conn, frame) => {
+    // Not followed yet: the log is routed to this device once it is in the DM's group.
+    const { info } = await ctx.conversations.openDm(me(conn).user, frame.username);
+    conn.know(info.conversationId);
+    return { type: 'conversation', conversation: info };
+  },
+  invite: async (ctx, conn, frame) => {
+    const { code, expiresAt } = await ctx.admin.createInvite({ kind: 'user', user: me(conn).user, address: conn.address }, frame.hours ?? 24);
+    conn.log.info({ expiresAt }, 'invite created');
+    return { type: 'invite', code, expiresAt };
+  },
+  admin: async (ctx, conn, frame) => {
+    const result = await ctx.admin.run({ kind: 'user', user: me(conn).user, address: conn.address }, frame.command);
+    // The action and target only: `add_user` may carry a password, notices carry text.
+    conn.log.info({ action: frame.command.action, target: 'username' in frame.command ? frame.command.username : undefined }, 'admin command');
+    return { type: 'admin', result };
+  },
+  ping: async () => ({ type: 'pong' }),
+  publish_key_packages: publishKeyPackages,
+  claim_key_packages: claimKeyPackages,
+  devices: listDevices,
+  group_info: groupInfo,
+  create_group: createGroup,
+  commit,
+};
 
 function me(conn: Connection): Principal {
   if (!conn.principal) throw new ServiceError('CONCLAVE_ERR_NOT_AUTHENTICATED');
@@ -150,53 +169,51 @@ async function hello(ctx: HandlerContext, conn: Connection, frame: FrameOf<Clien
   });
 }
 
-async function register(ctx: HandlerContext, conn: Connection, frame: FrameOf<ClientFrame, 'register'>): Promise<void> {
-  if (conn.phase === 'ready') return conn.error('CONCLAVE_ERR_ALREADY_AUTHENTICATED', frame.id);
+async function register(ctx: HandlerContext, conn: Connection, frame: RequestFrame<'register'>): Promise<Answer<'register'>> {
+  if (conn.phase === 'ready') throw new ServiceError('CONCLAVE_ERR_ALREADY_AUTHENTICATED');
   const user = await ctx.accounts.register({ ...frame, address: conn.address });
   conn.log.info({ user: user.username, role: user.role }, 'registered');
   const { principal, token } = await ctx.accounts.sessionFor(user.userId, frame.device);
-  await startSession(ctx, conn, frame.id, principal, token);
+  return startSession(ctx, conn, principal, token);
 }
 
-async function login(ctx: HandlerContext, conn: Connection, frame: FrameOf<ClientFrame, 'login'>): Promise<void> {
-  if (conn.phase === 'ready') return conn.error('CONCLAVE_ERR_ALREADY_AUTHENTICATED', frame.id);
+async function login(ctx: HandlerContext, conn: Connection, frame: RequestFrame<'login'>): Promise<Answer<'login'>> {
+  if (conn.phase === 'ready') throw new ServiceError('CONCLAVE_ERR_ALREADY_AUTHENTICATED');
   const { principal, token } = await ctx.accounts.login({ ...frame, address: conn.address });
-  await startSession(ctx, conn, frame.id, principal, token);
+  return startSession(ctx, conn, principal, token);
 }
 
-async function authenticate(ctx: HandlerContext, conn: Connection, frame: FrameOf<ClientFrame, 'authenticate'>): Promise<void> {
-  if (conn.phase === 'ready') return conn.error('CONCLAVE_ERR_ALREADY_AUTHENTICATED', frame.id);
+async function authenticate(ctx: HandlerContext, conn: Connection, frame: RequestFrame<'authenticate'>): Promise<Answer<'authenticate'>> {
+  if (conn.phase === 'ready') throw new ServiceError('CONCLAVE_ERR_ALREADY_AUTHENTICATED');
   // No token in the frame: the web client's HttpOnly cookie from the upgrade request.
   const token = frame.token ?? conn.cookieToken;
-  if (token === undefined) return conn.error('CONCLAVE_ERR_SESSION_INVALID', frame.id);
+  if (token === undefined) throw new ServiceError('CONCLAVE_ERR_SESSION_INVALID');
   const principal = await ctx.accounts.authenticate(token, conn.address);
-  await startSession(ctx, conn, frame.id, principal, undefined);
+  return startSession(ctx, conn, principal, undefined);
 }
 
-/** Marks the connection ready, replies with the session, and registers it for presence. */
+/** Marks the connection ready and answers with the session; once sent, registers the connection for presence. */
 async function startSession(
   ctx: HandlerContext,
   conn: Connection,
-  id: string,
   principal: Principal,
   token: string | undefined,
-): Promise<void> {
-  if (conn.phase === 'closed') return;
+): Promise<FollowedReply<'login'> | null> {
+  if (conn.phase === 'closed') return null;
   const conversations = await ctx.conversations.listFor(principal.user.userId);
   conn.principal = principal;
   conn.phase = 'ready';
   for (const c of conversations) conn.know(c.info.conversationId);
   conn.log.info({ user: principal.user.username, device: principal.deviceId }, 'authenticated');
-  conn.send({
+  const reply: ReplyBody<'login'> = {
     type: 'session',
-    id,
     ...(token === undefined ? {} : { token }),
     expiresAt: principal.expiresAt,
     user: principal.user,
     deviceId: principal.deviceId,
     conversations: conversations.map((c) => c.info),
-  });
-  ctx.hub.add(conn);
+  };
+  return followedBy(reply, () => ctx.hub.add(conn));
 }
 
 /**
@@ -205,7 +222,7 @@ async function startSession(
  * each user still in one of its groups but no longer a member; `synced` when
  * caught up.
  */
-async function sync(ctx: HandlerContext, conn: Connection, frame: FrameOf<ClientFrame, 'sync'>): Promise<void> {
+async function sync(ctx: HandlerContext, conn: Connection, frame: RequestFrame<'sync'>): Promise<Answer<'sync'>> {
   const plan = await ctx.groups.syncPlan(me(conn), frame.cursors);
   for (const welcome of plan.welcomes) conn.send(welcome);
   for (const { conversationId, from } of plan.follow) conn.follow(conversationId, from);
@@ -214,29 +231,28 @@ async function sync(ctx: HandlerContext, conn: Connection, frame: FrameOf<Client
   for (const { conversationId, user } of plan.departed) {
     conn.sendText(ctx.hub.signedNotice({ kind: 'departed', conversationId, user }), 'notice');
   }
-  conn.send({ type: 'synced', id: frame.id });
+  return { type: 'synced' };
 }
 
-async function join(ctx: HandlerContext, conn: Connection, frame: FrameOf<ClientFrame, 'join'>): Promise<void> {
+async function join(ctx: HandlerContext, conn: Connection, frame: RequestFrame<'join'>): Promise<Answer<'join'>> {
   // Not followed yet: the log is routed to this device once it is in the room's group (external commit).
   const { info, added } = await ctx.conversations.joinRoom(me(conn).user, frame.room);
   conn.know(info.conversationId);
-  conn.send({ type: 'conversation', id: frame.id, conversation: info });
-  if (added) ctx.hub.notice({ kind: 'join', conversationId: info.conversationId, user: ref(conn) });
+  const reply: ReplyBody<'join'> = { type: 'conversation', conversation: info };
+  return added ? followedBy(reply, () => ctx.hub.notice({ kind: 'join', conversationId: info.conversationId, user: ref(conn) })) : reply;
 }
 
-async function who(ctx: HandlerContext, conn: Connection, frame: FrameOf<ClientFrame, 'who'>): Promise<void> {
+async function who(ctx: HandlerContext, conn: Connection, frame: RequestFrame<'who'>): Promise<Answer<'who'>> {
   const online = ctx.hub.online();
-  if (frame.conversationId === undefined) return conn.send({ type: 'who', id: frame.id, online });
+  if (frame.conversationId === undefined) return { type: 'who', online };
   const members = await ctx.conversations.membersWithNames(me(conn).user, frame.conversationId);
-  conn.send({
+  return {
     type: 'who',
-    id: frame.id,
     online,
     conversation: {
       conversationId: frame.conversationId,
       members: members.map((m) => ({ userId: asUserId(m.userId), username: m.username, online: ctx.hub.isOnline(m.userId) })),
     },
-  });
+  };
 }
 
