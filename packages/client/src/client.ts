@@ -90,6 +90,7 @@ export class ConclaveClient {
       ...(options.requestTimeoutMs !== undefined && { requestTimeoutMs: options.requestTimeoutMs }),
       ...(options.pingIntervalMs !== undefined && { pingIntervalMs: options.pingIntervalMs }),
       ...(options.pongTimeoutMs !== undefined && { pongTimeoutMs: options.pongTimeoutMs }),
+      ...(options.isVisible !== undefined && { isVisible: options.isVisible }),
     });
   }
 

@@ -27,8 +27,15 @@ export interface ClientOptions {
   /** Uniform source in [0, 1) for backoff jitter. */
   random?: () => number;
   requestTimeoutMs?: number;
+  /** Interval of the heartbeat `ping`, ms (default `LIMITS.clientPingIntervalMs`). */
   pingIntervalMs?: number;
+  /** Time to wait for a `pong` before the connection counts as lost, ms (default `LIMITS.clientPongTimeoutMs`). */
   pongTimeoutMs?: number;
+  /**
+   * Whether the user can see the app now (web: `document.visibilityState === 'visible'`;
+   * default: always). Reconnect backoff is capped near 5 s while visible, 30 s while hidden.
+   */
+  isVisible?: () => boolean;
   /** Delay before dirty cursors are saved, ms (default 250). Saves also happen on every `synced` and on close. */
   cursorSaveDelayMs?: number;
   /**

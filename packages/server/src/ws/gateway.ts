@@ -66,12 +66,16 @@ export function attachGateway(
         return;
       }
       // Decoding first lets a refusal name the request it refuses; the payload is bounded by maxPayload.
-      const decoded = decodeClientFrame(data.toString('utf8'));
+      // `binaryType` is ws's default 'nodebuffer', so a message (even a fragmented one) arrives as one Buffer.
+      const decoded = decodeClientFrame((data as Buffer).toString('utf8'));
       metrics?.frameReceived(decoded.ok ? decoded.frame.type : 'invalid');
       if (!conn.admit(decoded.ok ? ('id' in decoded.frame ? decoded.frame.id : undefined) : decoded.id)) return;
       if (!decoded.ok) return conn.error(decoded.code, decoded.id, decoded.detail);
       // Unanswered, a request is retried by the client after the restart (sends are idempotent).
       if (draining) return conn.error('CONCLAVE_ERR_SHUTTING_DOWN', 'id' in decoded.frame ? decoded.frame.id : undefined);
+      // A ping is answered at once, not behind queued frames: a long sync must not look like a dead network
+      // to the client's heartbeat (LIMITS.clientPongTimeoutMs).
+      if (decoded.frame.type === 'ping') return void handleFrame(ctx, conn, decoded.frame);
       conn.enqueue(() => handleFrame(ctx, conn, decoded.frame));
     });
     ws.on('error', (err) => {
