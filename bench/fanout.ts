@@ -28,7 +28,7 @@ async function connect(wsUrl: string, username: string, onFrame: (f: ServerFrame
   await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
   return new Promise((resolve) => {
     ws.on('message', (d) => {
-      const f = JSON.parse(d.toString()) as ServerFrame;
+      const f = JSON.parse((d as Buffer).toString()) as ServerFrame; // binaryType 'nodebuffer': one Buffer
       if (f.type === 'session') ws.send(JSON.stringify({ type: 'sync', id: 's', cursors: {} }));
       if (f.type === 'synced') resolve({ ws, general: general! });
       if (f.type === 'session') general = f.conversations.find((c) => c.name === '#general')!.conversationId;
@@ -58,7 +58,7 @@ try {
   const acks = new Map<string, () => void>();
   for (const c of clients) {
     c.ws.on('message', (d) => {
-      const f = JSON.parse(d.toString()) as ServerFrame;
+      const f = JSON.parse((d as Buffer).toString()) as ServerFrame; // binaryType 'nodebuffer': one Buffer
       if (f.type === 'sent' || f.type === 'error') acks.get(f.id ?? '')?.();
     });
   }

@@ -70,7 +70,7 @@ async function processAs(kind: 'application' | 'commit', state: State, bytes: Ui
 async function measure(members: number, messages: number, commits: number, joins: number) {
   const devices: Device[] = [];
   for (let i = 0; i < members; i++) devices.push(await newDevice(`n${members}_m${i}`));
-  const [creator, second] = [devices[0]!, devices[1]!];
+  const creator = devices[0]!;
 
   // Build: create, one Commit adding everyone else, everyone joins from the Welcome.
   const [built, buildMs] = await timed(async () => {

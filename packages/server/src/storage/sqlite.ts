@@ -29,7 +29,8 @@ export async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
   if (error) {
     await db.destroy();
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`database migration ${failed} failed: ${String(error)}`);
+    const reason = error instanceof Error ? error.message : 'unknown error';
+    throw new Error(`database migration ${failed} failed: ${reason}`, { cause: error });
   }
   return db;
 }
