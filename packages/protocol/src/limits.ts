@@ -63,6 +63,15 @@ export const LIMITS = {
   syncPageSize: 200,
   /** Conversations one `sync` frame may name. */
   maxSyncCursors: 2_000,
+  /**
+   * Grace period of presence, in ms: when a user's last device disconnects,
+   * the server waits this long before it announces `logout`; a device of
+   * theirs connecting again within it (a page reload, a network switch)
+   * announces neither `logout` nor a new `login`. `who` lists only users with
+   * a device connected right now, so during the grace period the user is not
+   * listed although no `logout` was announced yet.
+   */
+  presenceGraceMs: 10_000,
 } as const;
 
 /** Account field rules (the server is authoritative; clients use them for early hints). */

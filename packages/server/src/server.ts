@@ -42,6 +42,8 @@ export interface ServerOptions {
    * metadata). Unauthenticated; the labels never carry user data.
    */
   metrics?: boolean;
+  /** Presence grace period before a `logout` notice, ms; default `LIMITS.presenceGraceMs` (tests shorten it). */
+  presenceGraceMs?: number;
 }
 
 /** A started server. */
@@ -114,7 +116,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const delivery = new DeliveryService(stores.delivery, conversations, bus, settings, metrics);
     const devices = new DeviceService(stores.devices, stores.accounts);
     const groups = new GroupService(stores.groups, conversations, devices, delivery, bus);
-    const hub = new Hub(bus, conversations, signer);
+    const hub = new Hub(bus, conversations, signer, Date.now, { presenceGraceMs: options.presenceGraceMs });
     const status = async (): Promise<ServerStatus> => ({
       registeredUsers: await stores.accounts.countUsers(),
       onlineUsers: hub.online().length,

@@ -1,13 +1,26 @@
-import { asUserId, encodeFrame, type UnsignedNotice, type UserRef } from '@conclave/protocol';
+import { asUserId, encodeFrame, LIMITS, type UnsignedNotice, type UserRef } from '@conclave/protocol';
 import type { Bus, BusEvent } from '../bus/bus.js';
 import type { ConversationService } from '../conversations/service.js';
 import type { NoticeSigner } from '../notices/signer.js';
 import type { Connection } from '../ws/connection.js';
+import { LogoutGrace } from './grace.js';
+
+/** Tuning of presence. */
+export interface HubOptions {
+  /** Grace period before a `logout` notice, ms; default `LIMITS.presenceGraceMs` (tests shorten it). */
+  presenceGraceMs?: number;
+}
 
 /**
  * The connections of this node by user, presence (who is online, with how many
  * devices), and the bus subscriber that fans events out to member connections.
  * Fan-out reads only memory: the routing table and this registry.
+ *
+ * Presence notices are calmer than connections: `login` when a user's first
+ * device connects, `logout` only when none of their devices came back within
+ * the grace period (`LogoutGrace`). `online()` and `isOnline()` stay exact —
+ * devices connected right now — so `who` does not list a user in their grace
+ * period.
  */
 export class Hub {
   private readonly byUser = new Map<string, Set<Connection>>();
@@ -17,17 +30,23 @@ export class Hub {
   /** Messages fanned out per second over the last minute (ring of 60 one-second buckets). */
   private readonly perSecond = new Array<number>(60).fill(0);
   private lastSecond = 0;
+  private readonly grace: LogoutGrace;
 
   constructor(
     private readonly bus: Bus,
     private readonly conversations: ConversationService,
     private readonly signer: NoticeSigner,
     private readonly now: () => number = Date.now,
+    options: HubOptions = {},
   ) {
+    this.grace = new LogoutGrace(options.presenceGraceMs ?? LIMITS.presenceGraceMs);
     this.unsubscribe = bus.subscribe((event) => this.onEvent(event));
   }
 
-  /** Registers an authenticated connection; announces a login when it is the user's first. */
+  /**
+   * Registers an authenticated connection; announces a login when it is the
+   * user's first, unless it ends their grace period (then nothing is announced).
+   */
   add(conn: Connection): void {
     const user = conn.principal!.user;
     let set = this.byUser.get(user.userId);
@@ -39,10 +58,10 @@ export class Hub {
     if (!devices) this.byDevice.set(deviceId, (devices = new Set()));
     devices.add(conn);
     this.usernames.set(user.userId, user.username);
-    if (first) this.notice({ kind: 'login', user: { userId: user.userId, username: user.username } });
+    if (first && !this.grace.cancel(user.userId)) this.notice({ kind: 'login', user: { userId: user.userId, username: user.username } });
   }
 
-  /** Unregisters a connection; announces a logout when it was the user's last. */
+  /** Unregisters a connection; when it was the user's last, announces a logout after the grace period. */
   remove(conn: Connection): void {
     const user = conn.principal?.user;
     if (!user) return;
@@ -53,11 +72,13 @@ export class Hub {
     if (!set?.delete(conn)) return;
     if (set.size === 0) {
       this.byUser.delete(user.userId);
-      this.notice({ kind: 'logout', user: { userId: user.userId, username: user.username } });
+      this.grace.start(user.userId, () => {
+        if (!this.isOnline(user.userId)) this.notice({ kind: 'logout', user: { userId: user.userId, username: user.username } });
+      });
     }
   }
 
-  /** Every online user with their number of connected devices, by name. */
+  /** Every user with a device connected now (not those in their grace period), with the device count, by name. */
   online(): Array<UserRef & { devices: number }> {
     return [...this.byUser.entries()]
       .map(([userId, conns]) => ({ userId: asUserId(userId), username: this.usernames.get(userId) ?? '?', devices: conns.size }))
@@ -82,6 +103,7 @@ export class Hub {
     return this.perSecond.reduce((a, b) => a + b, 0);
   }
 
+  /** Whether the user has a device connected now (false during their grace period). */
   isOnline(userId: string): boolean {
     return (this.byUser.get(userId)?.size ?? 0) > 0;
   }
@@ -120,7 +142,9 @@ export class Hub {
     });
   }
 
+  /** Stops fan-out and drops pending logouts unannounced (shutdown does not wait for the grace period). */
   stop(): void {
+    this.grace.stop();
     this.unsubscribe();
   }
 
