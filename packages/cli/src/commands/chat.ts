@@ -191,7 +191,9 @@ async function askRegister(username: string): Promise<Credentials> {
 }
 
 /** The terminal's help line about keys (after `/help`). */
-const TERMINAL_KEYS = 'Keys: Ctrl-N/Ctrl-P or Tab switch conversation · PgUp/PgDn scroll · ↑/↓ history · Ctrl-C quit';
+const TERMINAL_KEYS =
+  'Keys: Ctrl-N/Ctrl-P or Tab switch conversation · PgUp/PgDn scroll · Ctrl-G to the new messages · ↑/↓ history · Ctrl-C quit\n' +
+  'A message marked ✖ was not sent: /retry sends it again, /discard drops it (the newest one on screen).';
 
 /** The terminal bell for private messages and loud security warnings (room chatter and presence stay quiet). */
 function ringBell(cue: Cue): void {

@@ -2,10 +2,10 @@
 /** @jsxImportSource react */
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, Text, useInput, useStdout, type Key } from 'ink';
-import type { ChatSnapshot } from '@conclave/client';
 import { conversationLabel, type ChatModel } from '@conclave/client';
+import { flashLine, headerLine, inputLine, sentText, sizeCounter, statusLine, type ScreenState } from './bars.js';
 import * as ed from './editor.js';
-import { pad, textWidth, truncate, type ScreenLine, type Segment } from './layout.js';
+import { pad, type ScreenLine } from './layout.js';
 import { layoutPane } from './pane.js';
 
 /** Renders one line of styled segments, cut to the terminal width. */
@@ -43,101 +43,17 @@ function useTerminalSize(): { columns: number; rows: number } {
   return size;
 }
 
-function headerLine(snapshot: ChatSnapshot, server: string, width: number): ScreenLine {
-  const current = snapshot.conversations.find((c) => c.conversationId === snapshot.current);
-  const left = ` ◆ conclave `;
-  const title = current === undefined ? '' : ` ${conversationLabel(current)}`;
-  const who = snapshot.me === null ? server : `${snapshot.me.username}${snapshot.me.role === 'admin' ? ' (admin)' : ''} @ ${server}`;
-  const right = `${snapshot.online.length} online · ${who} `;
-  const gap = Math.max(1, width - textWidth(left) - textWidth(title) - textWidth(right));
-  const bg = 'blue';
-  return {
-    key: 'header',
-    segments: [
-      { text: left, backgroundColor: bg, color: 'whiteBright', bold: true },
-      { text: title, backgroundColor: bg, color: 'whiteBright' },
-      { text: ' '.repeat(gap), backgroundColor: bg },
-      { text: truncate(right, Math.max(0, width - textWidth(left) - textWidth(title) - 1)), backgroundColor: bg, color: 'white' },
-    ],
-  };
-}
+/** Lines the terminal handles itself: `/retry` and `/discard` act on the newest failed message on screen. */
+const LOCAL_COMMAND = /^\s*\/(retry|discard)\s*$/i;
 
-function connectionSegment(snapshot: ChatSnapshot, retryAt: number | null): Segment {
-  switch (snapshot.connection) {
-    case 'ready':
-      return { text: ' ● connected ', color: 'green', bold: true };
-    case 'idle':
-    case 'connecting':
-    case 'authenticating':
-      return { text: ' ◌ connecting… ', color: 'yellow', bold: true };
-    case 'reconnecting': {
-      const secs = retryAt === null ? 0 : Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
-      return { text: secs > 0 ? ` ◌ reconnecting in ${secs}s ` : ' ◌ reconnecting… ', color: 'yellow', bold: true };
-    }
-    case 'closed':
-      return { text: ' ✖ disconnected ', color: 'red', bold: true };
+/** The newest message on screen the server refused for good, if any. */
+function newestFailed(model: ChatModel): string | null {
+  const items = model.pane();
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i]!;
+    if (item.kind === 'message' && item.status === 'failed') return item.key;
   }
-}
-
-function statusLine(snapshot: ChatSnapshot, retryAt: number | null, width: number): ScreenLine {
-  const bg = 'gray';
-  const state = connectionSegment(snapshot, retryAt);
-  const hint = ' Tab/^N next · /help ';
-  const tabs: Segment[] = [];
-  const all = snapshot.conversations;
-  const others = all.filter((c) => c.conversationId !== snapshot.current);
-  const totalWidth = all.reduce((w, c) => w + textWidth(conversationLabel(c)) + 5, 0);
-  const room = width - textWidth(state.text) - textWidth(hint) - 2;
-  // When every tab does not fit, keep the current one and those with unread messages.
-  const shown = totalWidth <= room ? all : all.filter((c) => c.conversationId === snapshot.current || c.unread > 0);
-  for (const c of shown) {
-    const label = conversationLabel(c);
-    if (c.conversationId === snapshot.current) tabs.push({ text: ` ${label} `, backgroundColor: 'white', color: 'black', bold: true });
-    else {
-      tabs.push({ text: ` ${label}`, backgroundColor: bg, color: c.unread > 0 ? 'whiteBright' : 'black' });
-      tabs.push(
-        c.unread > 0
-          ? { text: ` ${c.unread > 99 ? '99+' : c.unread} `, backgroundColor: bg, color: 'yellowBright', bold: true }
-          : { text: ' ', backgroundColor: bg },
-      );
-    }
-  }
-  const hidden = others.length - shown.filter((c) => c.conversationId !== snapshot.current).length;
-  if (hidden > 0) tabs.push({ text: ` +${hidden} `, backgroundColor: bg, color: 'black' });
-  const used = textWidth(state.text) + 1 + tabs.reduce((w, s) => w + textWidth(s.text), 0);
-  const gap = Math.max(0, width - used - textWidth(hint));
-  return {
-    key: 'status',
-    segments: [
-      { ...state, backgroundColor: 'black' },
-      { text: ' ', backgroundColor: bg },
-      ...tabs,
-      { text: ' '.repeat(gap), backgroundColor: bg },
-      { text: used + textWidth(hint) <= width ? hint : '', backgroundColor: bg, color: 'black' },
-    ],
-  };
-}
-
-function inputLine(prompt: string, line: ed.LineState, width: number, placeholder: string): ScreenLine {
-  const promptSeg: Segment = { text: `${prompt} › `, color: 'cyan', bold: true };
-  const room = Math.max(4, width - textWidth(promptSeg.text) - 1);
-  if (line.chars.length === 0) {
-    return { key: 'input', segments: [promptSeg, { text: ' ', inverse: true }, { text: truncate(placeholder, room - 1), dim: true }] };
-  }
-  // Scroll horizontally so the cursor stays visible.
-  let start = 0;
-  let w = 0;
-  for (let i = line.cursor - 1; i >= 0; i--) {
-    w += textWidth(line.chars[i] ?? '');
-    if (w > room - 1) {
-      start = i + 1;
-      break;
-    }
-  }
-  const before = line.chars.slice(start, line.cursor).join('');
-  const at = line.chars[line.cursor] ?? ' ';
-  const after = truncate(line.chars.slice(line.cursor + 1).join(''), Math.max(0, room - textWidth(before) - textWidth(at)));
-  return { key: 'input', segments: [promptSeg, { text: before }, { text: at, inverse: true }, { text: after }] };
+  return null;
 }
 
 /** The full-screen chat: header, message pane, status bar, input line. */
@@ -147,8 +63,11 @@ export function App({ model, server }: { model: ChatModel; server: string }) {
     () => model.version,
   );
   const snapshot = model.client.snapshot();
+  const screen: ScreenState = { snapshot, current: model.current, opening: model.opening };
   const { columns, rows } = useTerminalSize();
   const [scroll, setScroll] = useState(0);
+  /** A refusal shown above the input until the next key (the refused text stays in the editor). */
+  const [flash, setFlash] = useState<string | null>(null);
   const [, tick] = useState(0);
 
   useEffect(() => {
@@ -156,19 +75,23 @@ export function App({ model, server }: { model: ChatModel; server: string }) {
     const timer = setInterval(() => tick((n) => n + 1), 1000);
     return () => clearInterval(timer);
   }, [snapshot.connection]);
-  useEffect(() => setScroll(0), [snapshot.current]);
+  const screenKey = screen.opening?.label ?? screen.current;
+  useEffect(() => setScroll(0), [screenKey]);
 
   // Ink writes rows-1 lines: a full screen would make it clear and redraw on every update.
   const height = Math.max(6, rows - 1);
   const paneRows = height - 3;
-  const current = snapshot.conversations.find((c) => c.conversationId === snapshot.current);
-  const label = current === undefined ? 'conclave' : conversationLabel(current);
+  const current = snapshot.conversations.find((c) => c.conversationId === screen.current);
+  // The prompt names the conversation a typed line goes to (the verified mark is in the header and tabs).
+  const label = screen.opening?.label ?? (current === undefined ? 'conclave' : conversationLabel(current));
+  const items = model.pane();
   const view = layoutPane(
-    model.pane(),
+    items,
     columns,
     paneRows,
     scroll,
     current === undefined ? 'Join a room with /join #room, or type /help.' : `No messages in ${label} yet — say hello!`,
+    { marker: screen.current === null ? null : model.unreadMarker(screen.current), footer: screen.opening?.status ?? null },
   );
 
   // Editing state lives in a ref so that one input chunk (a paste, or text
@@ -180,26 +103,53 @@ export function App({ model, server }: { model: ChatModel; server: string }) {
     editor.current.line = next;
     redraw((n) => n + 1);
   };
-  const submit = (): void => {
+  /** Submits the editor's line; false when it was refused (then it stays in the editor, with the reason shown). */
+  const submit = (): boolean => {
     const text = ed.textOf(editor.current.line);
+    const local = LOCAL_COMMAND.exec(text);
+    const problem = local === null ? model.check(text) : null;
+    if (problem !== null) {
+      setFlash(problem);
+      return false;
+    }
     editor.current = { line: ed.emptyLine, history: ed.remember(editor.current.history, text) };
     redraw((n) => n + 1);
     setScroll(0);
-    void model.submit(text);
+    if (local === null) {
+      void model.submit(text);
+      return true;
+    }
+    const key = newestFailed(model);
+    if (key === null) setFlash('No failed message here to retry or discard.');
+    else if (local[1]!.toLowerCase() === 'retry') void model.retry(key);
+    else model.discard(key);
+    return true;
+  };
+  /** Scrolls so the "new messages" divider is the top line. */
+  const jumpToDivider = (): void => {
+    if (view.dividerFromEnd !== null) setScroll(Math.max(0, view.dividerFromEnd - paneRows + 1));
   };
 
   useInput((input: string, key: Key) => {
     const line = editor.current.line;
     if (key.ctrl && input === 'c') return model.onExit?.('quit');
-    if (key.return) return submit();
+    setFlash(null);
+    if (key.return) return void submit();
     if (!key.ctrl && !key.meta && /[\r\n]/.test(input)) {
-      // Several lines at once: each line break submits what precedes it.
+      // Several lines at once: each line break submits what precedes it; a refused line keeps the rest with it.
       const parts = input.split(/\r\n|\r|\n/);
+      let refused = false;
       parts.forEach((part, i) => {
-        editor.current.line = ed.insert(editor.current.line, part);
-        if (i < parts.length - 1) submit();
+        editor.current.line = ed.insert(editor.current.line, refused && part !== '' ? ` ${part}` : part);
+        if (!refused && i < parts.length - 1) refused = !submit();
       });
       return redraw((n) => n + 1);
+    }
+    if (!key.ctrl && !key.meta && input.length > 1 && /[\x7f\b]/.test(input)) {
+      // Backspaces that arrived in one read with other keys (fast typing, tmux): apply each in turn.
+      let next = editor.current.line;
+      for (const ch of input) next = ch === '\x7f' || ch === '\b' ? ed.backspace(next) : ed.insert(next, ch);
+      return setLine(next);
     }
     if (key.upArrow || key.downArrow) {
       const [h, l] = ed.browse(editor.current.history, line, key.upArrow ? -1 : 1);
@@ -216,6 +166,8 @@ export function App({ model, server }: { model: ChatModel; server: string }) {
           return model.cycle(1);
         case 'p':
           return model.cycle(-1);
+        case 'g':
+          return jumpToDivider();
         case 'a':
           return setLine(ed.move(line, 0));
         case 'e':
@@ -247,20 +199,25 @@ export function App({ model, server }: { model: ChatModel; server: string }) {
     if (input !== '') setLine(ed.insert(line, input));
   });
 
-  const scrolledNote: ScreenLine | null =
-    view.scroll > 0 ? { key: 'scrolled', segments: [{ text: pad(`  ↓ ${view.scroll} more lines — PgDn or Esc to return`, columns), color: 'black', backgroundColor: 'yellow' }] } : null;
-  const paneLines = scrolledNote === null ? view.lines : [...view.lines.slice(1), scrolledNote];
+  const note = (key: string, text: string): ScreenLine => ({ key, segments: [{ text: pad(text, columns), color: 'black', backgroundColor: 'yellow' }] });
+  let paneLines = view.lines;
+  // The divider is above the window: say so at the top, with the key that jumps to it.
+  if (view.dividerFromEnd !== null && view.dividerFromEnd >= view.scroll + paneRows) paneLines = [note('above', '  ↑ new messages above — Ctrl-G to jump there'), ...paneLines.slice(1)];
+  if (view.scroll > 0) paneLines = [...paneLines.slice(1), note('scrolled', `  ↓ ${view.scroll} more lines — PgDn or Esc to return`)];
+  if (flash !== null) paneLines = [...paneLines.slice(1), flashLine(flash, columns)];
+  const measured = sentText(ed.textOf(line));
+  const counter = measured === null ? null : sizeCounter(model.measure(measured));
 
   return (
     <Box flexDirection="column" width={columns} height={height}>
-      <Line line={headerLine(snapshot, server, columns)} />
+      <Line line={headerLine(screen, server, columns)} />
       <Box flexDirection="column" height={paneRows}>
         {paneLines.map((l) => (
           <Line key={l.key} line={l} />
         ))}
       </Box>
-      <Line line={statusLine(snapshot, model.retryAt, columns)} />
-      <Line line={inputLine(label, line, columns, `Message ${label} — /help for commands`)} />
+      <Line line={statusLine(screen, model.retryAt, columns)} />
+      <Line line={inputLine(label, line, columns, `Message ${label} — /help for commands`, counter)} />
     </Box>
   );
 }
