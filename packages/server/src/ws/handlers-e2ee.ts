@@ -2,7 +2,7 @@ import type { RequestFrame } from '@conclave/protocol';
 import type { Principal } from '../accounts/service.js';
 import { ServiceError } from '../errors.js';
 import type { Connection } from './connection.js';
-import type { Answer, HandlerContext } from './handlers.js';
+import type { Answer, HandlerContext } from './handler-types.js';
 
 /**
  * Handlers of the end-to-end-encryption frames (device directory, KeyPackage

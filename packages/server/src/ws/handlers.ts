@@ -9,51 +9,15 @@ import {
   type RequestType,
   type ServerFrame,
 } from '@conclave/protocol';
-import type { AccountService, Principal } from '../accounts/service.js';
-import type { AdminService } from '../admin/service.js';
-import type { ConversationService } from '../conversations/service.js';
-import type { DeliveryService } from '../delivery/service.js';
-import type { DeviceService } from '../devices/service.js';
+import type { Principal } from '../accounts/service.js';
 import { ServiceError } from '../errors.js';
-import type { GroupService } from '../groups/service.js';
-import type { Hub } from '../presence/hub.js';
-import type { SettingsService } from '../settings/service.js';
 import type { Connection } from './connection.js';
 import { claimKeyPackages, commit, createGroup, groupInfo, listDevices, publishKeyPackages } from './handlers-e2ee.js';
+import type { Answer, FollowedReply, HandlerContext, RequestHandler } from './handler-types.js';
 
-export type { Answer, RequestHandler };
-
-/** What frame handlers call: one service per area, the hub, and the server's name. */
-export interface HandlerContext {
-  accounts: AccountService;
-  admin: AdminService;
-  settings: SettingsService;
-  conversations: ConversationService;
-  delivery: DeliveryService;
-  devices: DeviceService;
-  groups: GroupService;
-  hub: Hub;
-  serverName: string;
-  /** Base64 of the server's notice-signing public key (sent in `hello`). */
-  noticeKey: string;
-}
+export type { Answer, HandlerContext, RequestHandler };
 
 const PRE_AUTH = new Set(['hello', 'register', 'login', 'authenticate', 'ping']);
-
-/** A reply, and what must happen only once it has been sent (a notice to others, closing the socket). */
-interface FollowedReply<T extends RequestType> {
-  reply: ReplyBody<T>;
-  after: () => void;
-}
-
-/** What a request handler answers: its reply frame (typed by `REPLY_TYPE`), optionally followed by an effect; `null` when the connection closed meanwhile. */
-type Answer<T extends RequestType> = ReplyBody<T> | FollowedReply<T> | null;
-
-/**
- * A request handler: validates what the schema cannot, calls one service
- * function and returns the reply. Refusals are thrown as `ServiceError`.
- */
-type RequestHandler<T extends RequestType> = (ctx: HandlerContext, conn: Connection, frame: RequestFrame<T>) => Promise<Answer<T>>;
 
 function followedBy<T extends RequestType>(reply: ReplyBody<T>, after: () => void): FollowedReply<T> {
   return { reply, after };
