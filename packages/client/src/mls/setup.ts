@@ -32,6 +32,8 @@ export interface EngineParts {
   engine: GroupEngine;
   observer: Observer;
   verification: Verification;
+  /** The contact pins (trust on first use, verified flags). */
+  trust: TrustStore;
 }
 
 /**
@@ -67,5 +69,5 @@ export async function startGroupEngine(w: EngineWiring): Promise<EngineParts> {
     random: w.random,
   });
   await engine.load();
-  return { engine, observer, verification: new Verification(observer, w.state, w.request) };
+  return { engine, observer, trust, verification: new Verification(observer, w.state, w.request) };
 }

@@ -7,6 +7,7 @@ import {
   type UserInfo,
 } from '@conclave/protocol';
 import type { ConnectionState } from '../connection/state.js';
+import { ReadPositions } from './read-positions.js';
 
 /** A user with at least one connected device. */
 export interface OnlineUser {
@@ -18,7 +19,7 @@ export interface OnlineUser {
 
 /** A conversation as a UI lists it. */
 export interface ConversationSummary extends ConversationInfo {
-  /** Messages from others delivered while this was not the current conversation. */
+  /** Messages from others after this device's read position (survives a restart: see `ReadPositions`). */
   unread: number;
 }
 
@@ -36,8 +37,10 @@ export interface ChatSnapshot {
   conversations: readonly ConversationSummary[];
   /** The conversation the user is looking at. */
   current: ConversationId | null;
-  /** Online users by name; refreshed on presence notices. */
+  /** Online users by name; refreshed on presence notices; empty while not connected. */
   online: readonly OnlineUser[];
+  /** Users all of whose known (pinned) devices this device has verified by safety number. */
+  verified: readonly UserId[];
 }
 
 function order(a: ConversationInfo, b: ConversationInfo): number {
@@ -54,8 +57,10 @@ export class ChatState {
   deviceId: DeviceId | null = null;
   current: ConversationId | null = null;
   private readonly conversations = new Map<ConversationId, ConversationInfo>();
-  private readonly unread = new Map<ConversationId, number>();
+  /** Read positions and unread counts (replaced at connect by the stored ones). */
+  reads = new ReadPositions();
   private online = new Map<UserId, OnlineUser>();
+  private verified: readonly UserId[] = [];
   private cached: ChatSnapshot | null = null;
 
   constructor(private readonly onChange: (snapshot: ChatSnapshot) => void) {}
@@ -73,9 +78,10 @@ export class ChatState {
       deviceId: this.deviceId,
       conversations: [...this.conversations.values()]
         .sort(order)
-        .map((c) => ({ ...c, unread: this.unread.get(c.conversationId) ?? 0 })),
+        .map((c) => ({ ...c, unread: this.reads.unread(c.conversationId) })),
       current: this.current,
       online: [...this.online.values()].sort((a, b) => a.username.localeCompare(b.username)),
+      verified: this.verified,
     };
     return this.cached;
   }
@@ -99,7 +105,6 @@ export class ChatState {
   setConversations(list: readonly ConversationInfo[]): void {
     this.conversations.clear();
     for (const c of list) this.conversations.set(c.conversationId, c);
-    for (const id of [...this.unread.keys()]) if (!this.conversations.has(id)) this.unread.delete(id);
     if (this.current === null || !this.conversations.has(this.current)) this.current = this.defaultCurrent();
   }
 
@@ -114,20 +119,23 @@ export class ChatState {
   removeConversation(id: ConversationId): ConversationInfo | undefined {
     const info = this.conversations.get(id);
     this.conversations.delete(id);
-    this.unread.delete(id);
+    this.reads.forget(id);
     if (this.current === id) this.current = this.defaultCurrent();
     return info;
   }
 
+  /** Puts a conversation on screen (null: none), read up to the latest message seen. */
   setCurrent(id: ConversationId | null): void {
     this.current = id;
-    if (id !== null) this.unread.delete(id);
+    if (id !== null) this.reads.markRead(id, this.reads.latest(id));
   }
 
-  /** Counts a message from someone else unless its conversation is on screen. */
-  countUnread(id: ConversationId): void {
-    if (id === this.current) return;
-    this.unread.set(id, (this.unread.get(id) ?? 0) + 1);
+  /** Replaces the verified users (same order-insensitive content: no change). @returns true when it changed. */
+  setVerified(users: readonly UserId[]): boolean {
+    const next = [...users].sort();
+    if (next.length === this.verified.length && next.every((u, i) => u === this.verified[i])) return false;
+    this.verified = next;
+    return true;
   }
 
   setOnline(list: readonly OnlineUser[]): void {

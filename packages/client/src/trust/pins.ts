@@ -44,6 +44,14 @@ export class TrustStore {
     private readonly now: () => number,
   ) {}
 
+  /** Called after every saved change of the pins (a key pinned, replaced or verified). */
+  onChange: (() => void) | null = null;
+
+  /** The users with at least one pinned device. */
+  userIds(): UserId[] {
+    return [...this.users.keys()] as UserId[];
+  }
+
   static async load(store: ClientStore, now: () => number = Date.now): Promise<TrustStore> {
     const bytes = await store.loadRecord(RECORD);
     const users = new Map<string, PinnedUser>(bytes === null ? [] : Object.entries(JSON.parse(decoder.decode(bytes)) as Record<string, PinnedUser>));
@@ -110,5 +118,6 @@ export class TrustStore {
 
   private async save(): Promise<void> {
     await this.store.saveRecord(RECORD, encoder.encode(JSON.stringify(Object.fromEntries(this.users))));
+    this.onChange?.();
   }
 }
