@@ -33,7 +33,7 @@ after(async () => {
   await env?.close();
 });
 
-const reconnecting = (page: Page) => ui.status(page).filter({ hasText: /Reconnecting/ });
+const reconnecting = (page: Page) => ui.status(page).filter({ hasText: /reconnecting/i });
 
 test('a server restart: reconnecting shown, reconnects alone, the message typed meanwhile is delivered, nothing lost or doubled', async (t) => {
   const started = Date.now();

@@ -56,6 +56,8 @@ function makeSession(store: IdbStore, lock: TabLock, cue: (c: Cue) => void): Ses
     store,
     deviceName: deviceName(),
     clientName: CLIENT_NAME,
+    // A hidden tab reconnects less eagerly (the core backs off longer).
+    isVisible: () => document.visibilityState === 'visible',
   });
   // The model subscribes before connecting, so the catch-up and security warnings land in the panes.
   const model = new ChatModel(client, { cue });

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ConversationId } from '@conclave/protocol';
-import { conversationLabel, isConclaveError } from '@conclave/client';
+import { conversationLabel, isConclaveError, parseCommand } from '@conclave/client';
 import type { CueHub } from '../../app/cues.js';
 import { listenForNotificationClicks } from '../../app/notifications.js';
 import type { Session } from '../../app/session.js';
@@ -43,38 +43,48 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
   const phone = useMediaQuery(PHONE_QUERY);
   const [pane, setPane] = useState<'list' | 'conversation'>('conversation');
   const [dialog, setDialog] = useState<OpenDialog>(null);
-  /** The user whose DM is being opened (its MLS group is set up first): the composer waits meanwhile. */
-  const [opening, setOpening] = useState<string | null>(null);
   /** The admin page replaces the conversation (admins only; a demotion closes it). */
   const [view, setView] = useState<'chat' | 'admin'>('chat');
   const isAdmin = snapshot.me?.role === 'admin';
   const adminOpen = isAdmin && view === 'admin';
 
-  const current = snapshot.conversations.find((c) => c.conversationId === snapshot.current);
+  // `model.current` is null while `opening` (a DM or room still being set up) is on screen.
+  const shown = model.current;
+  const opening = model.opening;
+  const current = snapshot.conversations.find((c) => c.conversationId === shown);
   const onlineIds = new Set(snapshot.online.map((u) => u.userId));
-  const unreadElsewhere = snapshot.conversations.reduce((n, c) => n + (c.conversationId === snapshot.current ? 0 : c.unread), 0);
+  const unreadElsewhere = snapshot.conversations.reduce((n, c) => n + (c.conversationId === shown ? 0 : c.unread), 0);
 
   const open = useCallback(
     (conversationId: ConversationId) => {
-      client.setCurrent(conversationId);
+      model.select(conversationId);
       setPane('conversation');
       setView('chat');
     },
-    [client],
+    [model],
   );
 
+  // Like typing `/msg USER`: the view switches at once (to the DM, or to it being set up).
   const messageUser = useCallback(
     (username: string) => {
-      const existing = client.findConversation(username);
-      if (existing?.kind === 'dm') open(existing.conversationId);
-      else {
+      setPane('conversation');
+      setView('chat');
+      void model.submit(`/msg ${username}`);
+    },
+    [model],
+  );
+
+  // A line typed in the composer: `/msg` and `/join` switch the view (a phone shows the conversation).
+  const submit = useCallback(
+    (line: string) => {
+      const command = parseCommand(line);
+      if ((command.kind === 'msg' && command.text === null) || command.kind === 'join') {
         setPane('conversation');
         setView('chat');
-        setOpening(username);
-        void model.submit(`/msg ${username}`).finally(() => setOpening(null));
       }
+      void model.submit(line);
     },
-    [client, model, open],
+    [model],
   );
 
   // Notification clicks, /logout and /quit, a session the server ended.
@@ -120,13 +130,13 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
   // On a phone, the list view has no conversation on screen (so every conversation counts unread);
   // a wider window always shows one.
   const back = useCallback(() => {
-    client.setCurrent(null);
+    model.select(null);
     setPane('list');
-  }, [client]);
+  }, [model]);
   useEffect(() => {
     const first = snapshot.conversations[0];
-    if (!phone && snapshot.current === null && first !== undefined) client.setCurrent(first.conversationId);
-  }, [client, phone, snapshot]);
+    if (!phone && model.current === null && model.opening === null && first !== undefined) model.select(first.conversationId);
+  }, [model, phone, snapshot]);
 
   // Alt+↑ / Alt+↓ move through the conversations.
   useEffect(() => {
@@ -143,10 +153,12 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
 
   useEffect(() => {
     const total = snapshot.conversations.reduce((n, c) => n + c.unread, 0);
-    document.title = total > 0 ? `(${total}) Conclave` : current === undefined ? 'Conclave' : `${conversationLabel(current)} · Conclave`;
-  }, [snapshot, current]);
+    const name = opening?.label ?? (current === undefined ? null : conversationLabel(current));
+    document.title = total > 0 ? `(${total}) Conclave` : name === null ? 'Conclave' : `${name} · Conclave`;
+  }, [snapshot, current, opening]);
 
-  const label = current === undefined ? null : conversationLabel(current);
+  const label = opening?.label ?? (current === undefined ? null : conversationLabel(current));
+  const verified = new Set(snapshot.verified);
 
   // Closing the admin page puts the focus back on its entry in the sidebar (where it was opened).
   const closeAdmin = (): void => {
@@ -159,7 +171,7 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
     <div className={`chat ${phone ? 'chat--phone' : ''}`} data-pane={phone ? (adminOpen ? 'admin' : pane) : 'both'}>
       <Sidebar
         snapshot={snapshot}
-        selected={adminOpen ? null : snapshot.current}
+        selected={adminOpen ? null : shown}
         adminOpen={adminOpen}
         onAdmin={() => setView('admin')}
         onSelect={open}
@@ -169,6 +181,9 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
       <main className="conversation" hidden={adminOpen}>
         <ConversationHeader
           conversation={current}
+          opening={opening}
+          peerVerified={current?.peer !== undefined && verified.has(current.peer.userId)}
+          phone={phone}
           peerOnline={current?.peer !== undefined && onlineIds.has(current.peer.userId)}
           showBack={phone}
           unreadElsewhere={unreadElsewhere}
@@ -177,26 +192,32 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
           onVerify={(username) => setDialog({ kind: 'verify', username })}
           onSignOut={() => setDialog({ kind: 'sign-out' })}
         />
-        <ConnectionBar state={snapshot.connection} />
+        <ConnectionBar state={snapshot.connection} retryAt={model.retryAt} />
         <MessageList
-          conversationId={snapshot.current}
-          items={model.pane(snapshot.current)}
+          conversationId={shown}
+          paneKey={label ?? ''}
+          items={model.pane()}
           version={model.version}
+          unreadMarker={shown === null ? null : model.unreadMarker(shown)}
+          status={opening?.status ?? null}
           active={!adminOpen && (!phone || pane === 'conversation')}
           emptyText={label === null ? 'Join a room or message someone to start.' : `No messages in ${label} yet. Say hello!`}
           onSender={(username) => setDialog({ kind: 'verify', username })}
+          onRetry={(key) => void model.retry(key)}
+          onDiscard={(key) => model.discard(key)}
         />
         <Composer
-          conversationKey={snapshot.current ?? ''}
+          conversationKey={label ?? ''}
           placeholder={label === null ? 'Type /join #room or /help' : `Message ${label}`}
-          onSubmit={(line) => void model.submit(line)}
+          check={(line) => model.check(line)}
+          measure={(text) => model.measure(text)}
+          onSubmit={submit}
           onActivity={() => cues.sounds.unlock()}
           autoFocus={!phone}
-          busy={opening === null ? null : `Opening your private conversation with ${opening}…`}
         />
       </main>
       {adminOpen && snapshot.me !== null && <AdminPage client={client} me={snapshot.me.username} phone={phone} onClose={closeAdmin} />}
-      <Announcer cues={cues} current={snapshot.current} />
+      <Announcer cues={cues} current={shown} />
 
       {dialog?.kind === 'join' && (
         <JoinRoomDialog
@@ -216,6 +237,7 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
           model={model}
           username={dialog.username}
           onClose={() => setDialog(null)}
+          onVerified={() => setDialog(null)}
           onMessage={() => {
             setDialog(null);
             messageUser(dialog.username);

@@ -1,4 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import type { TextMeasure } from '@conclave/client';
 
 /** Tallest the message box grows before it scrolls, px. */
 const MAX_HEIGHT_PX = 180;
@@ -9,30 +10,36 @@ export interface ComposerProps {
   placeholder: string;
   /** Sends a line (text or a /command); the composer clears at once. */
   onSubmit: (line: string) => void;
+  /** Whether `line` may be sent: null, or why not ("Too long by 37 characters."): then it is shown and the text kept. */
+  check?: (line: string) => string | null;
+  /** How the text measures against the size limit: a counter shows while `nearLimit`. */
+  measure?: (text: string) => TextMeasure;
   /** Called on each key press in the box (the page uses it to unlock audio). */
   onActivity?: () => void;
-  /** Changes when another conversation is shown: the draft is kept per conversation. */
+  /** Changes when another conversation is shown (its label, e.g. `@bob`): the draft is kept per conversation. */
   conversationKey: string;
   /** Focus the box when the chat opens (not on phones: the keyboard would cover the screen). */
   autoFocus?: boolean;
-  /**
-   * While set (e.g. "Opening your conversation with bob…"), the box is read-only
-   * and shows this instead of the placeholder: text typed now would otherwise
-   * go to the conversation still on screen.
-   */
-  busy?: string | null;
 }
 
 /**
  * The message box ("Message") and the "Send" button: Enter sends,
  * Shift+Enter starts a new line; ↑ in an empty box recalls the last line sent.
+ * A line `check` refuses stays in the box with the reason under it
+ * (`role="alert"`); near the size limit a counter says what is left
+ * ("120 left", "37 too many").
  */
-export function Composer({ placeholder, onSubmit, onActivity, conversationKey, autoFocus = false, busy = null }: ComposerProps) {
+export function Composer({ placeholder, onSubmit, check, measure, onActivity, conversationKey, autoFocus = false }: ComposerProps) {
   const [drafts, setDrafts] = useState<Record<string, string>>({});
+  const [refusal, setRefusal] = useState<string | null>(null);
   const sent = useRef<string[]>([]);
   const box = useRef<HTMLTextAreaElement>(null);
   const text = drafts[conversationKey] ?? '';
   const setText = (value: string): void => setDrafts((d) => ({ ...d, [conversationKey]: value }));
+  const size = measure === undefined || text === '' ? null : measure(text);
+
+  // A refusal is about the text it refused: it goes when the text or the conversation changes.
+  useEffect(() => setRefusal(null), [text, conversationKey]);
 
   useEffect(() => {
     if (autoFocus) box.current?.focus();
@@ -49,7 +56,12 @@ export function Composer({ placeholder, onSubmit, onActivity, conversationKey, a
 
   const send = (): void => {
     const line = text.trim();
-    if (line === '' || busy !== null) return;
+    if (line === '') return;
+    const problem = check?.(line) ?? null;
+    if (problem !== null) {
+      setRefusal(problem);
+      return;
+    }
     sent.current = [...sent.current.slice(-49), line];
     setText('');
     onSubmit(line);
@@ -82,20 +94,29 @@ export function Composer({ placeholder, onSubmit, onActivity, conversationKey, a
         ref={box}
         className="composer__input"
         rows={1}
-        value={busy === null ? text : ''}
-        placeholder={busy ?? placeholder}
-        readOnly={busy !== null}
-        aria-busy={busy !== null}
+        value={text}
+        placeholder={placeholder}
+        aria-invalid={refusal !== null || (size !== null && size.charsLeft < 0)}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={onKeyDown}
         enterKeyHint="send"
         autoComplete="off"
-        aria-describedby="composer-hint"
+        aria-describedby="composer-hint composer-note"
       />
       <span id="composer-hint" className="visually-hidden">
         Enter sends, Shift+Enter starts a new line. Type /help for commands.
       </span>
-      <button type="submit" className="button button--primary composer__send" disabled={text.trim() === '' || busy !== null}>
+      <p id="composer-note" className="composer__note">
+        <span className="composer__refusal" role="alert">
+          {refusal ?? ''}
+        </span>
+        {size !== null && size.nearLimit && (
+          <span className={`composer__count ${size.charsLeft < 0 ? 'composer__count--over' : ''}`} data-testid="composer-count">
+            {size.charsLeft < 0 ? `${-size.charsLeft} too many` : `${size.charsLeft} left`}
+          </span>
+        )}
+      </p>
+      <button type="submit" className="button button--primary composer__send" disabled={text.trim() === ''}>
         <svg className="composer__send-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
           <path d="M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z" />
         </svg>

@@ -1,13 +1,20 @@
-import { conversationLabel, type ConversationSummary } from '@conclave/client';
+import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { conversationLabel, type ConversationSummary, type OpeningView } from '@conclave/client';
 import type { SoundPlayer } from '../../app/sounds.js';
 import { useMuted } from '../common/hooks.js';
 
 /** Props of `ConversationHeader`. */
 export interface ConversationHeaderProps {
   conversation: ConversationSummary | undefined;
+  /** A conversation still being set up, shown instead of `conversation` (`ChatModel.opening`). */
+  opening: OpeningView | null;
   /** For a DM: whether the peer is online. */
   peerOnline: boolean;
-  /** Phone layout: show "Back" (to the conversation list). */
+  /** For a DM: whether every known device of the peer is verified (a ✓ by the name). */
+  peerVerified: boolean;
+  /** Phone layout: "Back" (to the conversation list), and the actions in one "⋮" menu. */
+  phone: boolean;
+  /** Same as `phone` (kept for the Back button). */
   showBack: boolean;
   /** Unread messages elsewhere (shown on the Back button on phones). */
   unreadElsewhere: number;
@@ -17,12 +24,40 @@ export interface ConversationHeaderProps {
   onSignOut: () => void;
 }
 
-/** The conversation's header: Back (phones), its name, Verify (DMs), the mute toggle, Sign out. */
+/** One action of the header: a button on wide screens, an item of the "⋮" menu on phones. */
+interface Action {
+  label: string;
+  /** Extra words for screen readers (e.g. " sounds" after "Mute"). */
+  hidden?: string;
+  icon?: ReactNode;
+  title?: string;
+  run: () => void;
+}
+
+/**
+ * The conversation's header: Back (phones), its name (with ✓ for a verified
+ * DM peer; a conversation being set up shows its label), and Verify (DMs),
+ * the mute toggle, Sign out — on a phone in one "More" (⋮) menu.
+ */
 export function ConversationHeader(props: ConversationHeaderProps) {
-  const { conversation: c, sounds } = props;
+  const { conversation: c, opening, sounds } = props;
   const muted = useMuted(sounds);
-  const label = c === undefined ? 'Conclave' : conversationLabel(c);
-  const peer = c?.kind === 'dm' ? c.peer?.username ?? c.name.replace(/^@/, '') : null;
+  const label = opening?.label ?? (c === undefined ? 'Conclave' : conversationLabel(c));
+  const peer = opening === null && c?.kind === 'dm' ? (c.peer?.username ?? c.name.replace(/^@/, '')) : null;
+  const actions: Action[] = [
+    ...(peer !== null ? [{ label: 'Verify', icon: <ShieldIcon />, run: () => props.onVerify(peer) }] : []),
+    {
+      label: muted ? 'Unmute' : 'Mute',
+      hidden: ' sounds',
+      icon: muted ? <BellOffIcon /> : <BellIcon />,
+      title: muted ? 'Sounds are off' : 'Sounds are on',
+      run: () => {
+        sounds.setMuted(!muted);
+        if (muted) sounds.unlock();
+      },
+    },
+    { label: 'Sign out', run: props.onSignOut },
+  ];
   return (
     <header className="conv-header">
       {props.showBack && (
@@ -37,35 +72,113 @@ export function ConversationHeader(props: ConversationHeaderProps) {
         </button>
       )}
       <div className="conv-header__title">
-        <h1 className="conv-header__name">{label}</h1>
+        <h1 className="conv-header__name">
+          <span className="conv-header__label">{label}</span>
+          {peer !== null && props.peerVerified && <VerifiedMark />}
+        </h1>
+        {opening !== null && <span className="conv-header__sub">{opening.kind === 'dm' ? 'Private conversation' : 'Encrypted room'}</span>}
         {peer !== null && <span className={`conv-header__sub ${props.peerOnline ? 'is-online' : ''}`}>{props.peerOnline ? 'online' : 'offline'}</span>}
-        {c?.kind === 'room' && <span className="conv-header__sub">Encrypted room</span>}
+        {opening === null && c?.kind === 'room' && <span className="conv-header__sub">Encrypted room</span>}
       </div>
-      <div className="conv-header__actions">
-        {peer !== null && (
-          <button type="button" className="button button--ghost" onClick={() => props.onVerify(peer)}>
-            <ShieldIcon />
-            Verify
-          </button>
-        )}
-        <button
-          type="button"
-          className="button button--ghost conv-header__mute"
-          title={muted ? 'Sounds are off' : 'Sounds are on'}
-          onClick={() => {
-            sounds.setMuted(!muted);
-            if (muted) sounds.unlock();
-          }}
-        >
-          {muted ? <BellOffIcon /> : <BellIcon />}
-          {muted ? 'Unmute' : 'Mute'}
-          <span className="visually-hidden"> sounds</span>
-        </button>
-        <button type="button" className="button button--ghost" onClick={props.onSignOut}>
-          Sign out
-        </button>
-      </div>
+      {props.phone ? (
+        <MoreMenu actions={actions} />
+      ) : (
+        <div className="conv-header__actions">
+          {actions.map((a) => (
+            <button key={a.label} type="button" className="button button--ghost" title={a.title} onClick={a.run}>
+              {a.icon}
+              {a.label}
+              {a.hidden !== undefined && <span className="visually-hidden">{a.hidden}</span>}
+            </button>
+          ))}
+        </div>
+      )}
     </header>
+  );
+}
+
+/** "✓" named "verified" for assistive technology. */
+export function VerifiedMark() {
+  return (
+    <span className="verified-mark" role="img" aria-label="verified" title="Verified: you compared safety numbers">
+      ✓
+    </span>
+  );
+}
+
+/**
+ * The phone's "More" (⋮) button and its menu (`role="menu"`): ↑/↓ move,
+ * Escape or a tap outside closes, and the focus returns to the button.
+ */
+function MoreMenu({ actions }: { actions: Action[] }) {
+  const [open, setOpen] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+  const menu = useRef<HTMLDivElement>(null);
+
+  const close = (refocus: boolean): void => {
+    setOpen(false);
+    if (refocus) button.current?.focus();
+  };
+
+  useEffect(() => {
+    if (!open) return;
+    menu.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
+    const outside = (event: PointerEvent): void => {
+      const target = event.target as Node;
+      if (!menu.current?.contains(target) && !button.current?.contains(target)) setOpen(false);
+    };
+    document.addEventListener('pointerdown', outside);
+    return () => document.removeEventListener('pointerdown', outside);
+  }, [open]);
+
+  const onKeyDown = (event: KeyboardEvent): void => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      close(true);
+      return;
+    }
+    if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
+    event.preventDefault();
+    const items = Array.from(menu.current?.querySelectorAll<HTMLElement>('[role="menuitem"]') ?? []);
+    const at = items.indexOf(document.activeElement as HTMLElement);
+    items[(at + (event.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length]?.focus();
+  };
+
+  return (
+    <div className="more">
+      <button
+        ref={button}
+        type="button"
+        className="button button--ghost more__button"
+        aria-haspopup="menu"
+        aria-expanded={open}
+        aria-controls="conversation-menu"
+        aria-label="More"
+        onClick={() => setOpen((o) => !o)}
+      >
+        <span aria-hidden="true">⋮</span>
+      </button>
+      {open && (
+        <div ref={menu} id="conversation-menu" className="more__menu" role="menu" aria-label="More" onKeyDown={onKeyDown}>
+          {actions.map((a) => (
+            <button
+              key={a.label}
+              type="button"
+              role="menuitem"
+              className="more__item"
+              onClick={() => {
+                close(true);
+                a.run();
+              }}
+            >
+              {a.icon}
+              {a.label}
+              {a.hidden !== undefined && <span className="visually-hidden">{a.hidden}</span>}
+            </button>
+          ))}
+        </div>
+      )}
+    </div>
   );
 }
 

@@ -1,7 +1,8 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { normalizeRoom, type ConclaveClient, type RoomListing } from '@conclave/client';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import type { ConclaveClient, RoomListing } from '@conclave/client';
 import type { ConversationId } from '@conclave/protocol';
 import { Dialog } from '../common/Dialog.js';
+import { suggestRoomName } from './room-name.js';
 
 /** Props of `JoinRoomDialog`. */
 export interface JoinRoomDialogProps {
@@ -11,13 +12,25 @@ export interface JoinRoomDialogProps {
   onClose: () => void;
 }
 
-/** "Join or create a room": a "Room name" field with "Join", and the server's rooms, each with a Join button. */
+/**
+ * "Join or create a room": a "Room name" field (focused, after a fixed `#`)
+ * whose button says what happens ("Join #music" for a listed room, "Create
+ * #music-night" for a new one, the typed name made fit for a room name), and
+ * the server's rooms, each with a Join button.
+ */
 export function JoinRoomDialog({ client, onJoined, onClose }: JoinRoomDialogProps) {
   const [name, setName] = useState('');
+  const input = useRef<HTMLInputElement>(null);
   const [rooms, setRooms] = useState<RoomListing[] | null>(null);
   const [listError, setListError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+
+  // After the dialog opened (its showModal focuses the first control, the Close button).
+  useEffect(() => input.current?.focus(), []);
+
+  const room = suggestRoomName(name);
+  const exists = room !== null && rooms?.some((r) => r.name.toLowerCase() === room) === true;
 
   useEffect(() => {
     let live = true;
@@ -30,8 +43,8 @@ export function JoinRoomDialog({ client, onJoined, onClose }: JoinRoomDialogProp
     };
   }, [client]);
 
-  const join = async (room: string): Promise<void> => {
-    const normal = normalizeRoom(room.trim());
+  const join = async (typed: string): Promise<void> => {
+    const normal = suggestRoomName(typed);
     if (normal === null) {
       setError('Room names are 1–32 letters, digits, _ or -, e.g. #music.');
       return;
@@ -64,20 +77,20 @@ export function JoinRoomDialog({ client, onJoined, onClose }: JoinRoomDialogProp
               #
             </span>
             <input
+              ref={input}
               id="room-name"
               className="field__input field__input--prefixed"
               value={name}
-              onChange={(e) => setName(e.target.value)}
+              onChange={(e) => setName(e.target.value.replace(/^\s*#+/, ''))}
               placeholder="music"
               autoComplete="off"
               autoCapitalize="none"
               spellCheck={false}
-              autoFocus
               aria-describedby="room-name-hint"
             />
             <button type="submit" className="button button--primary" disabled={busy !== null || name.trim() === ''}>
-              {busy !== null && busy === normalizeRoom(name.trim()) && <span className="spinner spinner--small" aria-hidden="true" />}
-              Join
+              {busy !== null && busy === room && <span className="spinner spinner--small" aria-hidden="true" />}
+              {room === null ? 'Join' : `${exists ? 'Join' : 'Create'} ${room}`}
             </button>
           </div>
           <p id="room-name-hint" className="field__hint">

@@ -1,4 +1,4 @@
-import { useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { Fragment, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { ConversationId } from '@conclave/protocol';
 import type { PaneItem } from '@conclave/client';
 import { MessageRow } from './MessageRow.js';
@@ -12,7 +12,13 @@ const HISTORY_WINDOW = 200;
 /** Props of `MessageList`. */
 export interface MessageListProps {
   conversationId: ConversationId | null;
+  /** Changes when another conversation is shown (also one still being set up, which has no id yet). */
+  paneKey: string;
   items: readonly PaneItem[];
+  /** Key of the first item that was unread on opening (`ChatModel.unreadMarker`): a "New messages" divider goes above it. */
+  unreadMarker: string | null;
+  /** While the conversation is being set up: what is happening ("Setting up encryption with bob…"). */
+  status: string | null;
   /** The model's version: the pane array is mutated in place, so this tells when it changed. */
   version: number;
   /** False while hidden (a phone showing the list): on showing again it scrolls to the newest entry. */
@@ -20,38 +26,61 @@ export interface MessageListProps {
   /** Shown when the conversation has no entries yet. */
   emptyText: string;
   onSender: (username: string) => void;
+  onRetry: (key: string) => void;
+  onDiscard: (key: string) => void;
 }
 
 /**
  * The message list (`role="log"`, "Messages"): day separators, grouped
  * messages, notices, system and security lines. Stays scrolled to the newest
- * entry unless the reader scrolled up; then a button jumps back down.
+ * entry unless the reader scrolled up; then a button jumps back down. Above
+ * what was unread on opening, a "New messages" divider; while it is scrolled
+ * out of view above, a "Jump to new messages" button.
  */
-export function MessageList({ conversationId, items, version, active, emptyText, onSender }: MessageListProps) {
+export function MessageList(props: MessageListProps) {
+  const { conversationId, paneKey, items, version, unreadMarker, status, active, emptyText, onSender, onRetry, onDiscard } = props;
   const scroller = useRef<HTMLDivElement>(null);
+  const divider = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const [behind, setBehind] = useState(false);
+  const [dividerAbove, setDividerAbove] = useState(false);
   const rows = useMemo(() => timeline(items), [items, version]);
   const messageCount = useMemo(() => items.filter((i) => i.kind === 'message').length, [items, version]);
+
+  /** Whether the divider is above the visible part of the list. */
+  const measureDivider = (): void => {
+    const el = scroller.current;
+    const line = divider.current;
+    setDividerAbove(el !== null && line !== null && line.getBoundingClientRect().bottom < el.getBoundingClientRect().top);
+  };
 
   // A newly opened conversation starts at its newest entry.
   useLayoutEffect(() => {
     atBottom.current = true;
     setBehind(false);
-  }, [conversationId]);
+  }, [paneKey]);
 
   useLayoutEffect(() => {
     const el = scroller.current;
     if (el === null) return;
     if (atBottom.current) el.scrollTop = el.scrollHeight;
     else setBehind(true);
-  }, [rows, conversationId, active]);
+    measureDivider();
+  }, [rows, paneKey, active, unreadMarker]);
 
   const onScroll = (): void => {
     const el = scroller.current;
     if (el === null) return;
     atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICKY_PX;
     if (atBottom.current) setBehind(false);
+    measureDivider();
+  };
+
+  const jumpToNew = (): void => {
+    divider.current?.scrollIntoView({ block: 'start' });
+    const el = scroller.current;
+    if (el !== null) atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICKY_PX;
+    measureDivider();
   };
 
   const jump = (): void => {
@@ -73,17 +102,37 @@ export function MessageList({ conversationId, items, version, active, emptyText,
             History on this browser starts here.
           </p>
         )}
-        {items.length === 0 && <p className="log__empty">{emptyText}</p>}
+        {items.length === 0 && status === null && <p className="log__empty">{emptyText}</p>}
         {rows.map((row) =>
           row.kind === 'day' ? (
             <div key={row.key} className="day">
               <h3 className="day__label">{row.label}</h3>
             </div>
           ) : (
-            <MessageRow key={row.key} item={row.item} continued={row.continued} onSender={onSender} />
+            <Fragment key={row.key}>
+              {row.item.key === unreadMarker && (
+                <div ref={divider} className="unread-divider" role="separator" aria-label="New messages">
+                  <span className="unread-divider__label" aria-hidden="true">
+                    New messages
+                  </span>
+                </div>
+              )}
+              <MessageRow item={row.item} continued={row.continued} onSender={onSender} onRetry={onRetry} onDiscard={onDiscard} />
+            </Fragment>
           ),
         )}
+        {status !== null && (
+          <p className="log__opening" data-kind="opening">
+            <span className="spinner spinner--small" aria-hidden="true" />
+            {status}
+          </p>
+        )}
       </div>
+      {dividerAbove && (
+        <button type="button" className="jump jump--top" onClick={jumpToNew}>
+          Jump to new messages<span aria-hidden="true"> ↑</span>
+        </button>
+      )}
       {behind && (
         <button type="button" className="jump" onClick={jump}>
           New messages ↓

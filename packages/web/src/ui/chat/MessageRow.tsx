@@ -17,6 +17,9 @@ export interface MessageRowProps {
   continued: boolean;
   /** Opens the sender's verification screen. */
   onSender: (username: string) => void;
+  /** A failed message: send it again / drop it (by its `key`). */
+  onRetry?: (key: string) => void;
+  onDiscard?: (key: string) => void;
 }
 
 function Time({ at }: { at: number }) {
@@ -30,19 +33,22 @@ function Time({ at }: { at: number }) {
 /**
  * One entry of the message list, with `data-kind` = message | notice |
  * system | security (plus `data-sender`, `data-trust`, `data-level`,
- * `data-tone`, and `data-emphasis` on admin and server notices).
+ * `data-tone`, `data-status` = pending | failed on your own messages not yet
+ * acknowledged, and `data-emphasis` on admin and server notices).
  * Text is rendered as React text, never as HTML.
  */
-export const MessageRow = memo(function MessageRow({ item, continued, onSender }: MessageRowProps) {
+export const MessageRow = memo(function MessageRow({ item, continued, onSender, onRetry, onDiscard }: MessageRowProps) {
   switch (item.kind) {
     case 'message': {
       const trust = item.trust === undefined ? null : TRUST_TEXT[item.trust];
+      const status = item.status;
       return (
         <div
-          className={`msg ${continued ? 'msg--continued' : ''} ${item.mine ? 'msg--mine' : ''} ${item.trust !== undefined ? `msg--trust-${item.trust}` : ''}`}
+          className={`msg ${continued ? 'msg--continued' : ''} ${item.mine ? 'msg--mine' : ''} ${item.trust !== undefined ? `msg--trust-${item.trust}` : ''} ${status !== undefined ? `msg--${status}` : ''}`}
           data-kind="message"
           data-sender={item.sender}
           {...(item.trust !== undefined && { 'data-trust': item.trust })}
+          {...(status !== undefined && { 'data-status': status })}
         >
           <div className="msg__gutter">
             {continued ? (
@@ -65,6 +71,12 @@ export const MessageRow = memo(function MessageRow({ item, continued, onSender }
               {item.mine && <span className="msg__you"> (you)</span>}
               <span className="visually-hidden"> </span>
               <Time at={item.at} />
+              {status === 'pending' && (
+                <span className="msg__status" title="Not yet received by the server">
+                  <ClockIcon />
+                  Sending…
+                </span>
+              )}
               {trust !== null && (
                 <span className={`trust trust--${item.trust}`} title={trust.long}>
                   <span aria-hidden="true">⚠ </span>
@@ -76,6 +88,17 @@ export const MessageRow = memo(function MessageRow({ item, continued, onSender }
             <p className="msg__text">
               <RichText text={item.text} />
             </p>
+            {status === 'failed' && (
+              <div className="msg__failed" role="alert">
+                <span className="msg__error">Not sent: {item.error ?? 'the server refused it.'}</span>
+                <button type="button" className="button button--secondary" onClick={() => onRetry?.(item.key)}>
+                  Retry
+                </button>
+                <button type="button" className="button button--ghost" onClick={() => onDiscard?.(item.key)}>
+                  Discard
+                </button>
+              </div>
+            )}
           </div>
         </div>
       );
@@ -143,6 +166,14 @@ function EmphasisedNotice({ item }: { item: Extract<PaneItem, { kind: 'notice' }
         </p>
       </div>
     </section>
+  );
+}
+
+function ClockIcon() {
+  return (
+    <svg className="icon msg__status-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path d="M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 2a8 8 0 1 1 0 16 8 8 0 0 1 0-16zm-1 3v6l5 3 1-1.7-4-2.4V7h-2z" />
+    </svg>
   );
 }
 

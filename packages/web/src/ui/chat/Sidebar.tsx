@@ -1,6 +1,7 @@
 import type { ConversationId } from '@conclave/protocol';
 import { conversationLabel, type ChatSnapshot, type ConversationSummary } from '@conclave/client';
 import { Avatar } from '../common/Avatar.js';
+import { VerifiedMark } from './ConversationHeader.js';
 import { NotificationsButton } from './NotificationsButton.js';
 
 /** The id of the sidebar's "Admin" entry (the focus returns there when the admin page closes). */
@@ -32,6 +33,7 @@ export function Sidebar({ snapshot, selected, onSelect, onMessageUser, onJoinRoo
   const me = snapshot.me;
   const online = snapshot.online.filter((u) => u.userId !== me?.userId);
   const onlineIds = new Set(snapshot.online.map((u) => u.userId));
+  const verified = new Set(snapshot.verified);
 
   return (
     <nav className="sidebar" aria-label="Conversations">
@@ -84,6 +86,7 @@ export function Sidebar({ snapshot, selected, onSelect, onMessageUser, onJoinRoo
                 conversation={c}
                 selected={c.conversationId === selected}
                 online={c.peer !== undefined && onlineIds.has(c.peer.userId)}
+                verified={c.peer !== undefined && verified.has(c.peer.userId)}
                 onSelect={onSelect}
               />
             ))}
@@ -105,6 +108,7 @@ export function Sidebar({ snapshot, selected, onSelect, onMessageUser, onJoinRoo
                     <span className="visually-hidden">Message </span>
                     {u.username}
                   </span>
+                  {verified.has(u.userId) && <VerifiedMark />}
                   {u.devices > 1 && (
                     <span className="conv__meta" aria-hidden="true">
                       {u.devices} devices
@@ -130,17 +134,25 @@ export function Sidebar({ snapshot, selected, onSelect, onMessageUser, onJoinRoo
  * (an `aria-label`: names assembled from hidden and visible spans get stray
  * spaces in some browsers).
  */
-function ConversationItem(props: { conversation: ConversationSummary; selected: boolean; online?: boolean; onSelect: (id: ConversationId) => void }) {
+function ConversationItem(props: {
+  conversation: ConversationSummary;
+  selected: boolean;
+  online?: boolean;
+  /** A DM whose peer is verified: "✓" after the name (and ", verified" in its name). */
+  verified?: boolean;
+  onSelect: (id: ConversationId) => void;
+}) {
   const c = props.conversation;
   const label = conversationLabel(c);
   const unread = c.unread;
+  const name = props.verified === true ? `${label}, verified` : label;
   return (
     <li>
       <button
         type="button"
         className={`conv ${props.selected ? 'conv--selected' : ''} ${unread > 0 ? 'conv--unread' : ''}`}
         aria-current={props.selected ? 'true' : undefined}
-        aria-label={unread > 0 ? `${label}, ${unread} unread` : label}
+        aria-label={unread > 0 ? `${name}, ${unread} unread` : name}
         onClick={() => props.onSelect(c.conversationId)}
       >
         {c.kind === 'dm' ? (
@@ -152,6 +164,11 @@ function ConversationItem(props: { conversation: ConversationSummary; selected: 
           <span className="conv__sigil">#</span>
         )}
         <span className="conv__name">{label.slice(1)}</span>
+        {props.verified === true && (
+          <span className="verified-mark" aria-hidden="true">
+            ✓
+          </span>
+        )}
         {unread > 0 && <span className="badge">{unread > 99 ? '99+' : unread}</span>}
       </button>
     </li>

@@ -10,6 +10,8 @@ export interface VerifyDialogProps {
   /** Opens the DM with the contact (absent for yourself). */
   onMessage?: () => void;
   onClose: () => void;
+  /** Called once the contact is marked as verified (the screen then closes; a line in the conversation says so). */
+  onVerified?: () => void;
 }
 
 type Loaded = { number: SafetyNumber; devices: DeviceView[]; username: string };
@@ -26,7 +28,7 @@ function errorText(err: unknown, username: string): string {
  * the new one) when it changed since it was shown, so a device added in
  * between is never verified unseen (the rule of `VerifyCommands`).
  */
-export function VerifyDialog({ model, username, onMessage, onClose }: VerifyDialogProps) {
+export function VerifyDialog({ model, username, onMessage, onClose, onVerified }: VerifyDialogProps) {
   const client = model.client;
   const me = client.snapshot().me;
   const self = me !== null && me.username.toLowerCase() === username.replace(/^@/, '').toLowerCase();
@@ -71,8 +73,12 @@ export function VerifyDialog({ model, username, onMessage, onClose }: VerifyDial
       setLoaded(await load());
       const n = fresh.number.covered.length;
       const text = `${fresh.username} is verified (${n} device${n === 1 ? '' : 's'}).`;
-      setOutcome({ tone: 'ok', text });
       model.system(text, 'ok');
+      if (onVerified !== undefined) {
+        onVerified();
+        return;
+      }
+      setOutcome({ tone: 'ok', text });
     } catch (err) {
       setOutcome({ tone: 'error', text: errorText(err, username) });
     } finally {
