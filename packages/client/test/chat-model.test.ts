@@ -155,3 +155,36 @@ test('presence lines show where that person is a member, not in whatever convers
   await alice.client.who(); // a round trip: any stray line would be here by now
   assert.equal(loggedIn(films), false, 'bob is not a member of #films: no line there');
 });
+
+test('opening a conversation marks where its unread messages start, and the mark stays while the user is there', async (t) => {
+  const env = await startTestServer();
+  const alice = await connected(env.server.wsUrl, 'alice');
+  const bob = await connected(env.server.wsUrl, 'bob');
+  t.after(async () => {
+    await alice.client.close();
+    await bob.client.close();
+    await env.close();
+  });
+  const model = new ChatModel(alice.client);
+  const general = alice.client.findConversation('#general')?.conversationId as ConversationId;
+  model.select(general);
+  await bob.client.sendText(general, 'seen while there');
+  await waitFor(() => messageTexts(model.pane(general)).includes('seen while there'), 'the first message');
+  await model.submit('/msg bob');
+  const dm = model.current;
+  assert.ok(dm !== null && dm !== general, 'in the DM now');
+  for (const text of ['unread one', 'unread two']) await bob.client.sendText(general, text);
+  await waitFor(() => alice.client.snapshot().conversations.find((c) => c.conversationId === general)?.unread === 2, 'two unread');
+  assert.equal(model.unreadMarker(general), null, 'no mark before the user opens it');
+
+  model.select(general);
+  const markKey = model.unreadMarker(general);
+  const marked = model.pane(general).find((i) => i.key === markKey);
+  assert.equal(marked?.kind === 'message' && marked.text, 'unread one', 'the mark is on the first unread message');
+  assert.equal(alice.client.snapshot().conversations.find((c) => c.conversationId === general)?.unread, 0, 'opening it read it');
+  await bob.client.sendText(general, 'arrived while there');
+  await waitFor(() => messageTexts(model.pane(general)).includes('arrived while there'), 'the live message');
+  assert.equal(model.unreadMarker(general), markKey, 'the mark stays put');
+  model.select(dm);
+  assert.equal(model.unreadMarker(general), null, 'leaving clears it');
+});
