@@ -17,7 +17,7 @@ export default defineConfig(
     linterOptions: { reportUnusedDisableDirectives: 'error' },
   },
   {
-    files: ['packages/*/src/**/*.{ts,tsx}', 'packages/*/bin/**/*.ts', 'bench/**/*.ts'],
+    files: ['packages/*/src/**/*.{ts,tsx}', 'bench/**/*.ts'],
     extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
