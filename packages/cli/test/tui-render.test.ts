@@ -12,7 +12,7 @@ const GENERAL = 'c-general' as ConversationId;
 const BOB_DM = 'c-bob' as ConversationId;
 const BOB = 'u-bob' as UserId;
 
-function snapshot(over: Partial<ChatSnapshot> & { verified?: UserId[] } = {}): ChatSnapshot {
+function snapshot(over: Partial<ChatSnapshot> = {}): ChatSnapshot {
   return {
     connection: 'ready',
     me: { userId: 'u-alice' as UserId, username: 'alice', role: 'member' },
@@ -23,8 +23,9 @@ function snapshot(over: Partial<ChatSnapshot> & { verified?: UserId[] } = {}): C
     ],
     current: GENERAL,
     online: [],
+    verified: [],
     ...over,
-  } as ChatSnapshot;
+  };
 }
 
 test('status bar: tabs with unread counts, ✓ after a verified peer, and "offline — reconnecting in Ns" when not ready', () => {

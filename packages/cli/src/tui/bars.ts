@@ -20,13 +20,9 @@ export interface ScreenState {
   opening: OpeningView | null;
 }
 
-/**
- * Users every one of whose known devices this device has verified
- * (`snapshot.verified`; empty while the client core does not report it).
- */
+/** Users every one of whose known devices this device has verified (`snapshot.verified`). */
 export function verifiedUsers(snapshot: ChatSnapshot): ReadonlySet<UserId> {
-  const verified = (snapshot as ChatSnapshot & { verified?: readonly UserId[] }).verified;
-  return new Set(verified ?? []);
+  return new Set(snapshot.verified);
 }
 
 /** A conversation's name as shown in tabs and headers: `#room`, `@bob`, or `@bob ✓` when bob is verified. */
