@@ -126,6 +126,11 @@ test('a text typed while offline shows as pending, then as sent once the connect
   assert.equal(pending.length, 1);
   assert.equal(pending[0]?.kind === 'message' && pending[0].status, 'pending', 'shown at once, as pending');
 
+  // A line typed after it is not held up by it: the queue moves on once the text is in the outbox.
+  await model.submit('/help');
+  assert.notEqual(alice.client.connectionState, 'ready', 'still offline');
+  assert.ok(model.pane().some((i) => i.kind === 'system' && i.text.includes('/msg USER')), '/help answered while offline');
+
   offline = false;
   await sent;
   const after = model.pane().filter((i) => i.kind === 'message');

@@ -1,4 +1,4 @@
-import type { ConversationId, ConversationInfo } from '@conclave/protocol';
+import type { ConversationId } from '@conclave/protocol';
 import type { ConclaveClient } from '../client.js';
 import { parseCommand, type Command } from '../commands/parse.js';
 import type { StateChange } from '../connection/connection.js';
@@ -10,7 +10,7 @@ import { conversationLabel, sanitize } from './format.js';
 import { placeNotice } from './notice-lines.js';
 import type { Addressee, Opening, Target } from './openings.js';
 import { mergeHistory, messageItem, messageKey, NO_CONVERSATION, Panes, type PaneItem } from './pane-items.js';
-import { Submissions } from './submissions.js';
+import { Submissions, type Handed } from './submissions.js';
 import { measureText, tooLongMessage, type TextMeasure } from './text-limit.js';
 import { securityLevel, securityText } from './trust-text.js';
 import { VerifyCommands } from './verify-commands.js';
@@ -45,6 +45,9 @@ export type ExitReason = 'quit' | 'logout';
 
 /** Messages of the local history put in each pane at start. */
 const HISTORY_ON_START = 200;
+
+/** One submitted line's work, run in submission order; a text's step resolves once it is handed to the outbox. */
+type Step = () => Promise<Handed | void>;
 
 /** What a UI shows while the conversation on screen is still being set up. */
 export interface OpeningView {
@@ -229,16 +232,17 @@ export class ChatModel {
    */
   submit(line: string): Promise<void> {
     const origin = this.screenKey();
-    let step: () => Promise<unknown>;
+    let step: Step;
     try {
       step = this.plan(parseCommand(line), origin);
     } catch (err) {
       this.fail(err, origin);
       return Promise.resolve();
     }
-    let after: unknown;
+    // `after` (a text's acknowledgement) is awaited by the caller only: the queue moves on once the step is done.
+    let after: Promise<void> | undefined;
     const turn = this.queue.then(async () => {
-      after = await step();
+      after = (await step())?.ack;
     });
     this.queue = turn.catch(() => undefined);
     return turn.then(() => after).then(
@@ -258,7 +262,7 @@ export class ChatModel {
   }
 
   /** Decides now what a line does and where; returns the step to run in order. */
-  private plan(command: Command, origin: ConversationId): () => Promise<unknown> {
+  private plan(command: Command, origin: ConversationId): Step {
     const subs = this.submissions;
     switch (command.kind) {
       case 'empty':
@@ -295,7 +299,7 @@ export class ChatModel {
   }
 
   /** A text for `target`: refused now when too long, else shown pending now and sent in order. */
-  private textStep(target: Target, text: string, origin: ConversationId): () => Promise<unknown> {
+  private textStep(target: Target, text: string, origin: ConversationId): Step {
     const measure = this.measure(text);
     if (measure.charsLeft < 0) {
       this.system(tooLongMessage(measure), 'error', origin);
@@ -305,12 +309,12 @@ export class ChatModel {
     return async () => {
       if (target.kind === 'opening') await this.submissions.open(target.opening).catch(() => undefined);
       // The acknowledgement is awaited by `submit`'s caller, not by the queue (it may wait for a reconnect).
-      return { ack: await send() };
+      return send();
     };
   }
 
   /** Switches the view to an addressed conversation now; the step sets it up when it does not exist yet. */
-  private show(addressee: Addressee): () => Promise<unknown> {
+  private show(addressee: Addressee): Step {
     const from = this.current ?? this.view?.from ?? null;
     const target = this.submissions.targetFor(addressee, from);
     if (target.kind === 'conversation') {
@@ -320,7 +324,9 @@ export class ChatModel {
     if (from !== null) this.markers.delete(from);
     this.view = target.opening;
     this.notify();
-    return () => this.submissions.open(target.opening);
+    return async () => {
+      await this.submissions.open(target.opening);
+    };
   }
 
   /** Where a text typed now goes: the opening on screen, the conversation on screen, or nowhere. */

@@ -16,9 +16,9 @@ export interface CommandContext {
   /** The conversation on screen when Enter was pressed (undefined: none, or one still being set up). */
   here: ConversationInfo | undefined;
   /** A line of output in the pane where the command was typed. */
-  say(text: string, tone?: 'info' | 'error' | 'ok', strong?: boolean): void;
+  say: (text: string, tone?: 'info' | 'error' | 'ok', strong?: boolean) => void;
   keysHelp: string | undefined;
-  exit(reason: 'quit' | 'logout'): void;
+  exit: (reason: 'quit' | 'logout') => void;
 }
 
 /**

@@ -24,6 +24,16 @@ export interface SubmissionHost {
   notify(): void;
 }
 
+/**
+ * A text handed to the outbox: `ack` settles when the server acknowledged it (or it failed). Wrapped in
+ * an object because an async function returning a bare promise would wait for it.
+ */
+export interface Handed {
+  ack: Promise<void>;
+}
+
+const NOTHING: Handed = { ack: Promise.resolve() };
+
 /** A text typed by the user that the server has not acknowledged yet. */
 interface PendingSend {
   key: string;
@@ -73,9 +83,10 @@ export class Submissions {
   /**
    * Puts `text` in its target's pane as a pending message now; returns the
    * step to run in submission order (it hands the text to the outbox and
-   * resolves with the acknowledgement's promise).
+   * resolves with the acknowledgement's promise, wrapped so awaiting the step
+   * does not wait for the server).
    */
-  addText(target: Target, text: string): () => Promise<Promise<void>> {
+  addText(target: Target, text: string): () => Promise<Handed> {
     const key = `p${++this.counter}`;
     const me = this.host.client.snapshot().me;
     const item: MessageItem = { kind: 'message', key, seq: UNPLACED_SEQ, at: Date.now(), sender: me?.username ?? 'you', text: sanitize(text), mine: true, status: 'pending' };
@@ -112,7 +123,7 @@ export class Submissions {
     const target = record.target;
     return (async () => {
       if (target.kind === 'opening') await this.open(target.opening);
-      await (await this.send(key));
+      await (await this.send(key)).ack;
     })().catch(() => undefined);
   }
 
@@ -154,17 +165,17 @@ export class Submissions {
   }
 
   /** Hands a pending text to the outbox; resolves (in order) with the promise of its acknowledgement. */
-  private async send(key: string): Promise<Promise<void>> {
+  private async send(key: string): Promise<Handed> {
     const record = this.pending.get(key);
-    if (record === undefined) return Promise.resolve();
+    if (record === undefined) return NOTHING;
     const { target } = record;
     if (target.kind === 'opening' && target.opening.state.kind !== 'ready') {
-      if (target.opening.state.kind === 'failed') return Promise.resolve(); // marked failed by the opening
+      if (target.opening.state.kind === 'failed') return NOTHING; // marked failed by the opening
       const opened = await this.open(target.opening).then(
         () => true,
         () => false,
       );
-      if (!opened) return Promise.resolve();
+      if (!opened) return NOTHING;
     }
     const conversationId = this.paneOf(target);
     let ack: Promise<SentReceipt>;
@@ -173,10 +184,12 @@ export class Submissions {
     } catch (err) {
       ack = Promise.reject(err instanceof Error ? err : new ConclaveError('CONCLAVE_ERR_INTERNAL'));
     }
-    return ack.then(
-      (receipt) => this.placed(key, receipt),
-      (err: unknown) => this.markFailed(key, isConclaveError(err) || err instanceof Error ? err.message : String(err)),
-    );
+    return {
+      ack: ack.then(
+        (receipt) => this.placed(key, receipt),
+        (err: unknown) => this.markFailed(key, isConclaveError(err) || err instanceof Error ? err.message : String(err)),
+      ),
+    };
   }
 
   /** The server acknowledged a pending text: it becomes the message at its seq. */
