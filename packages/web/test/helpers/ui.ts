@@ -129,3 +129,10 @@ export async function tabTo(page: Page, target: Locator, what: string, max = 30)
   }
   throw new Error(`${what} never got the focus in ${max} Tab presses`);
 }
+
+/** Waits (bounded) for the page's images and fonts, then writes `name` (a PNG) into `dir` (viewport only, no caret). */
+export async function screenshot(page: Page, dir: string, name: string): Promise<void> {
+  // (Polled with evaluate: waitForFunction with a string evals in the page, which its CSP rightly refuses.)
+  await until(() => page.evaluate<boolean>('Array.from(document.images).every((i) => i.complete) && document.fonts.status === "loaded"'), `images and fonts of ${name}`);
+  await page.screenshot({ path: `${dir}/${name}`, animations: 'disabled', caret: 'hide' });
+}

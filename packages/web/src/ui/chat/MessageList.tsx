@@ -8,6 +8,8 @@ import { timeline } from './timeline.js';
 const STICKY_PX = 80;
 /** Below this many messages the pane holds everything this browser has (the model loads 200). */
 const HISTORY_WINDOW = 200;
+/** Room left above the "New messages" divider after jumping to it, px. */
+const DIVIDER_MARGIN_PX = 8;
 
 /** Props of `MessageList`. */
 export interface MessageListProps {
@@ -76,10 +78,13 @@ export function MessageList(props: MessageListProps) {
     measureDivider();
   };
 
+  // Scrolls only the list (scrollIntoView would also move the page on a short screen).
   const jumpToNew = (): void => {
-    divider.current?.scrollIntoView({ block: 'start' });
     const el = scroller.current;
-    if (el !== null) atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICKY_PX;
+    const line = divider.current;
+    if (el === null || line === null) return;
+    el.scrollTop += line.getBoundingClientRect().top - el.getBoundingClientRect().top - DIVIDER_MARGIN_PX;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICKY_PX;
     measureDivider();
   };
 
