@@ -85,8 +85,8 @@ export class Connection {
   private everReady = false;
   private nextId = 0;
   private readonly pending = new Map<string, Pending>();
-  private reconnectTimer: TimerHandle | null = null;
-  private pingTimer: TimerHandle | null = null;
+  private reconnectTimer: TimerHandle = null;
+  private pingTimer: TimerHandle = null;
   private lastSocketError: Error | null = null;
   private lastServerError: ConclaveError | null = null;
   /** The `hello` of the current (or last) socket: limits, registration, notice key. */

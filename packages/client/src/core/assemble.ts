@@ -39,8 +39,7 @@ export function assembleClient(options: ClientOptions): ClientCore {
   const random = options.random ?? Math.random;
   const events = new Emitter<ClientEvents>();
   const state = new ChatState((snapshot) => events.emit('change', snapshot));
-  // The connection is created last (it needs the handshake and routes); everything else reaches it through this.
-  let connection!: Connection;
+  // The connection is created last (it needs the handshake and routes); the closures below reach it once it exists.
   const request = <T extends RequestType>(input: RequestInput<T>) => connection.request(input);
   const report = (err: unknown): void => {
     // Lost connections are not reported here: they retry.
@@ -58,7 +57,6 @@ export function assembleClient(options: ClientOptions): ClientCore {
     show: (entry) => events.emit('message', { ...entry, conversation: state.conversation(entry.conversationId) }),
     onSaveError: (err) => events.emit('error', new ConclaveError('CONCLAVE_ERR_INTERNAL', 'Could not save read positions.', { cause: err })),
   });
-  let sync!: SyncController;
   const mls = new EngineHolder({
     store: options.store,
     request,
@@ -70,7 +68,7 @@ export function assembleClient(options: ClientOptions): ClientCore {
     onSecurity: (e) => events.emit('security', e),
     onGap: () => sync.onGap(),
   });
-  sync = new SyncController({
+  const sync = new SyncController({
     sync: async () => void (await request({ type: 'sync', cursors: mls.engine?.cursors() ?? {} })),
     applied: async () => mls.engine?.idle(),
     ready: () => connection.state === 'ready',
@@ -85,7 +83,7 @@ export function assembleClient(options: ClientOptions): ClientCore {
     onSent: (receipt) => events.emit('sent', receipt),
   });
   const requests = new UserRequests({ connection: () => connection, state, events, engine: () => mls.engine });
-  let whoTimer: TimerHandle | null = null;
+  let whoTimer: TimerHandle = null;
   const refreshOnline = (delayMs: number): void => {
     if (whoTimer !== null) return;
     whoTimer = clock.setTimeout(() => {
@@ -118,7 +116,7 @@ export function assembleClient(options: ClientOptions): ClientCore {
     events.emit('synced', { reconnect: sender.readyCount > 1 });
     refreshOnline(0);
   };
-  connection = new Connection({
+  const connection: Connection = new Connection({
     url: options.url,
     socketFactory: options.socketFactory,
     clientName: options.clientName ?? 'conclave-cli/0.1',

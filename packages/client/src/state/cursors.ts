@@ -57,6 +57,6 @@ export class CursorTracker {
   /** The cursors as a plain record (the `sync` frame's and the store's shape). */
   snapshot(options: { clean?: boolean } = {}): Cursors {
     if (options.clean === true) this.dirty_ = false;
-    return Object.fromEntries(this.cursors) as Cursors;
+    return Object.fromEntries(this.cursors);
   }
 }

@@ -56,7 +56,7 @@ function decodeView(bytes: Uint8Array | null): ConversationId | null {
  * one after another, so a later one never lands before an earlier one.
  */
 export class PositionSaver {
-  private timer: TimerHandle | null = null;
+  private timer: TimerHandle = null;
   private chain: Promise<void> = Promise.resolve();
   private savedView: ConversationId | null | undefined = undefined;
 

@@ -44,7 +44,7 @@ export class Positions {
       cursors: () => this.cursors,
       reads: () => deps.state.reads,
       view: () => deps.state.current,
-      onError: deps.onSaveError,
+      onError: (err) => deps.onSaveError(err),
     });
   }
 
