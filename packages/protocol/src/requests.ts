@@ -49,7 +49,3 @@ export type ReplyOf<T extends RequestType> = FrameOf<ServerFrame, ReplyType<T>>;
 /** A reply as a server handler writes it: the frame without `id` (the request's is filled in). */
 export type ReplyBody<T extends RequestType> = Omit<ReplyOf<T>, 'id'> & { type: ReplyType<T> };
 
-/** True when `type` names a request (a client frame that gets one reply). */
-export function isRequestType(type: ClientFrameType): type is RequestType {
-  return type !== 'hello';
-}
