@@ -153,11 +153,14 @@ export class Connection {
   /**
    * Starts delivering a conversation to this connection after `afterSeq`,
    * catching up from the log. Called only once the connection's device is in
-   * the conversation's MLS group; a cursor already past `afterSeq` stays.
+   * the conversation's MLS group; a cursor already past `afterSeq` stays,
+   * unless `rewind`: the client asked (`sync`) for everything after
+   * `afterSeq`, e.g. because it saw a gap, so what this connection already
+   * sent past it is sent again (the client drops what it already applied).
    */
-  follow(conversationId: string, afterSeq: number): void {
+  follow(conversationId: string, afterSeq: number, rewind = false): void {
     const current = this.cursors.get(conversationId);
-    if (current !== undefined && current >= afterSeq) return;
+    if (current !== undefined && (rewind ? current === afterSeq : current >= afterSeq)) return;
     this.cursors.set(conversationId, afterSeq);
     void this.catchUp(conversationId);
   }

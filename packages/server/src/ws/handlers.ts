@@ -189,7 +189,8 @@ async function startSession(
 async function sync(ctx: HandlerContext, conn: Connection, frame: RequestFrame<'sync'>): Promise<Answer<'sync'>> {
   const plan = await ctx.groups.syncPlan(me(conn), frame.cursors);
   for (const welcome of plan.welcomes) conn.send(welcome);
-  for (const { conversationId, from } of plan.follow) conn.follow(conversationId, from);
+  // Rewind to what the client asked for: a client that saw a gap on this connection gets the lost entries again.
+  for (const { conversationId, from } of plan.follow) conn.follow(conversationId, from, true);
   await Promise.all(plan.follow.map(({ conversationId }) => conn.catchUp(conversationId)));
   // Removals nobody was online to commit: the device removes those leaves as after a live notice.
   for (const { conversationId, user } of plan.departed) {
