@@ -194,7 +194,6 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
         />
         <ConnectionBar state={snapshot.connection} retryAt={model.retryAt} />
         <MessageList
-          conversationId={shown}
           paneKey={label ?? ''}
           items={model.pane()}
           version={model.version}

@@ -44,7 +44,7 @@ export function Composer({ placeholder, onSubmit, check, measure, onActivity, co
   useEffect(() => {
     if (autoFocus) box.current?.focus();
     // Only when the chat opens, not on every render.
-  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+  }, []);
 
   // Grow with the text, up to MAX_HEIGHT_PX.
   useLayoutEffect(() => {

@@ -1,5 +1,4 @@
 import { Fragment, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { ConversationId } from '@conclave/protocol';
 import type { PaneItem } from '@conclave/client';
 import { MessageRow } from './MessageRow.js';
 import { timeline } from './timeline.js';
@@ -13,8 +12,7 @@ const DIVIDER_MARGIN_PX = 8;
 
 /** Props of `MessageList`. */
 export interface MessageListProps {
-  conversationId: ConversationId | null;
-  /** Changes when another conversation is shown (also one still being set up, which has no id yet). */
+  /** Changes when another conversation is shown (also one still being set up, which has no id yet), e.g. its label. */
   paneKey: string;
   items: readonly PaneItem[];
   /** Key of the first item that was unread on opening (`ChatModel.unreadMarker`): a "New messages" divider goes above it. */
@@ -40,7 +38,7 @@ export interface MessageListProps {
  * out of view above, a "Jump to new messages" button.
  */
 export function MessageList(props: MessageListProps) {
-  const { conversationId, paneKey, items, version, unreadMarker, status, active, emptyText, onSender, onRetry, onDiscard } = props;
+  const { paneKey, items, version, unreadMarker, status, active, emptyText, onSender, onRetry, onDiscard } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const divider = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
