@@ -28,7 +28,7 @@ export function verifiedUsers(snapshot: ChatSnapshot): ReadonlySet<UserId> {
 /** A conversation's name as shown in tabs and headers: `#room`, `@bob`, or `@bob ✓` when bob is verified. */
 export function tabLabel(c: ConversationSummary, verified: ReadonlySet<UserId>): string {
   const label = conversationLabel(c);
-  return c.kind === 'dm' && c.peer !== undefined && verified.has(c.peer.userId as UserId) ? `${label} ${VERIFIED_MARK}` : label;
+  return c.kind === 'dm' && c.peer !== undefined && verified.has(c.peer.userId) ? `${label} ${VERIFIED_MARK}` : label;
 }
 
 /** The label of what is on screen (`@bob`, `#films`, …), or null when nothing is. */
