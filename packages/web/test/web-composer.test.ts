@@ -135,7 +135,11 @@ test('a DM on a phone: the name is not cut, Verify / Mute / Sign out sit in a "M
   // Verify is offered once the DM is set up (not while "Setting up encryption with bob…").
   // (The list is hidden on a phone showing a conversation: the header's presence line tells instead.)
   await page.locator('.conv-header__sub').getByText(/^(online|offline)$/).waitFor({ state: 'visible', timeout: 30_000 });
-  const cut = await page.locator('.conv-header__label').evaluate((el) => el.scrollWidth > el.clientWidth);
+  const cut = await page.locator('.conv-header__label').evaluate((el) => {
+    // (This typecheck has no DOM lib: the page function names the members it reads.)
+    const box = el as unknown as { scrollWidth: number; clientWidth: number };
+    return box.scrollWidth > box.clientWidth;
+  });
   assert.equal(cut, false, 'the DM name "@bob" is shown whole');
 
   const more = page.getByRole('button', { name: 'More', exact: true });

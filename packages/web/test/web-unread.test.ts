@@ -6,6 +6,15 @@ import { launchBrowser, openPage, type Opened } from './helpers/browser.js';
 import { SCREENSHOT_DIR, startWebEnv, terminalUser, type WebEnv } from './helpers/env.js';
 import { openConversation, screenshot, send, signIn, ui, waitForChat, waitForMessage } from './helpers/ui.js';
 
+/** The DOM members the page functions below use (this project's typecheck has no DOM lib). */
+interface PageElement {
+  querySelectorAll(selectors: string): Iterable<PageElement>;
+  getAttribute(name: string): string | null;
+  readonly textContent: string | null;
+  closest(selectors: string): PageElement | null;
+  getBoundingClientRect(): { top: number; bottom: number };
+}
+
 /*
  * Unread messages across a reload: the badge survives it, the page comes
  * back in the conversation it showed, and opening the conversation with
@@ -61,7 +70,9 @@ test('after a reload: back in the same conversation, unread badges kept, a New m
   await divider.waitFor({ state: 'attached' });
   // The divider sits right above the first unread message (and below the one read before).
   const order = await ui.log(page).evaluate((log) =>
-    Array.from(log.querySelectorAll('[data-kind="message"], [role="separator"]')).map((el) => (el.getAttribute('role') === 'separator' ? 'divider' : (el.textContent ?? '').slice(0, 40))),
+    Array.from((log as unknown as PageElement).querySelectorAll('[data-kind="message"], [role="separator"]')).map((el) =>
+      el.getAttribute('role') === 'separator' ? 'divider' : (el.textContent ?? '').slice(0, 40),
+    ),
   );
   const at = order.indexOf('divider');
   assert.ok(at > 0 && (order[at - 1] ?? '').includes('read before the others'), `above the divider: the message read before: ${JSON.stringify(order)}`);
@@ -74,7 +85,8 @@ test('after a reload: back in the same conversation, unread badges kept, a New m
   await jump.click();
   await jump.waitFor({ state: 'hidden' });
   assert.ok(await divider.isVisible());
-  const inView = await divider.evaluate((el) => {
+  const inView = await divider.evaluate((node) => {
+    const el = node as unknown as PageElement;
     const log = el.closest('[role="log"]');
     if (log === null) return false;
     const a = el.getBoundingClientRect();
