@@ -1,8 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { select } from '@inquirer/prompts';
-import { runChat } from './commands/chat.js';
-import { runRead } from './commands/read.js';
-import { runSend } from './commands/send.js';
+import { runChat, type ChatOptions } from './commands/chat.js';
+import { runRead, type ReadOptions } from './commands/read.js';
+import { runSend, type SendOptions } from './commands/send.js';
 import { CliError, EXIT, exitCodeOf, oneLine } from './errors.js';
 import { registerServerCommands } from './server-commands.js';
 
@@ -43,7 +43,7 @@ export function buildProgram(): Command {
     .addOption(profileOption())
     .option('--user <name>', 'your username')
     .addOption(fingerprintOption())
-    .action(async (url: string | undefined, opts) => exitNow(await runChat(url, opts)));
+    .action(async (url: string | undefined, opts: ChatOptions) => exitNow(await runChat(url, opts)));
 
   program
     .command('send')
@@ -55,7 +55,7 @@ export function buildProgram(): Command {
     .option('--password-stdin', 'read the password from standard input (else $CONCLAVE_PASSWORD)')
     .addOption(profileOption())
     .addOption(fingerprintOption())
-    .action(async (url: string, text: string[], opts) => exitNow(await runSend(url, text, opts)));
+    .action(async (url: string, text: string[], opts: SendOptions) => exitNow(await runSend(url, text, opts)));
 
   program
     .command('read')
@@ -68,7 +68,7 @@ export function buildProgram(): Command {
     .option('--password-stdin', 'read the password from standard input (else $CONCLAVE_PASSWORD)')
     .addOption(profileOption())
     .addOption(fingerprintOption())
-    .action(async (url: string, opts) => exitNow(await runRead(url, opts)));
+    .action(async (url: string, opts: ReadOptions) => exitNow(await runRead(url, opts)));
 
   registerServerCommands(program);
 

@@ -47,7 +47,7 @@ export function nodeSocketFactory(trust: Trust): SocketFactory {
     }
     ws.on('open', () => socket.onopen?.());
     ws.on('message', (data, isBinary) => {
-      if (!isBinary) socket.onmessage?.(data.toString());
+      if (!isBinary) socket.onmessage?.((Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8'));
     });
     ws.on('error', (err: Error & { code?: string }) => socket.onerror?.(new Error(err.code ?? err.message)));
     ws.on('close', (code, reason) => socket.onclose?.(code, reason.toString()));

@@ -50,7 +50,7 @@ const terminalTrustPrompt: TrustPrompt = {
   },
 };
 
-export interface ChatOptions extends CommonOptions {}
+export type ChatOptions = CommonOptions;
 
 /** `conclave chat [URL]`: asks for what it lacks, connects, runs the full-screen UI. */
 export async function runChat(url: string | undefined, opts: ChatOptions): Promise<void> {

@@ -64,7 +64,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number | undefined): Promise<T>
       },
       (e: unknown) => {
         clearTimeout(timer);
-        reject(e);
+        reject(e instanceof Error ? e : new Error(String(e)));
       },
     );
   });

@@ -16,7 +16,7 @@ export type SealingKey = Parameters<typeof globalThis.crypto.subtle.encrypt>[1];
  * @throws DOMException when WebCrypto is unavailable (an insecure context).
  */
 export function createSealingKey(): Promise<SealingKey> {
-  return globalThis.crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']) as Promise<SealingKey>;
+  return globalThis.crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
 }
 
 /**

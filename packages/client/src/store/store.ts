@@ -108,7 +108,7 @@ export class MemoryStore implements ClientStore {
   async appendHistory(entries: HistoryEntry[]): Promise<void> {
     for (const e of entries) {
       let conv = this.history.get(e.conversationId);
-      if (conv === undefined) this.history.set(e.conversationId, (conv = new Map()));
+      if (conv === undefined) this.history.set(e.conversationId, (conv = new Map<number, HistoryEntry>()));
       if (!conv.has(e.seq)) conv.set(e.seq, { ...e });
     }
   }
