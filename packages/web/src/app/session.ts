@@ -166,7 +166,8 @@ export async function signIn(credentials: Credentials, cue: (c: Cue) => void, on
   }
   setLastUser(session.client.snapshot().me?.username ?? credentials.username);
   await session.model.loadHistory();
-  if (session.newDevice) {
+  // A new account has no earlier messages to miss: the notice is for a sign-in on a new browser.
+  if (session.newDevice && credentials.kind === 'login') {
     for (const c of session.client.snapshot().conversations) session.model.system(NEW_DEVICE_TEXT, 'info', c.conversationId);
   }
   return session;
