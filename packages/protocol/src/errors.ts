@@ -62,6 +62,9 @@ export const ERRORS = {
   CONCLAVE_ERR_KEY_PACKAGES_FULL: { message: 'This device already has enough KeyPackages on the server.' },
   CONCLAVE_ERR_SHUTTING_DOWN: { message: 'The server is shutting down.', close: CLOSE_CODES.goingAway },
   CONCLAVE_ERR_INTERNAL: { message: 'Something went wrong on the server.' },
+  CONCLAVE_ERR_MLS_TOO_LARGE: { message: 'That MLS object (KeyPackage, GroupInfo or Welcome) is larger than this server allows.' },
+  CONCLAVE_ERR_TOO_MANY_DEVICES: { message: 'You have too many devices connected right now; sign out on one of them first.' },
+  CONCLAVE_ERR_ROOM_CREATION_LIMIT: { message: 'You created too many rooms in the last hour; try again later.' },
 } as const satisfies Record<string, { message: string; close?: number }>;
 
 /** A stable error code, e.g. `CONCLAVE_ERR_NOT_MEMBER`. */

@@ -32,8 +32,12 @@ export const LIMITS = {
   maxHandshakeBytes: 256 * 1024,
   /** KeyPackages one `publish_key_packages` frame may carry. */
   maxKeyPackagesPerPublish: 100,
-  /** One-time KeyPackages the server keeps per device (more are refused). */
-  maxKeyPackagesPerDevice: 200,
+  /**
+   * One-time KeyPackages the server keeps per device (more are refused with
+   * `CONCLAVE_ERR_KEY_PACKAGES_FULL`). Clients keep 30 there; 100 leaves room
+   * while bounding what one device stores (100 × `maxKeyPackageBytes`).
+   */
+  maxKeyPackagesPerDevice: 100,
   /** Users one `claim_key_packages` frame may name. */
   maxClaimUsers: 50,
   /** Devices one Commit may add or remove. */
@@ -72,6 +76,39 @@ export const LIMITS = {
    * listed although no `logout` was announced yet.
    */
   presenceGraceMs: 10_000,
+  /**
+   * Largest KeyPackage (its MLSMessage encoding), in bytes; larger ones are
+   * refused with `CONCLAVE_ERR_MLS_TOO_LARGE`. With Conclave's one cipher suite
+   * (MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519, 0x0001) and its credential a
+   * KeyPackage is about 380–470 bytes; 4 KiB leaves room for extensions.
+   */
+  maxKeyPackageBytes: 4 * 1024,
+  /**
+   * GroupInfo (with its ratchet tree) allowance, in bytes: a GroupInfo for a
+   * group of n devices may be `groupInfoBaseBytes + n × groupInfoBytesPerDevice`
+   * bytes, and never more than `maxHandshakeBytes`. Measured with this suite:
+   * about 200 + 280 × n bytes, so the allowance is ~3.5× that.
+   */
+  groupInfoBaseBytes: 4 * 1024,
+  /** GroupInfo allowance per device in the group (after the Commit), in bytes; see `groupInfoBaseBytes`. */
+  groupInfoBytesPerDevice: 1024,
+  /**
+   * Welcome allowance per added device, in bytes, on top of the GroupInfo
+   * allowance (a Welcome carries the encrypted GroupInfo with its ratchet tree
+   * and one ~120-byte encrypted GroupSecrets per new member, RFC 9420 §12.4.3.1).
+   * Never more than `maxHandshakeBytes`.
+   */
+  welcomeBytesPerAddedDevice: 512,
+  /**
+   * One-time KeyPackages one user may claim of one target device per
+   * `keyPackageClaimWindowMs` (adding a device to a group needs one, once;
+   * a retry after a stale epoch may need another). Past it the claim gets the
+   * device's last-resort KeyPackage (RFC 9420 §16.8) instead, so nobody can
+   * drain another user's stock.
+   */
+  keyPackageClaimsPerTargetDevice: 3,
+  /** The window of `keyPackageClaimsPerTargetDevice`, in ms. */
+  keyPackageClaimWindowMs: 3_600_000,
 } as const;
 
 /** Account field rules (the server is authoritative; clients use them for early hints). */

@@ -67,6 +67,16 @@ export const SETTINGS = {
     description: 'who may create rooms: anyone, or admins',
     parse: oneOf('anyone', 'admins'),
   },
+  max_devices_per_user: {
+    default: '10',
+    description: 'devices one user may have; a login with new keys at the cap removes their longest-unseen device that is not connected',
+    parse: integer(1, 1000),
+  },
+  rooms_per_user_per_hour: {
+    default: '20',
+    description: 'rooms one member may create per hour (admins are not limited)',
+    parse: integer(1, 100_000),
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 /** A setting's key, e.g. `registration`. */
@@ -166,6 +176,16 @@ export class SettingsService {
   /** Message retention in ms; 0 keeps messages forever. */
   async retentionMs(): Promise<number> {
     return Number(await this.get('retention_days')) * 24 * 3600_000;
+  }
+
+  /** Devices one user may have (setting `max_devices_per_user`). */
+  async maxDevicesPerUser(): Promise<number> {
+    return Number(await this.get('max_devices_per_user'));
+  }
+
+  /** Rooms one member may create per hour (setting `rooms_per_user_per_hour`). */
+  async roomsPerUserPerHour(): Promise<number> {
+    return Number(await this.get('rooms_per_user_per_hour'));
   }
 
   async loginLimits(): Promise<LoginLimits> {
