@@ -1,4 +1,5 @@
 import { asDeviceId, asUserId, LIMITS, type DeviceEntry, type DeviceId, type UserId } from '@conclave/protocol';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Principal } from '../accounts/service.js';
 import type { AccountStore } from '../accounts/store.js';
 import { ServiceError } from '../errors.js';
@@ -25,6 +26,16 @@ export type ClaimedEntry = DeviceEntry & { userId: UserId; keyPackage?: string }
  * else's name. Signatures are checked by the members who use them.
  */
 export class DeviceService {
+  /**
+   * One-time KeyPackages handed out per (claiming user, target device) within
+   * `LIMITS.keyPackageClaimWindowMs` (in this process). Past
+   * `LIMITS.keyPackageClaimsPerTargetDevice` the claimer gets the last-resort one.
+   */
+  private readonly claims = new RateLimiterMemory({
+    points: LIMITS.keyPackageClaimsPerTargetDevice,
+    duration: Math.ceil(LIMITS.keyPackageClaimWindowMs / 1000),
+  });
+
   constructor(
     private readonly store: DeviceStore,
     private readonly accounts: AccountStore,
@@ -33,8 +44,9 @@ export class DeviceService {
 
   /**
    * Stores the device's KeyPackages (base64 MLSMessages); an empty publish just reports the stock.
-   * @throws ServiceError MLS_INVALID (malformed), DEVICE_KEY_MISMATCH (another credential or key,
-   *   or the device has no key), KEY_PACKAGES_FULL (over `LIMITS.maxKeyPackagesPerDevice`)
+   * @throws ServiceError MLS_TOO_LARGE (one is over `LIMITS.maxKeyPackageBytes`), MLS_INVALID (malformed),
+   *   DEVICE_KEY_MISMATCH (another credential or key, or the device has no key),
+   *   KEY_PACKAGES_FULL (over `LIMITS.maxKeyPackagesPerDevice`); nothing is stored on refusal
    */
   async publish(by: Principal, input: { keyPackages: string[]; lastResort?: string | undefined }): Promise<KeyPackageStock> {
     if (input.keyPackages.length === 0 && input.lastResort === undefined) return this.store.stock(by.deviceId);
@@ -42,6 +54,9 @@ export class DeviceService {
     if (!device || device.signatureKey === null) throw new ServiceError('CONCLAVE_ERR_DEVICE_KEY_MISMATCH', 'device has no key');
     const check = (b64: string): Uint8Array => {
       const bytes = Buffer.from(b64, 'base64');
+      if (bytes.length > LIMITS.maxKeyPackageBytes) {
+        throw new ServiceError('CONCLAVE_ERR_MLS_TOO_LARGE', `key package of ${bytes.length} bytes`);
+      }
       const leaf = parseKeyPackage(bytes);
       if (!leafIsDevice(leaf, { userId: device.userId, deviceId: device.id, signatureKey: device.signatureKey })) {
         throw new ServiceError('CONCLAVE_ERR_DEVICE_KEY_MISMATCH', 'key package of another device');
@@ -55,14 +70,21 @@ export class DeviceService {
 
   /**
    * Claims one KeyPackage of every device (with a key) of each user, except the requesting device.
+   * A user gets at most `LIMITS.keyPackageClaimsPerTargetDevice` one-time KeyPackages of one
+   * device per `LIMITS.keyPackageClaimWindowMs`; past that, the device's last-resort one
+   * (RFC 9420 §16.8), or none when it has none, so one member cannot drain another's stock.
    * @throws ServiceError NO_SUCH_USER when a user does not exist
    */
   async claim(by: Principal, userIds: UserId[]): Promise<ClaimedEntry[]> {
     const unique = [...new Set<string>(userIds)];
+    const lastResortOnly = new Set<string>();
     for (const userId of unique) {
       if (!(await this.accounts.findUserById(userId))) throw new ServiceError('CONCLAVE_ERR_NO_SUCH_USER');
+      for (const device of await this.store.listDevices(userId)) {
+        if (device.id !== by.deviceId && !(await this.mayClaimOneTime(by.user.userId, device.id))) lastResortOnly.add(device.id);
+      }
     }
-    const claimed = await this.store.claimKeyPackages(unique, by.deviceId);
+    const claimed = await this.store.claimKeyPackages(unique, by.deviceId, lastResortOnly);
     return claimed.map(({ device, keyPackage }) => ({
       ...entryOf(device),
       userId: asUserId(device.userId),
@@ -78,6 +100,17 @@ export class DeviceService {
     const user = await this.accounts.findUserById(userId);
     if (!user) throw new ServiceError('CONCLAVE_ERR_NO_SUCH_USER');
     return { username: user.username, devices: (await this.store.listDevices(userId)).map(entryOf) };
+  }
+
+  /** Counts one claim of `deviceId`'s one-time KeyPackages by `claimerUserId`; false when over the limit. */
+  private async mayClaimOneTime(claimerUserId: string, deviceId: string): Promise<boolean> {
+    try {
+      await this.claims.consume(`${claimerUserId}:${deviceId}`);
+      return true;
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return false; // the points of this window are used up
+      throw err;
+    }
   }
 
   /** The device, for checks in other areas (credential of an external joiner, added devices). */

@@ -35,7 +35,8 @@ export interface DeviceStore {
   /**
    * For every device with a signature key of each user except `exceptDeviceId`:
    * takes (deletes) its oldest one-time KeyPackage, else hands out (keeps) its
-   * last-resort one. One transaction, so two claims never get the same one-time KeyPackage.
+   * last-resort one; devices in `lastResortOnly` give only their last-resort one.
+   * One transaction, so two claims never get the same one-time KeyPackage.
    */
-  claimKeyPackages(userIds: string[], exceptDeviceId: string): Promise<ClaimedKeyPackage[]>;
+  claimKeyPackages(userIds: string[], exceptDeviceId: string, lastResortOnly?: ReadonlySet<string>): Promise<ClaimedKeyPackage[]>;
 }

@@ -79,7 +79,7 @@ export class SqlDeviceStore implements DeviceStore {
     });
   }
 
-  async claimKeyPackages(userIds: string[], exceptDeviceId: string): Promise<ClaimedKeyPackage[]> {
+  async claimKeyPackages(userIds: string[], exceptDeviceId: string, lastResortOnly: ReadonlySet<string> = new Set()): Promise<ClaimedKeyPackage[]> {
     if (userIds.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
       const devices = await trx
@@ -99,6 +99,7 @@ export class SqlDeviceStore implements DeviceStore {
           .selectFrom('key_packages')
           .select(['id', 'last_resort', 'key_package'])
           .where('device_id', '=', device.id)
+          .$if(lastResortOnly.has(device.id), (q) => q.where('last_resort', '=', 1))
           .orderBy('last_resort')
           .orderBy('created_at')
           .orderBy('id')
