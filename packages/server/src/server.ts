@@ -117,6 +117,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const devices = new DeviceService(stores.devices, stores.accounts);
     const groups = new GroupService(stores.groups, conversations, devices, delivery, bus);
     const hub = new Hub(bus, conversations, signer, Date.now, { presenceGraceMs: options.presenceGraceMs });
+    accounts.useDeviceLiveness((deviceId) => hub.connectionsOfDevice(deviceId).size > 0);
     const status = async (): Promise<ServerStatus> => ({
       registeredUsers: await stores.accounts.countUsers(),
       onlineUsers: hub.online().length,

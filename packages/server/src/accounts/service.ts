@@ -237,10 +237,27 @@ export class AccountService {
   }
 
   /**
+   * Whether a device has a live connection now, for the device cap (set by the
+   * running server from its presence hub). Until set, every device counts as
+   * connected: a new device over the cap is refused rather than one pruned.
+   */
+  private isDeviceConnected: (deviceId: string) => boolean = () => true;
+
+  /** Tells the service which devices are connected now (the running server's presence hub). */
+  useDeviceLiveness(isConnected: (deviceId: string) => boolean): void {
+    this.isDeviceConnected = isConnected;
+  }
+
+  /**
    * Opens a session on the named device when it is this user's and has the
    * same signature key (or none yet: it is recorded). Otherwise a new device
    * is created: a reinstalled client with new keys is a new device, and a
-   * device's key never changes (members pinned it, RFC 9750 §4).
+   * device's key never changes (members pinned it, RFC 9750 §4). A user has at
+   * most `max_devices_per_user` devices: at the cap a new one replaces their
+   * longest-unseen device that is not connected (it was most likely
+   * reinstalled or lost, and ARCHITECTURE.md prunes idle devices); when every
+   * one is connected the login is refused with TOO_MANY_DEVICES.
+   * @throws ServiceError TOO_MANY_DEVICES
    */
   private async openSession(user: UserRecord, device: DeviceLogin): Promise<{ principal: Principal; token: string }> {
     const now = this.now();
@@ -253,7 +270,8 @@ export class AccountService {
       await this.store.touchDevice(deviceId, now);
     } else {
       deviceId = newId();
-      await this.store.insertDevice({ id: deviceId, userId: user.id, name: device.name, signatureKey }, now);
+      const cap = { max: await this.settings.maxDevicesPerUser(), isConnected: this.isDeviceConnected };
+      await this.store.insertDevice({ id: deviceId, userId: user.id, name: device.name, signatureKey }, now, cap);
     }
     const token = newSessionToken();
     const tokenHash = hashSecret(token);

@@ -24,6 +24,14 @@ export interface UserSummary {
   lastSeenAt: number | null;
 }
 
+/** The per-user device cap `insertDevice` enforces. */
+export interface DeviceCap {
+  /** Devices a user may have (setting `max_devices_per_user`). */
+  max: number;
+  /** Whether a device has a live connection now (such a device is never deleted). */
+  isConnected(deviceId: string): boolean;
+}
+
 export interface DeviceRecord {
   id: string;
   userId: string;
@@ -81,7 +89,15 @@ export interface AccountStore {
   /** Deletes every session of a user. @returns how many there were. */
   deleteSessionsOf(userId: string): Promise<number>;
   findDevice(id: string): Promise<DeviceRecord | undefined>;
-  insertDevice(device: DeviceRecord, now: number): Promise<void>;
+  /**
+   * Adds a device. With `cap`, in the same transaction: when the user already
+   * has `cap.max` devices or more, their longest-unseen devices that are not
+   * connected (`cap.isConnected` false) are deleted (with their sessions,
+   * KeyPackages, group places and Welcomes) to make room.
+   * @returns the ids of the devices deleted to make room.
+   * @throws ServiceError TOO_MANY_DEVICES when too few of them are unconnected (nothing changes)
+   */
+  insertDevice(device: DeviceRecord, now: number, cap?: DeviceCap): Promise<string[]>;
   /**
    * Records the signature key of a device that has none yet.
    * @returns false when the device already has a key (it is not changed).

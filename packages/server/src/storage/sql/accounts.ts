@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { AccountStore, DeviceRecord, InviteRecord, SessionRecord, UserRecord, UserSummary } from '../../accounts/store.js';
+import type { AccountStore, DeviceCap, DeviceRecord, InviteRecord, SessionRecord, UserRecord, UserSummary } from '../../accounts/store.js';
 import { isUniqueViolation, ServiceError } from '../../errors.js';
 import type { Database, UsersTable } from '../schema.js';
 
@@ -169,18 +169,39 @@ export class SqlAccountStore implements AccountStore {
     return row && { id: row.id, userId: row.user_id, name: row.name, signatureKey: row.signature_key };
   }
 
-  async insertDevice(device: DeviceRecord, now: number): Promise<void> {
-    await this.db
-      .insertInto('devices')
-      .values({
-        id: device.id,
-        user_id: device.userId,
-        name: device.name,
-        signature_key: device.signatureKey,
-        created_at: now,
-        last_seen_at: now,
-      })
-      .execute();
+  async insertDevice(device: DeviceRecord, now: number, cap?: DeviceCap): Promise<string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      let pruned: string[] = [];
+      if (cap) {
+        const existing = await trx
+          .selectFrom('devices')
+          .select('id')
+          .where('user_id', '=', device.userId)
+          .orderBy('last_seen_at')
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute();
+        const excess = existing.length - cap.max + 1;
+        if (excess > 0) {
+          pruned = existing.map((d) => d.id).filter((id) => !cap.isConnected(id)).slice(0, excess);
+          if (pruned.length < excess) throw new ServiceError('CONCLAVE_ERR_TOO_MANY_DEVICES', `user has ${existing.length} devices`);
+          // Sessions, KeyPackages, group places and Welcomes go with the device (ON DELETE CASCADE).
+          await trx.deleteFrom('devices').where('id', 'in', pruned).execute();
+        }
+      }
+      await trx
+        .insertInto('devices')
+        .values({
+          id: device.id,
+          user_id: device.userId,
+          name: device.name,
+          signature_key: device.signatureKey,
+          created_at: now,
+          last_seen_at: now,
+        })
+        .execute();
+      return pruned;
+    });
   }
 
   async setSignatureKey(id: string, signatureKey: string): Promise<boolean> {
