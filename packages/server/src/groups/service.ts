@@ -1,4 +1,4 @@
-import { asConversationId, asUserId, encodeFrame, type ConversationId, type DeviceId, type FrameOf, type ServerFrame, type UserId } from '@conclave/protocol';
+import { asConversationId, asUserId, encodeFrame, LIMITS, type ConversationId, type DeviceId, type FrameOf, type ServerFrame, type UserId } from '@conclave/protocol';
 import type { Principal } from '../accounts/service.js';
 import type { Bus } from '../bus/bus.js';
 import type { ConversationService } from '../conversations/service.js';
@@ -35,6 +35,30 @@ export interface SyncPlan {
 const bytes = (b64: string): Uint8Array => Buffer.from(b64, 'base64');
 
 /**
+ * Largest GroupInfo (MLSMessage with its ratchet tree), in bytes, for a group of
+ * `devices` devices: `LIMITS.groupInfoBaseBytes + devices × LIMITS.groupInfoBytesPerDevice`,
+ * at most `LIMITS.maxHandshakeBytes`. The server keeps the latest one per group.
+ */
+export function groupInfoAllowance(devices: number): number {
+  return Math.min(LIMITS.maxHandshakeBytes, LIMITS.groupInfoBaseBytes + devices * LIMITS.groupInfoBytesPerDevice);
+}
+
+/**
+ * Largest Welcome, in bytes, adding `added` devices to a group that then has
+ * `devices`: the GroupInfo allowance plus `LIMITS.welcomeBytesPerAddedDevice`
+ * per added device, at most `LIMITS.maxHandshakeBytes`. The server keeps a copy
+ * per added device until it has caught up.
+ */
+export function welcomeAllowance(devices: number, added: number): number {
+  return Math.min(LIMITS.maxHandshakeBytes, groupInfoAllowance(devices) + added * LIMITS.welcomeBytesPerAddedDevice);
+}
+
+/** @throws ServiceError MLS_TOO_LARGE when `object` is over `max` bytes. */
+function assertSize(what: string, object: Uint8Array, max: number): void {
+  if (object.length > max) throw new ServiceError('CONCLAVE_ERR_MLS_TOO_LARGE', `${what} of ${object.length} bytes > ${max}`);
+}
+
+/**
  * The Delivery Service side of MLS groups (RFC 9420; RFC 9750 §5): one group
  * per conversation, its epoch and latest GroupInfo, which devices are in it,
  * and Welcome routing. Commits are serialised by compare-and-set on the epoch
@@ -66,11 +90,13 @@ export class GroupService {
   /**
    * Creates the conversation's group at epoch 0 with the requesting device as
    * its only member; the device is sent the log after the returned seq.
-   * @throws ServiceError NOT_MEMBER, MLS_INVALID (not an epoch-0 GroupInfo of this group), GROUP_EXISTS
+   * @throws ServiceError NOT_MEMBER, MLS_TOO_LARGE (GroupInfo over `groupInfoAllowance(1)`),
+   *   MLS_INVALID (not an epoch-0 GroupInfo of this group), GROUP_EXISTS
    */
   async create(by: Principal, input: { conversationId: string; groupInfo: string }): Promise<{ seq: number; epoch: number }> {
     this.requireMember(by, input.conversationId);
     const groupInfo = bytes(input.groupInfo);
+    assertSize('group info', groupInfo, groupInfoAllowance(1));
     if (parseGroupInfo(groupInfo, input.conversationId).epoch !== 0) {
       throw new ServiceError('CONCLAVE_ERR_MLS_INVALID', 'group info of a new group must be epoch 0');
     }
@@ -86,7 +112,9 @@ export class GroupService {
    * to removed devices. An external commit (RFC 9420 §12.4.3.2) must carry this
    * device's credential and registered key and comes from a member user.
    * @returns the Commit's seq and the new epoch.
-   * @throws ServiceError NOT_MEMBER (requester, or an added device's user), MLS_INVALID,
+   * The GroupInfo and Welcome must fit `groupInfoAllowance` / `welcomeAllowance`
+   * of the group's device count after the Commit (devices in it + added + an external joiner).
+   * @throws ServiceError NOT_MEMBER (requester, or an added device's user), MLS_TOO_LARGE, MLS_INVALID,
    *   DEVICE_KEY_MISMATCH, NO_GROUP, NOT_GROUP_MEMBER, STALE_EPOCH
    */
   async commit(by: Principal, input: CommitInput): Promise<{ seq: number; epoch: number }> {
@@ -95,11 +123,17 @@ export class GroupService {
     const commit = bytes(input.commit);
     const framing = parseCommit(commit, conversationId);
     const groupInfo = bytes(input.groupInfo);
+    const addedCount = new Set<string>(input.added).size;
+    const devicesAfter = (await this.store.deviceCount(conversationId)) + addedCount + (framing.external ? 1 : 0);
+    assertSize('group info', groupInfo, groupInfoAllowance(devicesAfter));
     if (parseGroupInfo(groupInfo, conversationId).epoch !== framing.epoch + 1) {
       throw new ServiceError('CONCLAVE_ERR_MLS_INVALID', 'group info is not for the epoch the commit creates');
     }
     const welcome = input.welcome === undefined ? undefined : bytes(input.welcome);
-    if (welcome) parseWelcome(welcome);
+    if (welcome) {
+      assertSize('welcome', welcome, welcomeAllowance(devicesAfter, addedCount));
+      parseWelcome(welcome);
+    }
     const added = [...new Set<string>(input.added)];
     const removed = [...new Set<string>(input.removed)];
     if (added.length > 0 && !welcome) throw new ServiceError('CONCLAVE_ERR_MLS_INVALID', 'added devices without a welcome');

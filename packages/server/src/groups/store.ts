@@ -54,6 +54,8 @@ export interface GroupStore {
    * @throws ServiceError NO_GROUP, NOT_GROUP_MEMBER, STALE_EPOCH
    */
   commit(change: CommitChange, now: number): Promise<{ seq: number; epoch: number }>;
+  /** How many devices are in the conversation's group (0 without a group). */
+  deviceCount(conversationId: string): Promise<number>;
   /** The groups a device is in, with the seq it joined each at. */
   groupsOfDevice(deviceId: string): Promise<Array<{ conversationId: string; sinceSeq: number }>>;
   /**

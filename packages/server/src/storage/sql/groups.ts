@@ -86,6 +86,15 @@ export class SqlGroupStore implements GroupStore {
     });
   }
 
+  async deviceCount(conversationId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('group_devices')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('conversation_id', '=', conversationId)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   async groupsOfDevice(deviceId: string): Promise<Array<{ conversationId: string; sinceSeq: number }>> {
     const rows = await this.db.selectFrom('group_devices').select(['conversation_id', 'since_seq']).where('device_id', '=', deviceId).execute();
     return rows.map((r) => ({ conversationId: r.conversation_id, sinceSeq: Number(r.since_seq) }));
