@@ -6,6 +6,7 @@ import {
   type ConversationInfo,
   type UserInfo,
 } from '@conclave/protocol';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Bus } from '../bus/bus.js';
 import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -38,6 +39,8 @@ function infoOf(c: ConversationRecord, peer?: { userId: string; username: string
 export class ConversationService {
   private readonly routing = new Map<string, Set<string>>();
   private generalId: string | undefined;
+  /** Rooms created per member within the hour, by the setting `rooms_per_user_per_hour` in force (in this process). */
+  private readonly roomCreations = new Map<number, RateLimiterMemory>();
 
   constructor(
     private readonly store: ConversationStore,
@@ -93,15 +96,20 @@ export class ConversationService {
   /**
    * Joins a room, creating it when it does not exist.
    * @returns the room, and whether the user was newly added.
+   * A member (not an admin: admins run the server and may change the setting)
+   * creates at most `rooms_per_user_per_hour` rooms per hour; the attempt is
+   * counted before the room is made, so parallel joins cannot exceed it.
    * @throws ServiceError ROOM_NAME_INVALID, ROOM_CREATION_CLOSED (setting `room_creation` is
-   *   `admins` and the user is not one)
+   *   `admins` and the user is not one), ROOM_CREATION_LIMIT (over `rooms_per_user_per_hour`)
    */
   async joinRoom(user: UserInfo, roomName: string): Promise<Joined & { added: boolean }> {
     const name = roomName.startsWith('#') ? roomName : `#${roomName}`;
     if (!ROOM_NAME_PATTERN.test(name)) throw new ServiceError('CONCLAVE_ERR_ROOM_NAME_INVALID');
-    if (!(await this.store.findRoomByKey(name.toLowerCase())) && (await this.settings.roomCreation()) === 'admins') {
-      const fresh = await this.accounts.findUserById(user.userId);
-      if (fresh?.role !== 'admin') throw new ServiceError('CONCLAVE_ERR_ROOM_CREATION_CLOSED');
+    if (!(await this.store.findRoomByKey(name.toLowerCase()))) {
+      // The stored role, not the session's copy: a demotion takes effect at once.
+      const admin = (await this.accounts.findUserById(user.userId))?.role === 'admin';
+      if (!admin && (await this.settings.roomCreation()) === 'admins') throw new ServiceError('CONCLAVE_ERR_ROOM_CREATION_CLOSED');
+      if (!admin) await this.countRoomCreation(user.userId);
     }
     const room = await this.ensureRoom(name);
     const before = await this.store.membership(room.id, user.userId);
@@ -203,6 +211,24 @@ export class ConversationService {
   async membersWithNames(user: UserInfo, conversationId: string): Promise<Array<{ userId: string; username: string }>> {
     if (!this.isMember(conversationId, user.userId)) throw new ServiceError('CONCLAVE_ERR_NOT_MEMBER');
     return this.store.membersOf(conversationId);
+  }
+
+  /** @throws ServiceError ROOM_CREATION_LIMIT when the user used up this hour's room creations. */
+  private async countRoomCreation(userId: string): Promise<void> {
+    const perHour = await this.settings.roomsPerUserPerHour();
+    let limiter = this.roomCreations.get(perHour);
+    if (!limiter) this.roomCreations.set(perHour, (limiter = new RateLimiterMemory({ points: perHour, duration: 3600 })));
+    try {
+      await limiter.consume(userId);
+    } catch (err) {
+      if (err instanceof RateLimiterRes) {
+        const minutes = Math.max(1, Math.ceil(err.msBeforeNext / 60_000));
+        throw new ServiceError('CONCLAVE_ERR_ROOM_CREATION_LIMIT', `${perHour} rooms per hour`, {
+          message: `You can create ${perHour} rooms per hour; try again in ${minutes} min.`,
+        });
+      }
+      throw err;
+    }
   }
 
   private async ensureRoom(name: string): Promise<ConversationRecord> {
