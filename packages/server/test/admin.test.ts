@@ -261,6 +261,8 @@ describe('settings', () => {
           login_max_failures_per_account: '10',
           login_window_minutes: '15',
           room_creation: 'anyone',
+          max_devices_per_user: '10',
+          rooms_per_user_per_hour: '20',
         },
       );
       for (const s of settings) assert.equal(s.default, SETTINGS[s.key as keyof typeof SETTINGS].default);
