@@ -137,6 +137,15 @@ export const CommittedFrame = z.object({
   epoch: Epoch,
 });
 /**
+ * Pushed to a device when claims took its one-time KeyPackages on the server
+ * below `LIMITS.keyPackageLowWater`: `count` are left. The device uploads more
+ * (`publish_key_packages`); until it does, claimers get its last-resort one.
+ */
+export const KeyPackagesLowFrame = z.object({
+  type: z.literal('key_packages_low'),
+  count: z.number().int().nonnegative(),
+});
+/**
  * A Welcome for this device (RFC 9420 §12.4.3.1): it was added to the
  * conversation's group by the Commit at `seq`, and is sent the log after it.
  * Pushed live, and again on `sync` while the device's cursor is below `seq`.

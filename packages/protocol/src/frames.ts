@@ -16,6 +16,7 @@ import {
   PublishKeyPackagesFrame,
   SignatureKey,
   WelcomeFrame,
+  KeyPackagesLowFrame,
 } from './frames-e2ee.js';
 import { AdminReplyFrame, AdminRequestFrame } from './frames-admin.js';
 
@@ -318,6 +319,7 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
   GroupInfoFrame,
   CommittedFrame,
   WelcomeFrame,
+  KeyPackagesLowFrame,
   AdminReplyFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;

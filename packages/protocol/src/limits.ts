@@ -109,6 +109,11 @@ export const LIMITS = {
   keyPackageClaimsPerTargetDevice: 3,
   /** The window of `keyPackageClaimsPerTargetDevice`, in ms. */
   keyPackageClaimWindowMs: 3_600_000,
+  /**
+   * One-time KeyPackages of a device below which a claim that takes one
+   * pushes `key_packages_low` to the device, so it uploads more (clients top up to 30).
+   */
+  keyPackageLowWater: 10,
 } as const;
 
 /** Account field rules (the server is authoritative; clients use them for early hints). */

@@ -17,7 +17,7 @@ const opened: Array<{ close(): void }> = [];
 
 before(async () => {
   server = await startTestServer();
-  await createUsers(server, 'alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'mallory');
+  await createUsers(server, 'alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank', 'mallory');
   await addUser({ dataDir: server.dataDir, username: 'root', password: PASSWORD, admin: true });
 });
 after(async () => {
@@ -193,6 +193,17 @@ describe('one member cannot drain another\'s KeyPackages (finding 9)', () => {
     assert.ok(other.type === 'key_packages');
     const fresh = other.devices.find((d) => d.deviceId === erin.deviceId)?.keyPackage;
     assert.ok(fresh && !distinct.has(fresh), 'a one-time KeyPackage for someone else');
+  });
+});
+
+describe('devices replenish (finding 9)', () => {
+  test('a claim that leaves a device below LIMITS.keyPackageLowWater one-time KeyPackages tells that device key_packages_low', async () => {
+    const hank = await login('hank');
+    const alice = await login('alice');
+    assert.equal(code(await hank.publish(LIMITS.keyPackageLowWater, true)), 'key_package_stock');
+    const told = hank.client.waitFor((f) => f.type === 'key_packages_low', 5_000);
+    assert.equal(code(await alice.client.request({ type: 'claim_key_packages', userIds: [hank.userId] })), 'key_packages');
+    assert.deepEqual(await told, { type: 'key_packages_low', count: LIMITS.keyPackageLowWater - 1 });
   });
 });
 

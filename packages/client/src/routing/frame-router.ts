@@ -12,6 +12,8 @@ export interface FrameRoutes {
   notice(frame: FrameOf<ServerFrame, 'notice'>): void;
   /** An error frame that answers no pending request. */
   error(frame: FrameOf<ServerFrame, 'error'>): void;
+  /** Claims took this device's KeyPackages on the server low: upload more. */
+  keyPackagesLow(frame: FrameOf<ServerFrame, 'key_packages_low'>): void;
 }
 
 /**
@@ -31,6 +33,8 @@ export function routeFrame(frame: ServerFrame, routes: FrameRoutes): void {
       return routes.notice(frame);
     case 'error':
       return routes.error(frame);
+    case 'key_packages_low':
+      return routes.keyPackagesLow(frame);
     case 'hello':
     case 'session':
     case 'ok':

@@ -3,6 +3,7 @@ import type { Clock } from '../connection/clock.js';
 import { ConclaveError } from '../errors.js';
 import type { Emitter } from '../events.js';
 import type { GroupEngine } from '../mls/engine.js';
+import { KEY_PACKAGE_LOW, KEY_PACKAGE_TARGET } from '../mls/keypackages.js';
 import type { Observer } from '../mls/observer.js';
 import { applyNotice } from '../notices/handler.js';
 import type { NoticeVerifier } from '../notices/verifier.js';
@@ -66,6 +67,8 @@ export function clientRoutes(d: RouteDeps): FrameRoutes {
         emitNotice: (n) => d.events.emit('notice', n),
         emitSecurity: (e) => d.events.emit('security', e),
       }),
+    // The server saw our stock fall below its low-water mark; it is re-read, so a duplicate is harmless.
+    keyPackagesLow: () => void d.engine()?.topUpKeyPackages(KEY_PACKAGE_TARGET, KEY_PACKAGE_LOW).catch((err: unknown) => d.report(err)),
     error: (frame) => {
       const error = new ConclaveError(frame.code, frame.message);
       // A fatal one ends the connection: it is reported once, with the close (see the connection's state change).

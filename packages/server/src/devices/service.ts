@@ -73,9 +73,11 @@ export class DeviceService {
    * A user gets at most `LIMITS.keyPackageClaimsPerTargetDevice` one-time KeyPackages of one
    * device per `LIMITS.keyPackageClaimWindowMs`; past that, the device's last-resort one
    * (RFC 9420 §16.8), or none when it has none, so one member cannot drain another's stock.
+   * @returns the entries, and the devices this claim left with fewer than
+   *   `LIMITS.keyPackageLowWater` one-time KeyPackages (to be told to upload more).
    * @throws ServiceError NO_SUCH_USER when a user does not exist
    */
-  async claim(by: Principal, userIds: UserId[]): Promise<ClaimedEntry[]> {
+  async claim(by: Principal, userIds: UserId[]): Promise<{ entries: ClaimedEntry[]; low: Array<{ deviceId: string; count: number }> }> {
     const unique = [...new Set<string>(userIds)];
     const lastResortOnly = new Set<string>();
     for (const userId of unique) {
@@ -85,11 +87,15 @@ export class DeviceService {
       }
     }
     const claimed = await this.store.claimKeyPackages(unique, by.deviceId, lastResortOnly);
-    return claimed.map(({ device, keyPackage }) => ({
+    const entries = claimed.map(({ device, keyPackage }) => ({
       ...entryOf(device),
       userId: asUserId(device.userId),
       ...(keyPackage ? { keyPackage: Buffer.from(keyPackage).toString('base64') } : {}),
     }));
+    const low = claimed.flatMap(({ device, oneTimeLeft }) =>
+      oneTimeLeft !== undefined && oneTimeLeft < LIMITS.keyPackageLowWater ? [{ deviceId: device.id, count: oneTimeLeft }] : [],
+    );
+    return { entries, low };
   }
 
   /**

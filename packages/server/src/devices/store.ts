@@ -19,6 +19,8 @@ export interface KeyPackageStock {
 export interface ClaimedKeyPackage {
   device: DeviceRecord & { signatureKey: string };
   keyPackage: Uint8Array | undefined;
+  /** One-time KeyPackages the device has left, when this claim took one of them. */
+  oneTimeLeft?: number;
 }
 
 /** Persistence of the device directory and the KeyPackage store. Implemented per SQL dialect. */

@@ -30,8 +30,13 @@ export async function claimKeyPackages(
   conn: Connection,
   frame: RequestFrame<'claim_key_packages'>,
 ): Promise<Answer<'claim_key_packages'>> {
-  const devices = await ctx.devices.claim(me(conn), frame.userIds);
+  const { entries: devices, low } = await ctx.devices.claim(me(conn), frame.userIds);
   conn.log.info({ users: frame.userIds.length, devices: devices.length }, 'key packages claimed');
+  // Devices running low are told on their connections to this node (one process today; a
+  // device on another node tops up when it next connects).
+  for (const { deviceId, count } of low) {
+    for (const c of ctx.hub.connectionsOfDevice(deviceId)) c.send({ type: 'key_packages_low', count });
+  }
   return { type: 'key_packages', devices };
 }
 

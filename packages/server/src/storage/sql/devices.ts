@@ -105,8 +105,12 @@ export class SqlDeviceStore implements DeviceStore {
           .orderBy('id')
           .limit(1)
           .executeTakeFirst();
-        if (kp && Number(kp.last_resort) === 0) await trx.deleteFrom('key_packages').where('id', '=', kp.id).execute();
-        claimed.push({ device, keyPackage: kp?.key_package });
+        if (kp && Number(kp.last_resort) === 0) {
+          await trx.deleteFrom('key_packages').where('id', '=', kp.id).execute();
+          claimed.push({ device, keyPackage: kp.key_package, oneTimeLeft: (await stockOf(trx, device.id)).count });
+        } else {
+          claimed.push({ device, keyPackage: kp?.key_package });
+        }
       }
       return claimed;
     });
