@@ -17,6 +17,8 @@ import { openConversation, signIn, ui } from './helpers/ui.js';
 
 const PASSWORDS = { alice: 'alice-password-1', bob: 'bob-password-12', carol: 'carol-password-1', dave: 'dave-password-12' } as const;
 const ROUNDS = 20;
+/** Rounds tried at most to get `ROUNDS` quick ones. */
+const MAX_ROUNDS = 30;
 /** Each busy-loop child stops by itself after this (and is killed in `after` anyway), ms. */
 const BUSY_MS = 150_000;
 
@@ -87,10 +89,15 @@ test('/msg USER then a line typed at once: each line reaches the conversation it
   spinCore();
   const gaps: number[] = [];
   const expected = { bob: [] as string[], carol: [] as string[], general: [] as string[] };
-  for (let i = 0; i < ROUNDS; i++) {
+  // A round counts when its two Enters were within 50 ms; a round slower than that (the page's
+  // thread descheduled on a loaded machine) still has to land right, and another round is added.
+  let quick = 0;
+  for (let i = 0; quick < ROUNDS && i < MAX_ROUNDS; i++) {
     const who = i % 2 === 0 ? 'bob' : 'carol';
     const text = `to ${who} #${i}`;
-    gaps.push(await typeQuickly(alice.page, [`/msg ${who}`, text]));
+    const gap = await typeQuickly(alice.page, [`/msg ${who}`, text]);
+    gaps.push(gap);
+    if (gap < 50) quick++;
     expected[who].push(text);
     // The next round starts from this DM once it is really the one shown (so "the conversation on screen before" is a DM).
     await ui.current(alice.page, `@${who}`).waitFor({ state: 'attached', timeout: 30_000 });
@@ -103,7 +110,7 @@ test('/msg USER then a line typed at once: each line reaches the conversation it
     }
   }
   t.diagnostic(`ms between the two Enters: max ${Math.max(...gaps).toFixed(1)}, median ${[...gaps].sort((a, b) => a - b)[gaps.length >> 1]?.toFixed(1)}`);
-  assert.ok(Math.max(...gaps) < 50, `each text followed its /msg within 50 ms: ${gaps.map((g) => g.toFixed(1)).join(', ')}`);
+  assert.equal(quick, ROUNDS, `${ROUNDS} rounds with the text within 50 ms of its /msg: ${gaps.map((g) => g.toFixed(1)).join(', ')}`);
 
   // Barriers: one last line in each conversation; when it has arrived, so has everything typed before it there.
   await typeQuickly(alice.page, ['/msg bob', 'end for bob', '/msg carol', 'end for carol']);
