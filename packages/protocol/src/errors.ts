@@ -16,6 +16,8 @@ export const CLOSE_CODES = {
   slowReader: 4003,
   sessionEnded: 4004,
   protocolVersion: 4005,
+  /** Too many connections from one address or on one session (RFC 6455 registry: Try Again Later). */
+  tryAgainLater: 1013,
 } as const;
 
 /** Every error code with its default human message and, when fatal, the close code. */
@@ -62,6 +64,7 @@ export const ERRORS = {
   CONCLAVE_ERR_KEY_PACKAGES_FULL: { message: 'This device already has enough KeyPackages on the server.' },
   CONCLAVE_ERR_SHUTTING_DOWN: { message: 'The server is shutting down.', close: CLOSE_CODES.goingAway },
   CONCLAVE_ERR_INTERNAL: { message: 'Something went wrong on the server.' },
+  CONCLAVE_ERR_TOO_MANY_CONNECTIONS: { message: 'Too many connections from your address or on your session; close some and try again.', close: CLOSE_CODES.tryAgainLater },
   CONCLAVE_ERR_MLS_TOO_LARGE: { message: 'That MLS object (KeyPackage, GroupInfo or Welcome) is larger than this server allows.' },
   CONCLAVE_ERR_TOO_MANY_DEVICES: { message: 'You have too many devices connected right now; sign out on one of them first.' },
   CONCLAVE_ERR_ROOM_CREATION_LIMIT: { message: 'You created too many rooms in the last hour; try again later.' },

@@ -110,6 +110,44 @@ export const LIMITS = {
   /** The window of `keyPackageClaimsPerTargetDevice`, in ms. */
   keyPackageClaimWindowMs: 3_600_000,
   /**
+   * Largest WebSocket message the server accepts before the connection is
+   * authenticated, in bytes (UTF-8 JSON text). A larger one closes the
+   * connection with 1009 (`CONCLAVE_ERR_FRAME_TOO_LARGE`) before it is parsed.
+   * The largest legitimate pre-auth frame is a `register`/`login` with a
+   * 1024-character password (≤ 4 KiB of UTF-8) and a device: 8 KiB holds it.
+   */
+  maxPreAuthFrameBytes: 8 * 1024,
+  /**
+   * Entries any one JSON array or object in a client frame may hold, checked
+   * right after `JSON.parse` and before schema validation (whose work grows
+   * with them); the tighter per-field limits (e.g. `maxSyncCursors`) are the
+   * schema's. Equal to the largest of those per-field limits.
+   */
+  maxFrameCollectionEntries: 2_000,
+  /** Nesting depth of a client frame's JSON (the frame object is depth 1), checked before schema validation. */
+  maxFrameDepth: 8,
+  /**
+   * Frames of a type not allowed before authentication (anything but hello,
+   * register, login, authenticate) that an unauthenticated connection may
+   * send: each is answered with a typed error; the one after closes it (1008).
+   */
+  maxPreAuthRefusals: 1,
+  /**
+   * Interval of a connection's refusal summary log line, in ms: refused frames
+   * are counted per connection and error code, and logged as one line at most
+   * this often and once at close, instead of one line per frame.
+   */
+  refusalLogIntervalMs: 60_000,
+  /**
+   * Server-wide ceiling on connection log lines (opened, refusals, closed for
+   * connections that never authenticated), per second sustained; lines above
+   * it are dropped and counted (`conclave_log_lines_suppressed_total`, and
+   * `suppressedLines` on the next line written).
+   */
+  connectionLogLinesPerSecond: 20,
+  /** Burst of connection log lines above `connectionLogLinesPerSecond`. */
+  connectionLogLinesBurst: 100,
+  /**
    * One-time KeyPackages of a device below which a claim that takes one
    * pushes `key_packages_low` to the device, so it uploads more (clients top up to 30).
    */

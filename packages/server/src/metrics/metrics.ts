@@ -4,8 +4,15 @@ import type { ClientFrame, ErrorCode, ServerFrame } from '@conclave/protocol';
 /** Why a login was refused, as the `reason` label of `conclave_login_failures_total`. */
 export type LoginFailureReason = 'bad_credentials' | 'throttled';
 
-/** The `type` label of a received frame: a client frame type, or `invalid` for anything that did not decode. */
-export type ReceivedFrameLabel = ClientFrame['type'] | 'invalid';
+/**
+ * The `type` label of a received frame: a client frame type, `invalid` for
+ * anything that did not decode, `unparsed` for one refused before it was
+ * parsed (over the rate limit, or over the pre-auth size bound).
+ */
+export type ReceivedFrameLabel = ClientFrame['type'] | 'invalid' | 'unparsed';
+
+/** Which cap refused a new connection: the `reason` label of `conclave_connections_refused_total`. */
+export type ConnectionRefusalLabel = 'address' | 'preauth_address' | 'session';
 
 /** The `type` label of a sent frame. */
 export type SentFrameLabel = ServerFrame['type'];
@@ -45,6 +52,9 @@ export class Metrics {
   private readonly loginFailures: Counter<'reason'>;
   private readonly accepted: Counter;
   private readonly latency: Histogram;
+  private readonly refused: Counter<'code'>;
+  private readonly connectionsRefused: Counter<'reason'>;
+  private readonly suppressedLines: Counter;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -68,6 +78,23 @@ export class Metrics {
       name: 'conclave_message_delivery_latency_seconds',
       help: 'Time from the server accepting a log entry (its sentAt) to writing it to a live recipient socket.',
       buckets: DELIVERY_LATENCY_BUCKETS,
+      registers,
+    });
+    this.refused = new Counter({
+      name: 'conclave_frames_refused_total',
+      help: 'Client frames refused, by error code, whether or not an error frame was sent for each (rate-limited frames are answered at most once a second).',
+      labelNames: ['code'],
+      registers,
+    });
+    this.connectionsRefused = new Counter({
+      name: 'conclave_connections_refused_total',
+      help: 'WebSocket connections refused by a cap, by reason (address, preauth_address, session).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.suppressedLines = new Counter({
+      name: 'conclave_log_lines_suppressed_total',
+      help: 'Connection log lines (opened, refusals, closing) dropped by the server-wide log line rate limit.',
       registers,
     });
     // Zero series for the closed label sets an operator alerts on, so a rate() has a baseline before the first event.
@@ -100,6 +127,21 @@ export class Metrics {
     this.errors.inc({ code });
     if (code === 'CONCLAVE_ERR_BAD_CREDENTIALS') this.loginFailures.inc({ reason: 'bad_credentials' });
     else if (code === 'CONCLAVE_ERR_LOGIN_THROTTLED') this.loginFailures.inc({ reason: 'throttled' });
+  }
+
+  /** A client frame was refused (answered with `code`, or counted only when its answer was rate-limited). */
+  frameRefused(code: ErrorCode): void {
+    this.refused.inc({ code });
+  }
+
+  /** A new connection was refused by a connection cap. */
+  connectionRefused(reason: ConnectionRefusalLabel): void {
+    this.connectionsRefused.inc({ reason });
+  }
+
+  /** A connection log line was dropped by the log line rate limit. */
+  logLineSuppressed(): void {
+    this.suppressedLines.inc();
   }
 
   /** An application message was appended to a conversation log (not a duplicate retry). */

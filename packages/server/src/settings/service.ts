@@ -77,6 +77,21 @@ export const SETTINGS = {
     description: 'rooms one member may create per hour (admins are not limited)',
     parse: integer(1, 100_000),
   },
+  max_connections_per_address: {
+    default: '200',
+    description: 'WebSocket connections open at once from one client address (behind a reverse proxy: set --trust-proxy, or every client shares the proxy\'s address)',
+    parse: integer(1, 1_000_000),
+  },
+  max_preauth_connections_per_address: {
+    default: '20',
+    description: 'of those, connections not yet logged in from one client address',
+    parse: integer(1, 1_000_000),
+  },
+  max_connections_per_session: {
+    default: '10',
+    description: 'WebSocket connections open at once on one session (one login\'s token)',
+    parse: integer(1, 10_000),
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 /** A setting's key, e.g. `registration`. */
@@ -94,6 +109,13 @@ export interface LoginLimits {
   perAddress: number;
   perAccount: number;
   windowMs: number;
+}
+
+/** Connection caps: open WebSockets per client address (all, and not yet authenticated) and per session. */
+export interface ConnectionCaps {
+  perAddress: number;
+  preAuthPerAddress: number;
+  perSession: number;
 }
 
 /** How long a value read from the store is reused, ms (the message path reads `max_message_bytes`). */
@@ -186,6 +208,16 @@ export class SettingsService {
   /** Rooms one member may create per hour (setting `rooms_per_user_per_hour`). */
   async roomsPerUserPerHour(): Promise<number> {
     return Number(await this.get('rooms_per_user_per_hour'));
+  }
+
+  /** Connection caps in force (settings `max_connections_per_address`, `max_preauth_connections_per_address`, `max_connections_per_session`). */
+  async connectionCaps(): Promise<ConnectionCaps> {
+    const [perAddress, preAuthPerAddress, perSession] = await Promise.all([
+      this.get('max_connections_per_address'),
+      this.get('max_preauth_connections_per_address'),
+      this.get('max_connections_per_session'),
+    ]);
+    return { perAddress: Number(perAddress), preAuthPerAddress: Number(preAuthPerAddress), perSession: Number(perSession) };
   }
 
   async loginLimits(): Promise<LoginLimits> {

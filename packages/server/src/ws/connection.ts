@@ -12,6 +12,7 @@ import type { Principal } from '../accounts/service.js';
 import type { DeliveryService } from '../delivery/service.js';
 import { messageFrame } from '../delivery/service.js';
 import type { Metrics, SentFrameLabel } from '../metrics/metrics.js';
+import { LogLimiter } from './log-limiter.js';
 
 /** Life of one WebSocket: waiting for `hello`, then for credentials, then ready, then closed. */
 export type ConnectionPhase = 'hello' | 'unauthenticated' | 'ready' | 'closed';
@@ -43,6 +44,17 @@ export class Connection {
   private lastRateNotice = 0;
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
+  /** Refused frames by code since the last refusal line written (see `refused`). */
+  private refusals = new Map<ErrorCode, number>();
+  private refusalsTotal = 0;
+  private lastRefusalLine = 0;
+  /** Frames of a type not allowed before authentication received so far (`refusePreAuth`). */
+  private preAuthRefusals = 0;
+  /**
+   * Counts this connection on a session (the gateway's per-session cap);
+   * returns false when the session already holds as many as allowed.
+   */
+  claimSession: (sessionKey: string) => boolean = () => true;
 
   constructor(
     readonly id: string,
@@ -52,7 +64,66 @@ export class Connection {
     private readonly delivery: DeliveryService,
     /** Counts frames out, errors by code, login failures and live delivery latency. */
     private readonly metrics?: Metrics,
+    /** The server-wide bound on connection log lines (one per connection when not shared). */
+    private readonly lines: LogLimiter = new LogLimiter(),
   ) {}
+
+  /**
+   * Writes a connection log line (opened, refusals, closing) through the
+   * server-wide log line limit (`LogLimiter`): dropped and counted when
+   * connections log faster than it allows.
+   */
+  logLine(level: 'info' | 'warn', fields: Record<string, unknown>, msg: string): void {
+    this.lines.write(this.log, level, fields, msg);
+  }
+
+  /**
+   * Records a refused frame: counted in `conclave_frames_refused_total`, and
+   * logged without one line per frame — the connection's first refusal is
+   * logged with its detail, later ones as a per-code count at most every
+   * `LIMITS.refusalLogIntervalMs` and at close (`refusalSummary`).
+   */
+  noteRefusal(code: ErrorCode, detail: string | undefined): void {
+    this.metrics?.frameRefused(code);
+    this.refusalsTotal += 1;
+    const now = Date.now();
+    if (this.refusalsTotal === 1) {
+      this.lastRefusalLine = now;
+      this.logLine('info', { code, detail }, 'request refused');
+      return;
+    }
+    this.refusals.set(code, (this.refusals.get(code) ?? 0) + 1);
+    if (now - this.lastRefusalLine >= LIMITS.refusalLogIntervalMs) {
+      this.lastRefusalLine = now;
+      this.logLine('info', { refused: this.refusalSummary() }, 'requests refused');
+    }
+  }
+
+  /**
+   * Refused frames by code not yet logged (and forgets them), or undefined
+   * when none: the gateway adds it to the connection's closing line.
+   */
+  refusalSummary(): Record<string, number> | undefined {
+    if (this.refusals.size === 0) return undefined;
+    const summary = Object.fromEntries(this.refusals);
+    this.refusals = new Map();
+    return summary;
+  }
+
+  /**
+   * Refuses a frame whose type is not allowed in this phase (before `hello`,
+   * before login): answered with `code` the first `LIMITS.maxPreAuthRefusals`
+   * times, then the connection is closed (1008) — a client that follows the
+   * protocol never sends one.
+   */
+  refusePreAuth(code: ErrorCode, id: string | undefined, type: string): void {
+    this.preAuthRefusals += 1;
+    if (this.preAuthRefusals > LIMITS.maxPreAuthRefusals) {
+      this.noteRefusal(code, `${type} before authentication, repeated`);
+      return this.fail(code, `${type} before authentication, repeated`);
+    }
+    this.error(code, id, `${type} before authentication`);
+  }
 
   /**
    * Sends pre-encoded frame text; drops the connection when it cannot keep up.
@@ -79,7 +150,7 @@ export class Connection {
    * @param message what the user is shown: the catalogue's by default
    */
   error(code: ErrorCode, id?: string, detail?: string, message: string = errorMessage(code)): void {
-    this.log.info({ code, detail }, 'request refused');
+    this.noteRefusal(code, detail);
     this.metrics?.errorSent(code);
     this.send({ type: 'error', ...(id === undefined ? {} : { id }), code, message });
     const close = errorCloseCode(code);
@@ -88,7 +159,8 @@ export class Connection {
 
   /** Sends a fatal error and closes with its code. */
   fail(code: ErrorCode, detail: string): void {
-    this.log.warn({ code, detail }, 'closing connection');
+    if (this.phase === 'closed') return;
+    this.logLine('warn', { code, detail }, 'closing connection');
     if (this.ws.readyState === WebSocket.OPEN && this.ws.bufferedAmount <= LIMITS.maxBufferedBytes) {
       this.ws.send(encodeFrame({ type: 'error', code, message: errorMessage(code) }));
       this.metrics?.frameSent('error');
@@ -107,11 +179,14 @@ export class Connection {
 
   /**
    * Takes one token from the flood bucket (LIMITS.framesPerSecond sustained,
-   * LIMITS.frameBurst burst). Returns false when the frame must be refused (it
-   * is answered with CONCLAVE_ERR_RATE_LIMITED, carrying `requestId`); closes
-   * the connection after LIMITS.maxRejectedFrames refusals in a row.
+   * LIMITS.frameBurst burst), before the frame is parsed. Returns false when
+   * the frame must be refused: it is answered with CONCLAVE_ERR_RATE_LIMITED,
+   * carrying the id `requestId` reads cheaply from the unparsed text (see
+   * `peekRequestId`), or — without one — at most once a second; closes the
+   * connection after LIMITS.maxRejectedFrames refusals in a row. Every refusal
+   * is counted (`conclave_frames_refused_total`), none is logged on its own.
    */
-  admit(requestId?: string): boolean {
+  admit(requestId: () => string | undefined = () => undefined): boolean {
     const now = Date.now();
     this.tokens = Math.min(LIMITS.frameBurst, this.tokens + ((now - this.lastRefill) / 1000) * LIMITS.framesPerSecond);
     this.lastRefill = now;
@@ -122,14 +197,19 @@ export class Connection {
     }
     this.rejectedInRow += 1;
     if (this.rejectedInRow >= LIMITS.maxRejectedFrames) {
+      this.noteRefusal('CONCLAVE_ERR_FLOOD', 'too many frames');
       this.fail('CONCLAVE_ERR_FLOOD', 'too many frames');
-    } else if (requestId !== undefined || now - this.lastRateNotice > 1000) {
+      return false;
+    }
+    this.noteRefusal('CONCLAVE_ERR_RATE_LIMITED', undefined);
+    const id = requestId();
+    if (id !== undefined || now - this.lastRateNotice > 1000) {
       // A refused request is answered (1:1, and bounded by the flood close) so its sender can retry it.
       this.lastRateNotice = now;
       this.metrics?.errorSent('CONCLAVE_ERR_RATE_LIMITED');
       this.send({
         type: 'error',
-        ...(requestId === undefined ? {} : { id: requestId }),
+        ...(id === undefined ? {} : { id }),
         code: 'CONCLAVE_ERR_RATE_LIMITED',
         message: errorMessage('CONCLAVE_ERR_RATE_LIMITED'),
       });

@@ -1,15 +1,23 @@
 import type { IncomingMessage } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CLOSE_CODES, decodeClientFrame, LIMITS, WS_PATH } from '@conclave/protocol';
+import { CLOSE_CODES, encodeFrame, errorMessage, LIMITS, peekClientFrame, peekRequestId, validateClientFrame, WS_PATH } from '@conclave/protocol';
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { Connection } from './connection.js';
 import { handleFrame, type HandlerContext } from './handlers.js';
+import { ConnectionCounter, phaseRefusal } from './admission.js';
+import { LogLimiter } from './log-limiter.js';
 
 /** Longest wait for in-flight frames at shutdown, ms. */
 const DRAIN_MS = 5_000;
+
+/** How often the connection caps are re-read from the settings, ms (as the settings cache). */
+const CAPS_REFRESH_MS = 1_000;
+
+/** Bytes of a frame's start and end `peekRequestId` reads for a frame refused before parsing. */
+const ID_PEEK_BYTES = 192;
 
 /** The WebSocket endpoint: accepts connections, bounds them, and feeds validated frames to the handlers. */
 export interface Gateway {
@@ -21,10 +29,26 @@ export interface Gateway {
 
 /**
  * Attaches the WebSocket endpoint at `WS_PATH` to the HTTPS server.
- * Frames over `LIMITS.maxFrameBytes` close with 1009 (ws `maxPayload`); binary
- * frames, invalid JSON and schema violations get a typed error frame; a peer
- * that misses a heartbeat is terminated. With `metrics`, counts open
- * connections and frames received by type (`invalid` for those that do not decode).
+ *
+ * A new connection over a cap (settings `max_connections_per_address`,
+ * `max_preauth_connections_per_address`; `max_connections_per_session` at
+ * login) gets `CONCLAVE_ERR_TOO_MANY_CONNECTIONS` and close 1013.
+ *
+ * Each frame, cheapest check first, so an unauthenticated peer cannot make the
+ * server do work that grows with what it sends:
+ * 1. over `LIMITS.maxFrameBytes`: close 1009 (ws `maxPayload`, per server);
+ *    before authentication, over `LIMITS.maxPreAuthFrameBytes`: close 1009 too
+ *    (checked on the message's size: ws has no per-connection `maxPayload`);
+ * 2. the per-connection rate limit (`Connection.admit`), before `JSON.parse`;
+ * 3. JSON, a known type and the shape bounds (`peekClientFrame`);
+ * 4. the type against the phase: before login only hello, register, login and
+ *    authenticate (`phaseRefusal`; the second offence closes with 1008);
+ * 5. the schema (`validateClientFrame`).
+ * Refusals are typed error frames, counted in metrics, and logged per
+ * connection as a summary, not one line each (`Connection.noteRefusal`). A
+ * peer that misses a heartbeat is terminated. With `metrics`, counts open
+ * connections and frames received by type (`invalid` for those that do not
+ * decode, `unparsed` for those refused before parsing).
  */
 export function attachGateway(
   server: HttpsServer,
@@ -39,6 +63,11 @@ export function attachGateway(
   const connections = new Set<Connection>();
   /** Set by `close`: no new connection or frame is taken while the ones already read finish. */
   let draining = false;
+  const lines = new LogLimiter(() => metrics?.logLineSuppressed());
+  const caps = new ConnectionCounter(() => ctx.settings.connectionCaps());
+  void caps.refresh();
+  const capsTimer = setInterval(() => void caps.refresh(), CAPS_REFRESH_MS);
+  capsTimer.unref();
 
   wss.on('connection', (ws, req) => {
     if (draining) {
@@ -47,11 +76,26 @@ export function attachGateway(
     }
     const address = req.socket.remoteAddress ?? 'unknown';
     const id = newId().slice(0, 8);
-    const conn = new Connection(id, ws, address, log.child({ conn: id }), ctx.delivery, metrics);
+    const admitted = caps.open(address);
+    if ('refused' in admitted) {
+      metrics?.connectionRefused(admitted.refused);
+      lines.write(log, 'warn', { conn: id, address, cap: admitted.refused }, 'connection refused');
+      ws.send(encodeFrame({ type: 'error', code: 'CONCLAVE_ERR_TOO_MANY_CONNECTIONS', message: errorMessage('CONCLAVE_ERR_TOO_MANY_CONNECTIONS') }));
+      ws.close(CLOSE_CODES.tryAgainLater, errorMessage('CONCLAVE_ERR_TOO_MANY_CONNECTIONS').slice(0, 120));
+      setTimeout(() => ws.terminate(), 2_000).unref();
+      return;
+    }
+    const { slot } = admitted;
+    const conn = new Connection(id, ws, address, log.child({ conn: id }), ctx.delivery, metrics, lines);
+    conn.claimSession = (sessionKey) => {
+      const refused = slot.authenticate(sessionKey);
+      if (refused !== undefined) metrics?.connectionRefused(refused);
+      return refused === undefined;
+    };
     metrics?.connectionOpened();
     conn.cookieToken = cookieToken(req);
     connections.add(conn);
-    conn.log.info({ address }, 'connection opened');
+    conn.logLine('info', { address }, 'connection opened');
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
     const authTimer = setTimeout(() => {
@@ -60,16 +104,36 @@ export function attachGateway(
     authTimer.unref();
 
     ws.on('message', (data, isBinary) => {
+      if (conn.phase === 'closed') return;
+      // `binaryType` is ws's default 'nodebuffer', so a message (even a fragmented one) arrives as one Buffer.
+      const bytes = data as Buffer;
+      if (conn.phase !== 'ready' && bytes.length > LIMITS.maxPreAuthFrameBytes) {
+        metrics?.frameReceived('unparsed');
+        conn.noteRefusal('CONCLAVE_ERR_FRAME_TOO_LARGE', `${bytes.length} bytes before authentication`);
+        return conn.fail('CONCLAVE_ERR_FRAME_TOO_LARGE', `${bytes.length} bytes before authentication`);
+      }
+      // The rate limit comes before any parsing; a refused frame's id is read from its ends only.
+      const admitted = conn.admit(() =>
+        isBinary ? undefined : peekRequestId(bytes.subarray(0, ID_PEEK_BYTES).toString('utf8'), bytes.subarray(-ID_PEEK_BYTES).toString('utf8')),
+      );
+      if (!admitted) return void metrics?.frameReceived('unparsed');
       if (isBinary) {
         metrics?.frameReceived('invalid');
-        if (conn.admit()) conn.error('CONCLAVE_ERR_BAD_FRAME', undefined, 'binary frame');
-        return;
+        return conn.error('CONCLAVE_ERR_BAD_FRAME', undefined, 'binary frame');
       }
-      // Decoding first lets a refusal name the request it refuses; the payload is bounded by maxPayload.
-      // `binaryType` is ws's default 'nodebuffer', so a message (even a fragmented one) arrives as one Buffer.
-      const decoded = decodeClientFrame((data as Buffer).toString('utf8'));
+      const peeked = peekClientFrame(bytes.toString('utf8'));
+      if (!peeked.ok) {
+        metrics?.frameReceived('invalid');
+        return conn.error(peeked.code, peeked.id, peeked.detail);
+      }
+      // Refused by type before the schema's work: before login, only the frames that log in.
+      const refusal = phaseRefusal(conn.phase, peeked.type);
+      if (refusal !== undefined) {
+        metrics?.frameReceived(peeked.type);
+        return conn.refusePreAuth(refusal, peeked.id, peeked.type);
+      }
+      const decoded = validateClientFrame(peeked);
       metrics?.frameReceived(decoded.ok ? decoded.frame.type : 'invalid');
-      if (!conn.admit(decoded.ok ? ('id' in decoded.frame ? decoded.frame.id : undefined) : decoded.id)) return;
       if (!decoded.ok) return conn.error(decoded.code, decoded.id, decoded.detail);
       // Unanswered, a request is retried by the client after the restart (sends are idempotent).
       if (draining) return conn.error('CONCLAVE_ERR_SHUTTING_DOWN', 'id' in decoded.frame ? decoded.frame.id : undefined);
@@ -80,16 +144,18 @@ export function attachGateway(
     });
     ws.on('error', (err) => {
       const code = (err as { code?: string }).code;
-      conn.log.info({ code }, 'socket error');
+      conn.logLine('info', { code }, 'socket error');
     });
     ws.on('close', (code) => {
+      slot.release();
       metrics?.connectionClosed();
       clearTimeout(authTimer);
       connections.delete(conn);
       conn.phase = 'closed';
       if (conn.principal) void ctx.accounts.seen(conn.principal.deviceId);
       ctx.hub.remove(conn);
-      conn.log.info({ code, user: conn.principal?.user.username }, 'connection closed');
+      const refused = conn.refusalSummary();
+      conn.logLine('info', { code, user: conn.principal?.user.username, ...(refused === undefined ? {} : { refused }) }, 'connection closed');
     });
   });
 
@@ -109,6 +175,7 @@ export function attachGateway(
     size: () => wss.clients.size,
     async close(code, reason) {
       clearInterval(heartbeat);
+      clearInterval(capsTimer);
       draining = true;
       // Frames already read finish first: an append acknowledged is an append stored (bounded wait).
       await Promise.race([Promise.all([...connections].map((c) => c.idle())), new Promise((r) => setTimeout(r, DRAIN_MS))]);

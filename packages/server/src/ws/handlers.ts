@@ -14,10 +14,10 @@ import { ServiceError } from '../errors.js';
 import type { Connection } from './connection.js';
 import { claimKeyPackages, commit, createGroup, groupInfo, listDevices, publishKeyPackages } from './handlers-e2ee.js';
 import type { Answer, FollowedReply, HandlerContext, RequestHandler } from './handler-types.js';
+import { phaseRefusal } from './admission.js';
 
 export type { Answer, HandlerContext, RequestHandler };
 
-const PRE_AUTH = new Set(['hello', 'register', 'login', 'authenticate', 'ping']);
 
 function followedBy<T extends RequestType>(reply: ReplyBody<T>, after: () => void): FollowedReply<T> {
   return { reply, after };
@@ -30,10 +30,9 @@ function followedBy<T extends RequestType>(reply: ReplyBody<T>, after: () => voi
 export async function handleFrame(ctx: HandlerContext, conn: Connection, frame: ClientFrame): Promise<void> {
   const id = 'id' in frame ? frame.id : undefined;
   if (conn.phase === 'closed') return;
-  if (conn.phase === 'hello' && frame.type !== 'hello' && frame.type !== 'ping') {
-    return conn.error('CONCLAVE_ERR_HELLO_REQUIRED', id);
-  }
-  if (conn.phase !== 'ready' && !PRE_AUTH.has(frame.type)) return conn.error('CONCLAVE_ERR_NOT_AUTHENTICATED', id);
+  // The gateway refuses these before validation; checked again for frames queued before a phase change.
+  const refusal = phaseRefusal(conn.phase, frame.type);
+  if (refusal !== undefined) return conn.error(refusal, id);
   try {
     if (frame.type === 'hello') return await hello(ctx, conn, frame);
     await answer(ctx, conn, frame);
@@ -164,6 +163,8 @@ async function startSession(
   token: string | undefined,
 ): Promise<FollowedReply<'login'> | null> {
   if (conn.phase === 'closed') return null;
+  // The per-session connection cap (setting max_connections_per_session); a fresh login's session holds none yet.
+  if (!conn.claimSession(principal.tokenHash)) throw new ServiceError('CONCLAVE_ERR_TOO_MANY_CONNECTIONS', 'session connection cap');
   const conversations = await ctx.conversations.listFor(principal.user.userId);
   conn.principal = principal;
   conn.phase = 'ready';
