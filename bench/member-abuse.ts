@@ -43,7 +43,8 @@ class Client {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as ServerFrame;
+      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+      const frame = JSON.parse(text) as ServerFrame;
       const id = 'id' in frame ? frame.id : undefined;
       const resolve = id === undefined ? undefined : this.waiting.get(id);
       if (id !== undefined && resolve) {
