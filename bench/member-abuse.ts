@@ -43,7 +43,11 @@ class Client {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+      const text = Array.isArray(data)
+        ? Buffer.concat(data).toString('utf8')
+        : data instanceof ArrayBuffer
+          ? Buffer.from(new Uint8Array(data)).toString('utf8')
+          : data.toString('utf8');
       const frame = JSON.parse(text) as ServerFrame;
       const id = 'id' in frame ? frame.id : undefined;
       const resolve = id === undefined ? undefined : this.waiting.get(id);
