@@ -193,6 +193,13 @@ describe('one member cannot drain another\'s KeyPackages (finding 9)', () => {
     assert.ok(other.type === 'key_packages');
     const fresh = other.devices.find((d) => d.deviceId === erin.deviceId)?.keyPackage;
     assert.ok(fresh && !distinct.has(fresh), 'a one-time KeyPackage for someone else');
+    // A user's claims of their own other devices (each DM they open adds them) are not limited.
+    const erin2 = await login('erin');
+    const before = LIMITS.keyPackageClaimsPerTargetDevice + 2;
+    assert.equal(code(await erin2.publish(before, true)), 'key_package_stock');
+    for (let i = 0; i < before; i++) assert.equal(code(await erin.client.request({ type: 'claim_key_packages', userIds: [erin.userId] })), 'key_packages');
+    const own = await erin2.client.request({ type: 'publish_key_packages', keyPackages: [] });
+    assert.ok(own.type === 'key_package_stock' && own.count === 0, JSON.stringify(own));
   });
 });
 

@@ -71,7 +71,7 @@ export class DeviceService {
   /**
    * Claims one KeyPackage of every device (with a key) of each user, except the requesting device.
    * A user gets at most `LIMITS.keyPackageClaimsPerTargetDevice` one-time KeyPackages of one
-   * device per `LIMITS.keyPackageClaimWindowMs`; past that, the device's last-resort one
+   * device of another user per `LIMITS.keyPackageClaimWindowMs`; past that, the device's last-resort one
    * (RFC 9420 §16.8), or none when it has none, so one member cannot drain another's stock.
    * @returns the entries, and the devices this claim left with fewer than
    *   `LIMITS.keyPackageLowWater` one-time KeyPackages (to be told to upload more).
@@ -82,8 +82,10 @@ export class DeviceService {
     const lastResortOnly = new Set<string>();
     for (const userId of unique) {
       if (!(await this.accounts.findUserById(userId))) throw new ServiceError('CONCLAVE_ERR_NO_SUCH_USER');
+      // A user's own devices are not limited: each DM they open claims them once, and draining one's own stock harms no one else.
+      if (userId === by.user.userId) continue;
       for (const device of await this.store.listDevices(userId)) {
-        if (device.id !== by.deviceId && !(await this.mayClaimOneTime(by.user.userId, device.id))) lastResortOnly.add(device.id);
+        if (!(await this.mayClaimOneTime(by.user.userId, device.id))) lastResortOnly.add(device.id);
       }
     }
     const claimed = await this.store.claimKeyPackages(unique, by.deviceId, lastResortOnly);
