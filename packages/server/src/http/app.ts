@@ -3,6 +3,7 @@ import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccountService } from '../accounts/service.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { TLS_PROTOCOL_OPTIONS } from '../tls/options.js';
 import { sessionRoutes } from './session.js';
 import { webClient } from './web.js';
 
@@ -49,7 +50,8 @@ export interface HttpAppOptions {
  */
 export function createHttpApp(options: HttpAppOptions) {
   const app = Fastify({
-    https: { cert: options.tls.cert, key: options.tls.key },
+    // TLS 1.2+ with AEAD suites only, server order (`TLS_PROTOCOL_OPTIONS`).
+    https: { cert: options.tls.cert, key: options.tls.key, ...TLS_PROTOCOL_OPTIONS },
     loggerInstance: options.log,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 16 * 1024,
