@@ -152,6 +152,13 @@ export const LIMITS = {
    * pushes `key_packages_low` to the device, so it uploads more (clients top up to 30).
    */
   keyPackageLowWater: 10,
+  /**
+   * Longest wait of one account from one address after repeated password
+   * failures, in ms: the first lock-out lasts the login window
+   * (`login_window_minutes`), each further one within this time twice the one
+   * before, up to this; lock-outs are remembered this long.
+   */
+  loginBackoffMaxMs: 86_400_000,
 } as const;
 
 /** Account field rules (the server is authoritative; clients use them for early hints). */

@@ -7,6 +7,7 @@ import { DeliveryService } from './delivery/service.js';
 import { DeviceService } from './devices/service.js';
 import { GroupService } from './groups/service.js';
 import { createHttpApp } from './http/app.js';
+import { TrustedProxies } from './http/client-address.js';
 import { sessionCookieToken } from './http/session.js';
 import { createLogger, type LogLevel } from './logger.js';
 import { Metrics } from './metrics/metrics.js';
@@ -44,6 +45,12 @@ export interface ServerOptions {
   metrics?: boolean;
   /** Presence grace period before a `logout` notice, ms; default `LIMITS.presenceGraceMs` (tests shorten it). */
   presenceGraceMs?: number;
+  /**
+   * Reverse proxies (addresses or CIDR subnets, e.g. `['127.0.0.1', '10.0.0.0/8']`)
+   * whose `X-Forwarded-For` header names the client for login throttling and
+   * connection caps. Default none: the header is ignored and the TCP peer is the client.
+   */
+  trustProxy?: readonly string[];
 }
 
 /** A started server. */
@@ -99,11 +106,12 @@ function shellAdmin(services: Services): AdminService {
  * Starts Conclave: opens (creating) the data directory, seeds settings, makes
  * sure `#general` exists, loads or creates the TLS certificate and listens for
  * HTTPS and WebSocket on one port.
- * @throws Error when the port is taken, the data directory is unusable, or TLS files are bad.
+ * @throws Error when the port is taken, the data directory is unusable, TLS files are bad, or a `trustProxy` entry is not an address or subnet.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = createLogger(options.logLevel ?? 'info', options.prettyLogs ?? false);
   const host = options.host ?? '0.0.0.0';
+  const trustedProxies = TrustedProxies.parse(options.trustProxy ?? []);
   const services = await openServices(options.dataDir);
   const { stores, accounts, conversations, bus, settings } = services;
   const startedAt = Date.now();
@@ -156,7 +164,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const app = createHttpApp({ tls, log: log.child({ component: 'http' }), isReady: () => ready, accounts, webRoot: options.webRoot, metrics });
     const gateway = attachGateway(
       app.server,
-      { accounts, admin, settings, conversations, delivery, devices, groups, hub, serverName: 'conclave/0.1', noticeKey: signer.publicKey },
+      { accounts, admin, settings, conversations, delivery, devices, groups, hub, serverName: 'conclave/0.1', noticeKey: signer.publicKey, trustedProxies },
       log.child({ component: 'ws' }),
       (req) => sessionCookieToken(req, (header) => app.parseCookie(header)),
       metrics,

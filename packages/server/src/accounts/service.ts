@@ -1,10 +1,10 @@
 import { ACCOUNT_RULES, asDeviceId, asUserId, type DeviceId, type UserInfo } from '@conclave/protocol';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { LoginLimits, SettingsService } from '../settings/service.js';
+import type { SettingsService } from '../settings/service.js';
 import { assertAcceptablePassword, dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
 import type { AccountStore, DeviceRecord, UserRecord } from './store.js';
+import { LoginThrottle } from './throttle.js';
 import { hashSecret, newHumanCode, newSessionToken, normalizeHumanCode } from './tokens.js';
 
 /** Session lifetimes, in ms. */
@@ -37,40 +37,45 @@ const userInfo = (u: UserRecord): UserInfo => ({ userId: asUserId(u.id), usernam
 /**
  * Accounts and sessions: registration (invite / setup code / open policy),
  * login with Argon2id and rate limits, token sessions with idle and absolute
- * expiry. Wrong user and wrong password give the same error and cost the same.
+ * expiry. Wrong user and wrong password give the same error and cost the same;
+ * so do an existing and a new name with a wrong invite code. Every password or
+ * code check is reserved in `LoginThrottle` before it is made.
  */
 export class AccountService {
-  /** Failed-login counters per address and per account name (existing or not), by window length in ms (a setting). */
-  private readonly limiters = new Map<number, { byAddress: RateLimiterMemory; byAccount: RateLimiterMemory }>();
+  /** Password-guess counters (per account and address, per address, per account). */
+  private readonly throttle: LoginThrottle;
 
   constructor(
     private readonly store: AccountStore,
     private readonly settings: SettingsService,
     private readonly onUserCreated: UserCreatedHook,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.throttle = new LoginThrottle(() => settings.loginLimits());
+  }
 
   /**
    * Creates an account. With `code`, the code's role applies (the setup code
-   * makes an admin); without, the registration policy must be `open`.
-   * @throws ServiceError USERNAME_INVALID, PASSWORD_WEAK, REGISTRATION_CLOSED, INVITE_INVALID, USERNAME_TAKEN
+   * makes an admin); without, the registration policy must be `open`. The
+   * code is checked before the name, so a wrong code answers INVITE_INVALID
+   * whether or not the name exists. Every attempt is counted against the
+   * address (`login_max_failures_per_address`) before anything is checked,
+   * and given back only when the account is created.
+   * @throws ServiceError LOGIN_THROTTLED, REGISTRATION_CLOSED, INVITE_INVALID, USERNAME_INVALID, PASSWORD_WEAK, USERNAME_TAKEN
    */
   async register(input: { username: string; password: string; code?: string | undefined; address: string }): Promise<UserInfo> {
-    await this.checkThrottle(input.address, null);
+    const attempt = await this.throttle.reserve(input.address, null);
     const policy = await this.settings.registrationPolicy();
     // `closed`: only admins add users (the setup code still makes the first admin).
     if (input.code === undefined ? policy !== 'open' : policy === 'closed' && (await this.store.countAdmins()) > 0) {
       throw new ServiceError('CONCLAVE_ERR_REGISTRATION_CLOSED');
     }
     const inviteHash = input.code === undefined ? null : hashSecret(normalizeHumanCode(input.code));
-    try {
-      return await this.createUser({ username: input.username, password: input.password, role: 'member', inviteHash });
-    } catch (err) {
-      if (err instanceof ServiceError && err.code === 'CONCLAVE_ERR_INVITE_INVALID') {
-        await (await this.limiterPair()).byAddress.penalty(input.address, 1);
-      }
-      throw err;
-    }
+    // Checked again, atomically, when the user row is inserted (a code is single-use).
+    if (inviteHash !== null && !(await this.store.isInviteUsable(inviteHash, this.now()))) throw new ServiceError('CONCLAVE_ERR_INVITE_INVALID');
+    const user = await this.createUser({ username: input.username, password: input.password, role: 'member', inviteHash });
+    await attempt.succeeded();
+    return user;
   }
 
   /**
@@ -102,9 +107,11 @@ export class AccountService {
   }
 
   /**
-   * Checks a password and opens a session for the device (creating the device when new).
+   * Checks a password and opens a session for the device (creating the device
+   * when new). The check is reserved in the throttle first (per account and
+   * address, per address, per account) and given back when the password is right.
    * @returns the principal and the new session token (to hand to the client once).
-   * @throws ServiceError BAD_CREDENTIALS, LOGIN_THROTTLED
+   * @throws ServiceError BAD_CREDENTIALS, LOGIN_THROTTLED, TOO_MANY_DEVICES
    */
   async login(input: {
     username: string;
@@ -113,17 +120,13 @@ export class AccountService {
     address: string;
   }): Promise<{ principal: Principal; token: string }> {
     const key = input.username.toLowerCase();
-    await this.checkThrottle(input.address, key);
+    const attempt = await this.throttle.reserve(input.address, key);
     const user = await this.store.findUserByKey(key);
     const active = user?.deletedAt === null ? user : undefined;
     // A deleted account costs the same as a wrong password (its hash is unusable: checked against the dummy).
     const ok = await verifyPassword(active?.passwordHash ?? (await dummyPasswordHash()), input.password);
-    const { byAddress, byAccount } = await this.limiterPair();
-    if (!active || !ok) {
-      await Promise.all([byAddress.penalty(input.address, 1), byAccount.penalty(key, 1)]);
-      throw new ServiceError('CONCLAVE_ERR_BAD_CREDENTIALS');
-    }
-    await byAccount.delete(key);
+    if (!active || !ok) throw new ServiceError('CONCLAVE_ERR_BAD_CREDENTIALS');
+    await attempt.succeeded();
     return this.openSession(active, input.device);
   }
 
@@ -138,17 +141,19 @@ export class AccountService {
   }
 
   /**
-   * Resumes a session from its token, sliding the idle expiry.
+   * Resumes a session from its token, sliding the idle expiry. Never throttled
+   * by password failures (an address that is locked out for passwords resumes
+   * its valid sessions): a token has 256 random bits, so guessing one is not a
+   * threat a counter would add to, and the connection's frame rate bounds the
+   * lookups. `_address` is the client's (kept for the callers' symmetry with `login`).
    * @throws ServiceError SESSION_INVALID (unknown, revoked, idle or absolutely expired)
    */
-  async authenticate(token: string, address: string): Promise<Principal> {
-    await this.checkThrottle(address, null);
+  async authenticate(token: string, _address: string): Promise<Principal> {
     const tokenHash = hashSecret(token);
     const session = await this.store.findSession(tokenHash);
     const now = this.now();
     if (!session || session.expiresAt <= now || session.lastUsedAt + SESSION_IDLE_MS <= now) {
       if (session) await this.store.deleteSession(tokenHash);
-      await (await this.limiterPair()).byAddress.penalty(address, 1);
       throw new ServiceError('CONCLAVE_ERR_SESSION_INVALID');
     }
     const user = await this.store.findUserById(session.userId);
@@ -286,28 +291,5 @@ export class AccountService {
     if (await this.store.setSignatureKey(device.id, signatureKey)) return true;
     // Another login recorded a key meanwhile.
     return (await this.store.findDevice(device.id))?.signatureKey === signatureKey;
-  }
-
-  private async checkThrottle(address: string, accountKey: string | null): Promise<void> {
-    const limits = await this.settings.loginLimits();
-    const { byAddress, byAccount } = await this.limiterPair(limits);
-    const [fromAddress, forAccount] = await Promise.all([byAddress.get(address), accountKey === null ? null : byAccount.get(accountKey)]);
-    const exhausted = (r: { consumedPoints: number } | null, points: number) => r !== null && r.consumedPoints >= points;
-    if (exhausted(fromAddress, limits.perAddress) || exhausted(forAccount, limits.perAccount)) {
-      throw new ServiceError('CONCLAVE_ERR_LOGIN_THROTTLED');
-    }
-  }
-
-  /** The failure counters for the window in force (the limits are compared in `checkThrottle`). */
-  private async limiterPair(limits?: LoginLimits): Promise<{ byAddress: RateLimiterMemory; byAccount: RateLimiterMemory }> {
-    const windowMs = (limits ?? (await this.settings.loginLimits())).windowMs;
-    let pair = this.limiters.get(windowMs);
-    if (!pair) {
-      // Points are only counted here (penalty never refuses); the settings decide when enough is enough.
-      const options = { points: Number.MAX_SAFE_INTEGER, duration: Math.ceil(windowMs / 1000) };
-      pair = { byAddress: new RateLimiterMemory(options), byAccount: new RateLimiterMemory(options) };
-      this.limiters.set(windowMs, pair);
-    }
-    return pair;
   }
 }

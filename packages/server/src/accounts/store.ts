@@ -109,6 +109,8 @@ export interface AccountStore {
   touchSession(tokenHash: string, now: number): Promise<void>;
   deleteSession(tokenHash: string): Promise<void>;
   insertInvite(invite: InviteRecord): Promise<void>;
+  /** True when an invite with this hash exists, is unused and has not expired at `now` (ms). */
+  isInviteUsable(codeHash: string, now: number): Promise<boolean>;
   /** Deletes every unused invite of `kind` (a fresh setup code replaces the old one). */
   deleteUnusedInvites(kind: 'setup' | 'invite'): Promise<void>;
 }

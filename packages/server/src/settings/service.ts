@@ -54,7 +54,7 @@ export const SETTINGS = {
   },
   login_max_failures_per_account: {
     default: '10',
-    description: 'failed logins for one username within the window before it must wait',
+    description: 'failed logins for one username from one address within the window before that address must wait for it; each further lock-out within a day doubles the wait',
     parse: integer(1, 100_000),
   },
   login_window_minutes: {
@@ -92,6 +92,11 @@ export const SETTINGS = {
     description: 'WebSocket connections open at once on one session (one login\'s token)',
     parse: integer(1, 10_000),
   },
+  login_max_failures_per_account_all_addresses: {
+    default: '100',
+    description: 'failed logins for one username from all addresses together within the window before every address must wait for it (the ceiling against many addresses)',
+    parse: integer(1, 1_000_000),
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 /** A setting's key, e.g. `registration`. */
@@ -104,9 +109,14 @@ function isSettingKey(key: string): key is SettingKey {
   return Object.hasOwn(SETTINGS, key);
 }
 
-/** Login throttling in force: failures allowed per address and per account within `windowMs`. */
+/**
+ * Login throttling in force: password failures allowed within `windowMs` from
+ * one address (any account), for one account from one address, and for one
+ * account from all addresses together.
+ */
 export interface LoginLimits {
   perAddress: number;
+  perAccountAddress: number;
   perAccount: number;
   windowMs: number;
 }
@@ -220,12 +230,14 @@ export class SettingsService {
     return { perAddress: Number(perAddress), preAuthPerAddress: Number(preAuthPerAddress), perSession: Number(perSession) };
   }
 
+  /** Login throttling in force (settings `login_max_failures_per_address`, `…_per_account`, `…_per_account_all_addresses`, `login_window_minutes`). */
   async loginLimits(): Promise<LoginLimits> {
-    const [perAddress, perAccount, minutes] = await Promise.all([
+    const [perAddress, perAccountAddress, perAccount, minutes] = await Promise.all([
       this.get('login_max_failures_per_address'),
       this.get('login_max_failures_per_account'),
+      this.get('login_max_failures_per_account_all_addresses'),
       this.get('login_window_minutes'),
     ]);
-    return { perAddress: Number(perAddress), perAccount: Number(perAccount), windowMs: Number(minutes) * 60_000 };
+    return { perAddress: Number(perAddress), perAccountAddress: Number(perAccountAddress), perAccount: Number(perAccount), windowMs: Number(minutes) * 60_000 };
   }
 }

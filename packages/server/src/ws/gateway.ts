@@ -3,6 +3,7 @@ import type { Server as HttpsServer } from 'node:https';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE_CODES, encodeFrame, errorMessage, LIMITS, peekClientFrame, peekRequestId, validateClientFrame, WS_PATH } from '@conclave/protocol';
 import type { Logger } from 'pino';
+import { clientAddress } from '../http/client-address.js';
 import { newId } from '../ids.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { Connection } from './connection.js';
@@ -74,7 +75,7 @@ export function attachGateway(
       ws.close(CLOSE_CODES.goingAway, 'server shutting down');
       return;
     }
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const address = clientAddress(req, ctx.trustedProxies);
     const id = newId().slice(0, 8);
     const admitted = caps.open(address);
     if ('refused' in admitted) {

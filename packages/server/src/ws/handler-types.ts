@@ -5,6 +5,7 @@ import type { ConversationService } from '../conversations/service.js';
 import type { DeliveryService } from '../delivery/service.js';
 import type { DeviceService } from '../devices/service.js';
 import type { GroupService } from '../groups/service.js';
+import type { TrustedProxies } from '../http/client-address.js';
 import type { Hub } from '../presence/hub.js';
 import type { SettingsService } from '../settings/service.js';
 import type { Connection } from './connection.js';
@@ -25,6 +26,8 @@ export interface HandlerContext {
   serverName: string;
   /** Base64 of the server's notice-signing public key (sent in `hello`). */
   noticeKey: string;
+  /** Reverse proxies whose `X-Forwarded-For` names the client (`--trust-proxy`); none when absent. */
+  trustedProxies?: TrustedProxies;
 }
 
 /** A reply, and what must happen only once it has been sent (a notice to others, closing the socket). */

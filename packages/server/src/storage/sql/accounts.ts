@@ -269,6 +269,17 @@ export class SqlAccountStore implements AccountStore {
       .execute();
   }
 
+  async isInviteUsable(codeHash: string, now: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('invites')
+      .select('code_hash')
+      .where('code_hash', '=', codeHash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async deleteUnusedInvites(kind: 'setup' | 'invite'): Promise<void> {
     await this.db.deleteFrom('invites').where('kind', '=', kind).where('used_at', 'is', null).execute();
   }
