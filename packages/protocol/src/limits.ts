@@ -159,6 +159,18 @@ export const LIMITS = {
    * before, up to this; lock-outs are remembered this long.
    */
   loginBackoffMaxMs: 86_400_000,
+  /**
+   * How often each server checks that the sessions of its live connections
+   * still exist and have not expired, in ms: one query for all of them (per
+   * `sessionRevocationBatch` sessions). A session revoked by any path — a
+   * password reset from the shell (another process), an admin's
+   * `/logoutuser` or `/deluser`, `logout` on another connection, device
+   * pruning, expiry — closes its connections with
+   * `CONCLAVE_ERR_SESSION_REVOKED` within this time, on every node.
+   */
+  sessionRevocationCheckMs: 2_000,
+  /** Most session token hashes looked up in one query of the revocation check (below every SQL dialect's bound-parameter cap). */
+  sessionRevocationBatch: 5_000,
 } as const;
 
 /** Account field rules (the server is authoritative; clients use them for early hints). */

@@ -1,4 +1,5 @@
 import { CLOSE_CODES, WS_PATH, type AdminCommand, type AdminResult, type ServerStatus, type UserInfo } from '@conclave/protocol';
+import { RevocationWatch } from './accounts/revocation.js';
 import { AccountService } from './accounts/service.js';
 import { AdminService, type AdminRuntime } from './admin/service.js';
 import { LocalBus } from './bus/local.js';
@@ -126,6 +127,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const groups = new GroupService(stores.groups, conversations, devices, delivery, bus);
     const hub = new Hub(bus, conversations, signer, Date.now, { presenceGraceMs: options.presenceGraceMs });
     accounts.useDeviceLiveness((deviceId) => hub.connectionsOfDevice(deviceId).size > 0);
+    // Sessions ended by any path, in any process, close their live connections within LIMITS.sessionRevocationCheckMs.
+    const revocation = new RevocationWatch(stores.accounts, () => hub.all(), log.child({ component: 'sessions' }));
     const status = async (): Promise<ServerStatus> => ({
       registeredUsers: await stores.accounts.countUsers(),
       onlineUsers: hub.online().length,
@@ -174,6 +177,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const port = typeof address === 'object' && address ? address.port : (options.port ?? 8443);
     const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
     ready = true;
+    revocation.start();
     log.info({ port, host }, 'server listening');
 
     let closing: Promise<void> | undefined;
@@ -184,6 +188,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         ready = false;
         clearTimeout(shutdownTimer);
         clearInterval(retentionTimer);
+        await revocation.stop();
         log.info({ by: stoppedBy }, 'shutting down');
         // An admin's /shutdown has already told everyone, with who and when.
         if (stoppedBy !== 'admin') hub.notice({ kind: 'server', text: 'The server is shutting down; your client reconnects when it is back.' });

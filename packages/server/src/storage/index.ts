@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { LiveSessionStore } from '../accounts/revocation.js';
 import type { AccountStore } from '../accounts/store.js';
 import type { AuditStore } from '../admin/store.js';
 import type { ConversationStore } from '../conversations/store.js';
@@ -18,7 +19,8 @@ import { SqlSettingsStore } from './sql/settings.js';
 
 /** Every area's store over one database, plus a way to close it. */
 export interface Stores {
-  accounts: AccountStore;
+  /** Accounts, and the live-session lookup of the revocation check. */
+  accounts: AccountStore & LiveSessionStore;
   audit: AuditStore;
   conversations: ConversationStore;
   delivery: DeliveryStore;

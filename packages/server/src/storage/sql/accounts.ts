@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AccountStore, DeviceCap, DeviceRecord, InviteRecord, SessionRecord, UserRecord, UserSummary } from '../../accounts/store.js';
+import type { LiveSessionStore } from '../../accounts/revocation.js';
 import { isUniqueViolation, ServiceError } from '../../errors.js';
 import type { Database, UsersTable } from '../schema.js';
 
@@ -15,8 +16,8 @@ function toUser(row: Selectable<UsersTable>): UserRecord {
   };
 }
 
-/** `AccountStore` over Kysely; dialect-neutral SQL. */
-export class SqlAccountStore implements AccountStore {
+/** `AccountStore` (and the revocation check's `LiveSessionStore`) over Kysely; dialect-neutral SQL. */
+export class SqlAccountStore implements AccountStore, LiveSessionStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async findUserByKey(usernameKey: string): Promise<UserRecord | undefined> {
@@ -251,6 +252,17 @@ export class SqlAccountStore implements AccountStore {
 
   async deleteSession(tokenHash: string): Promise<void> {
     await this.db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
+  }
+
+  async existingSessions(tokenHashes: readonly string[], now: number): Promise<Set<string>> {
+    if (tokenHashes.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select('token_hash')
+      .where('token_hash', 'in', [...tokenHashes])
+      .where('expires_at', '>', now)
+      .execute();
+    return new Set(rows.map((r) => r.token_hash));
   }
 
   async insertInvite(i: InviteRecord): Promise<void> {
