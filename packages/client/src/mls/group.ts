@@ -20,7 +20,7 @@ import {
 import { decryptSenderData } from 'ts-mls/privateMessage.js';
 import { ConclaveError } from '../errors.js';
 import { parseCredential, type LeafOwner } from './identity.js';
-import { acceptPolicy, clientConfig } from './policy.js';
+import { acceptPolicyFor, clientConfig, leafOwnerAt, sameLeafOwner } from './policy.js';
 import { cipherSuite } from './suite.js';
 
 const encoder = new TextEncoder();
@@ -228,7 +228,7 @@ export async function processEntry(state: ClientState, bytes: Uint8Array): Promi
   }
   let result;
   try {
-    result = await processMessage(message, state, emptyPskIndex, acceptPolicy, cs);
+    result = await processMessage(message, state, emptyPskIndex, acceptPolicyFor(state), cs);
   } catch (err) {
     throw new ConclaveError('CONCLAVE_ERR_UNDECRYPTABLE', 'A message could not be decrypted or verified.', { cause: err });
   }
@@ -241,6 +241,15 @@ export async function processEntry(state: ClientState, bytes: Uint8Array): Promi
     throw new ConclaveError('CONCLAVE_ERR_COMMIT_REJECTED', 'A member made a group change Conclave does not allow; it was ignored.');
   }
   const next = { ...result.newState, historicalReceiverData: new Map() };
+  // A member's Commit replaces its own leaf with the UpdatePath's: same user and device only (`sameLeafOwner`).
+  const committerLeaf =
+    senderLeaf ??
+    (message.wireformat === 'mls_public_message' && message.publicMessage.content.sender.senderType === 'member'
+      ? message.publicMessage.content.sender.leafIndex
+      : undefined);
+  if (committerLeaf !== undefined && !sameLeafOwner(leafOwnerAt(state.ratchetTree, committerLeaf), leafOwnerAt(next.ratchetTree, committerLeaf))) {
+    throw new ConclaveError('CONCLAVE_ERR_COMMIT_REJECTED', 'A member tried to take over another user or device in a group; the change was ignored.');
+  }
   const after = membersOf(next);
   const key = (m: Member): string => `${m.leafIndex}:${m.userId}:${m.deviceId}`;
   const beforeKeys = new Set(before.map(key));
