@@ -13,6 +13,7 @@
  * | `--web-root`     | `CONCLAVE_WEB_ROOT`  | `webRoot`       | this repo's web build  |
  * | `--log-level`    | `CONCLAVE_LOG_LEVEL` | `logLevel`      | `info`                 |
  * | `--metrics`      | `CONCLAVE_METRICS`   | `metrics`       | off                    |
+ * | `--trust-proxy`  | `CONCLAVE_TRUST_PROXY` | `trustProxy`  | none                   |
  * | `--config`       | `CONCLAVE_CONFIG`    | —               | none                   |
  *
  * Flags and environment values are parsed by commander (`Option.env`), which
@@ -26,7 +27,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command, type OptionValueSource } from 'commander';
 import { z } from 'zod';
-import type { LogLevel } from '@conclave/server';
+import { TrustedProxies, type LogLevel } from '@conclave/server';
 import { CliError, EXIT } from './errors.js';
 
 /** Default data directory, relative to where the server is started. */
@@ -54,6 +55,7 @@ export const ServerConfigFileSchema = z.strictObject({
   webRoot: PathValue.optional(),
   logLevel: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`).optional(),
   metrics: z.boolean('must be true or false').optional(),
+  trustProxy: z.union([z.string(), z.array(z.string())], 'must be a string or a list of strings').optional(),
 });
 /** The parsed config file. */
 export type ServerConfigFile = z.infer<typeof ServerConfigFileSchema>;
@@ -69,6 +71,8 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** Serve Prometheus metrics at `GET /metrics`. */
   metrics: boolean;
+  /** Reverse proxies (addresses, CIDR subnets) whose `X-Forwarded-For` names the client; absent: none. */
+  trustProxy?: string[];
 }
 
 /** `--port` / `CONCLAVE_PORT`: an integer 0–65535 (commander names the flag or variable in its error). */
@@ -76,6 +80,20 @@ export function parsePort(value: string): number {
   const port = Number(value);
   if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port 0–65535.');
   return port;
+}
+
+/**
+ * `--trust-proxy` / `CONCLAVE_TRUST_PROXY` / `trustProxy`: IP addresses and CIDR
+ * subnets, separated by commas or spaces (or a JSON list in the config file).
+ * @returns the entries, checked
+ * @throws InvalidArgumentError naming the first entry that is not an address or subnet
+ */
+export function parseTrustProxy(value: string | readonly string[]): string[] {
+  try {
+    return [...TrustedProxies.parse(value).entries];
+  } catch (err) {
+    throw new InvalidArgumentError(`${(err as Error).message}.`);
+  }
 }
 
 /**
@@ -93,7 +111,8 @@ export function serverOptions(): Option[] {
     new Option('--web-root <dir>', 'the built web client to serve at /').env('CONCLAVE_WEB_ROOT').default(DEFAULT_WEB_ROOT, 'the web build in this repository'),
     new Option('--log-level <level>', 'log detail').env('CONCLAVE_LOG_LEVEL').choices(LOG_LEVELS).default('info'),
     new Option('--metrics', 'serve Prometheus metrics at /metrics (CONCLAVE_METRICS=1 also turns them on)'),
-    new Option('--config <file>', 'a JSON config file (keys: host, port, dataDir, tlsCert, tlsKey, webRoot, logLevel, metrics)').env('CONCLAVE_CONFIG'),
+    new Option('--trust-proxy <addresses>', 'reverse proxies (comma-separated addresses or CIDR subnets) whose X-Forwarded-For names the client; default none').env('CONCLAVE_TRUST_PROXY').argParser(parseTrustProxy),
+    new Option('--config <file>', 'a JSON config file (keys: host, port, dataDir, tlsCert, tlsKey, webRoot, logLevel, metrics, trustProxy)').env('CONCLAVE_CONFIG'),
   ];
 }
 
@@ -162,11 +181,11 @@ const PATH_KEYS = new Set(['dataDir', 'tlsCert', 'tlsKey', 'webRoot']);
 /**
  * Merges flags, environment, config file and defaults (in that precedence) into
  * the server's settings. No I/O.
- * @throws CliError on a bad `CONCLAVE_METRICS`
+ * @throws CliError on a bad `CONCLAVE_METRICS` or a bad `trustProxy` in the config file
  */
 export function resolveServerConfig(sources: ConfigSources): ServerConfig {
   const cwd = sources.cwd ?? process.cwd();
-  const pick = (key: Exclude<keyof ServerConfigFile, 'metrics'>): unknown => {
+  const pick = (key: Exclude<keyof ServerConfigFile, 'metrics' | 'trustProxy'>): unknown => {
     const source = sources.sourceOf(key);
     const fromFile = sources.file?.values[key];
     if ((source === 'cli' || source === 'env') || fromFile === undefined) {
@@ -181,6 +200,7 @@ export function resolveServerConfig(sources: ConfigSources): ServerConfig {
     (metricsEnv !== undefined ? parseSwitch('CONCLAVE_METRICS', metricsEnv) : (sources.file?.values.metrics ?? false));
   const tlsCert = pick('tlsCert') as string | undefined;
   const tlsKey = pick('tlsKey') as string | undefined;
+  const trustProxy = trustProxyOf(sources);
   return {
     host: pick('host') as string,
     port: pick('port') as number,
@@ -190,7 +210,21 @@ export function resolveServerConfig(sources: ConfigSources): ServerConfig {
     webRoot: pick('webRoot') as string,
     logLevel: pick('logLevel') as LogLevel,
     metrics,
+    ...(trustProxy === undefined ? {} : { trustProxy }),
   };
+}
+
+/** `--trust-proxy` (already parsed by commander) or the config file's `trustProxy`, checked. @throws CliError on a bad file entry */
+function trustProxyOf(sources: ConfigSources): string[] | undefined {
+  const source = sources.sourceOf('trustProxy');
+  if (source === 'cli' || source === 'env') return sources.values.trustProxy as string[];
+  const fromFile = sources.file?.values.trustProxy;
+  if (fromFile === undefined) return undefined;
+  try {
+    return parseTrustProxy(fromFile);
+  } catch (err) {
+    throw new CliError(`config file: "trustProxy" ${(err as Error).message}`, EXIT.usage);
+  }
 }
 
 /**
