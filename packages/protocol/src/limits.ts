@@ -129,9 +129,11 @@ export const LIMITS = {
   /**
    * Frames of a type not allowed before authentication (anything but hello,
    * register, login, authenticate) that an unauthenticated connection may
-   * send: each is answered with a typed error; the one after closes it (1008).
+   * send: each is answered with a typed error (`CONCLAVE_ERR_HELLO_REQUIRED`,
+   * `CONCLAVE_ERR_NOT_AUTHENTICATED`); the one after closes it (1008). A few,
+   * not one: a client may have requests in flight when its session ends.
    */
-  maxPreAuthRefusals: 1,
+  maxPreAuthRefusals: 10,
   /**
    * Interval of a connection's refusal summary log line, in ms: refused frames
    * are counted per connection and error code, and logged as one line at most

@@ -55,8 +55,8 @@ describe('bad input', () => {
 
   test('a flood gets rate-limited, then disconnected; the server keeps serving others', async () => {
     const { client: bob } = await RawClient.login(server, 'bob');
-    const flooder = await RawClient.connect(server);
-    await flooder.hello();
+    // Logged in: before login only hello/register/login/authenticate are taken (preauth-abuse.test.ts).
+    const { client: flooder } = await RawClient.login(server, 'alice');
     for (let i = 0; i < 400 && !flooder.closed; i++) flooder.sendRaw(JSON.stringify({ type: 'ping', id: `p${i}` }));
     const closed = await flooder.waitClosed();
     assert.equal(closed.code, CLOSE_CODES.flood);

@@ -14,6 +14,12 @@ import { messageFrame } from '../delivery/service.js';
 import type { Metrics, SentFrameLabel } from '../metrics/metrics.js';
 import { LogLimiter } from './log-limiter.js';
 
+/** How long a connection closed before it logged in may take to answer the close handshake, ms (an authenticated one: 2 s). */
+const UNAUTHENTICATED_CLOSE_MS = 500;
+
+/** How long reading pauses when an unauthenticated connection exceeds its frame rate, ms. */
+const PRE_AUTH_PAUSE_MS = 1_000;
+
 /** Life of one WebSocket: waiting for `hello`, then for credentials, then ready, then closed. */
 export type ConnectionPhase = 'hello' | 'unauthenticated' | 'ready' | 'closed';
 
@@ -171,10 +177,14 @@ export class Connection {
 
   close(code: number, reason: string): void {
     if (this.phase === 'closed') return;
+    const authenticated = this.principal !== undefined;
     this.phase = 'closed';
     this.ws.close(code, reason.slice(0, 120));
+    // Nothing more is read from a peer closed before it logged in (it may be pushing large frames
+    // at us): the close frame is written, the socket cut off soon after.
+    if (!authenticated) this.ws.pause();
     // A peer that never answers the close handshake is cut off.
-    setTimeout(() => this.ws.terminate(), 2_000).unref();
+    setTimeout(() => this.ws.terminate(), authenticated ? 2_000 : UNAUTHENTICATED_CLOSE_MS).unref();
   }
 
   /**
@@ -183,7 +193,8 @@ export class Connection {
    * the frame must be refused: it is answered with CONCLAVE_ERR_RATE_LIMITED,
    * carrying the id `requestId` reads cheaply from the unparsed text (see
    * `peekRequestId`), or — without one — at most once a second; closes the
-   * connection after LIMITS.maxRejectedFrames refusals in a row. Every refusal
+   * connection after LIMITS.maxRejectedFrames refusals in a row (before login:
+   * in all). Every refusal
    * is counted (`conclave_frames_refused_total`), none is logged on its own.
    */
   admit(requestId: () => string | undefined = () => undefined): boolean {
@@ -192,7 +203,8 @@ export class Connection {
     this.lastRefill = now;
     if (this.tokens >= 1 && this.queued < LIMITS.frameBurst) {
       this.tokens -= 1;
-      this.rejectedInRow = 0;
+      // Before login the count is not reset: a connection that has not logged in has no reason to be refused often.
+      if (this.phase === 'ready') this.rejectedInRow = 0;
       return true;
     }
     this.rejectedInRow += 1;
@@ -202,6 +214,7 @@ export class Connection {
       return false;
     }
     this.noteRefusal('CONCLAVE_ERR_RATE_LIMITED', undefined);
+    if (this.phase !== 'ready') this.pauseReading();
     const id = requestId();
     if (id !== undefined || now - this.lastRateNotice > 1000) {
       // A refused request is answered (1:1, and bounded by the flood close) so its sender can retry it.
@@ -215,6 +228,20 @@ export class Connection {
       });
     }
     return false;
+  }
+
+  /**
+   * Stops reading from an unauthenticated peer over its frame rate for
+   * `PRE_AUTH_PAUSE_MS` (TCP backpressure then holds its frames on its side):
+   * frames already read are still refused one by one, but the server reads no
+   * more than one socket read's worth per pause however fast the peer sends.
+   */
+  private pauseReading(): void {
+    if (this.ws.isPaused) return;
+    this.ws.pause();
+    setTimeout(() => {
+      if (this.phase !== 'closed') this.ws.resume();
+    }, PRE_AUTH_PAUSE_MS).unref();
   }
 
   /** Runs `task` after every earlier frame of this connection has been handled (per-connection order). */
