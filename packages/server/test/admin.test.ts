@@ -263,6 +263,10 @@ describe('settings', () => {
           room_creation: 'anyone',
           max_devices_per_user: '10',
           rooms_per_user_per_hour: '20',
+          max_connections_per_address: '200',
+          max_preauth_connections_per_address: '20',
+          max_connections_per_session: '10',
+          login_max_failures_per_account_all_addresses: '100',
         },
       );
       for (const s of settings) assert.equal(s.default, SETTINGS[s.key as keyof typeof SETTINGS].default);
