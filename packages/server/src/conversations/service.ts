@@ -94,11 +94,11 @@ export class ConversationService {
   }
 
   /**
-   * Joins a room, creating it when it does not exist.
+   * Joins a room, creating it when it does not exist. A member (not an admin:
+   * admins run the server and may change the setting) creates at most
+   * `rooms_per_user_per_hour` rooms per hour (counted in this process); the
+   * attempt is counted before the room is made, so parallel joins cannot exceed it.
    * @returns the room, and whether the user was newly added.
-   * A member (not an admin: admins run the server and may change the setting)
-   * creates at most `rooms_per_user_per_hour` rooms per hour; the attempt is
-   * counted before the room is made, so parallel joins cannot exceed it.
    * @throws ServiceError ROOM_NAME_INVALID, ROOM_CREATION_CLOSED (setting `room_creation` is
    *   `admins` and the user is not one), ROOM_CREATION_LIMIT (over `rooms_per_user_per_hour`)
    */
