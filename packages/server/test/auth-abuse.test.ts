@@ -1,8 +1,10 @@
 import { rmSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerFrame } from '@conclave/protocol';
 import { runShellAdmin, startServer, type ServerOptions } from '../src/index.js';
+import { clientAddress, TrustedProxies } from '../src/http/client-address.js';
 import { createUsers, PASSWORD, randomSignatureKey, RawClient, tempDir, type TestServer } from './helpers.js';
 
 // Issue 13, findings 1, 3 and 6: password guessing in parallel, username
@@ -231,5 +233,23 @@ describe('locking an owner out (finding 6)', () => {
     } finally {
       await proxied.dispose();
     }
+  });
+});
+
+describe('client address', () => {
+  const req = (peer: string | undefined, forwarded?: string | string[]) =>
+    ({ socket: { remoteAddress: peer }, headers: forwarded === undefined ? {} : { 'x-forwarded-for': forwarded } }) as unknown as IncomingMessage;
+
+  test('the peer, unless it is a trusted proxy; then X-Forwarded-For from the right, stopping at the first untrusted or garbled hop', () => {
+    const trusted = TrustedProxies.parse('10.0.0.0/8, ::1');
+    assert.equal(clientAddress(req('::ffff:203.0.113.7', '198.51.100.2')), '203.0.113.7', 'no proxy trusted: header ignored, IPv4-mapped shown as IPv4');
+    assert.equal(clientAddress(req('203.0.113.7', '198.51.100.2'), trusted), '203.0.113.7', 'an untrusted peer cannot name another client');
+    assert.equal(clientAddress(req('10.1.2.3', '198.51.100.2, 203.0.113.7, 10.9.9.9'), trusted), '203.0.113.7');
+    assert.equal(clientAddress(req('::1', ['198.51.100.2', '203.0.113.9']), trusted), '203.0.113.9', 'repeated headers are one list');
+    assert.equal(clientAddress(req('10.1.2.3', '198.51.100.2, not-an-ip'), trusted), '10.1.2.3', 'a garbled hop ends the walk at the last trusted one');
+    assert.equal(clientAddress(req('10.1.2.3', '10.4.4.4'), trusted), '10.4.4.4', 'all hops trusted: the leftmost');
+    assert.equal(clientAddress(req(undefined)), 'unknown');
+    assert.throws(() => TrustedProxies.parse('10.0.0.0/33'), /not an IP address or CIDR subnet/);
+    assert.throws(() => TrustedProxies.parse('proxy.example'), /not an IP address or CIDR subnet/);
   });
 });
