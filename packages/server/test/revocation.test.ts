@@ -1,8 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { LIMITS } from '@conclave/protocol';
+import { SQLITE_FILE } from '../src/index.js';
 import { createUsers, PASSWORD, RawClient, startTestServer, type TestServer } from './helpers.js';
 
 /** The real `conclave` binary: the shell reset runs in its own process, as an operator would run it. */
@@ -41,7 +44,7 @@ describe('revoked sessions close their live connections (issue 13, finding 5)', 
   let server: TestServer;
   before(async () => {
     server = await startTestServer();
-    await createUsers(server, 'alice', 'bob', 'carol');
+    await createUsers(server, 'alice', 'bob', 'carol', 'dave');
   });
   after(() => server.dispose());
 
@@ -90,6 +93,25 @@ describe('revoked sessions close their live connections (issue 13, finding 5)', 
     assert.equal(closed.code, 4004);
     const error = second.frames.find((f) => f.type === 'error');
     assert.equal(error?.type === 'error' && error.code, 'CONCLAVE_ERR_SESSION_REVOKED');
+    assert.ok(await pings(bob));
+    bob.close();
+  });
+
+  it('a session that reaches its absolute expiry (or is deleted by another process) closes its open socket', async () => {
+    const { client: dave } = await RawClient.login(server, 'dave');
+    const { client: bob } = await RawClient.login(server, 'bob');
+    // Another process ages dave's sessions in the shared database (as a clock past `expiresAt` would).
+    const db = new Database(path.join(server.dataDir, SQLITE_FILE));
+    try {
+      db.pragma('busy_timeout = 5000');
+      const users = db.prepare('SELECT id FROM users WHERE username = ?').get('dave') as { id: string };
+      const aged = db.prepare('UPDATE sessions SET expires_at = ? WHERE user_id = ?').run(Date.now() - 1, users.id);
+      assert.ok(aged.changes >= 1);
+    } finally {
+      db.close();
+    }
+    const closed = await dave.waitClosed(CLOSE_WITHIN_MS);
+    assert.equal(closed.code, 4004);
     assert.ok(await pings(bob));
     bob.close();
   });
