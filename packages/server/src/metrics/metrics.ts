@@ -99,6 +99,7 @@ export class Metrics {
     });
     // Zero series for the closed label sets an operator alerts on, so a rate() has a baseline before the first event.
     for (const reason of ['bad_credentials', 'throttled'] as const) this.loginFailures.inc({ reason }, 0);
+    for (const reason of ['address', 'preauth_address', 'session'] as const) this.connectionsRefused.inc({ reason }, 0);
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 

@@ -43,7 +43,7 @@ export interface Gateway {
  * 2. the per-connection rate limit (`Connection.admit`), before `JSON.parse`;
  * 3. JSON, a known type and the shape bounds (`peekClientFrame`);
  * 4. the type against the phase: before login only hello, register, login and
- *    authenticate (`phaseRefusal`; the second offence closes with 1008);
+ *    authenticate (`phaseRefusal`; past `LIMITS.maxPreAuthRefusals` such frames, close 1008);
  * 5. the schema (`validateClientFrame`).
  * Refusals are typed error frames, counted in metrics, and logged per
  * connection as a summary, not one line each (`Connection.noteRefusal`). A
