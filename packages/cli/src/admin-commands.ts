@@ -91,7 +91,7 @@ export function registerAdminCommands(program: Command): void {
     .action(async (name: string, opts: { dataDir: string }) => {
       const password = await readPassword(true, `New password for ${name}:`);
       const { user, sessions } = await shell(() => resetPassword(path.resolve(opts.dataDir), name, password));
-      write(`Password of "${user.username}" changed; ${sessions} session${sessions === 1 ? '' : 's'} ended (connected devices must log in again when they reconnect).`);
+      write(`Password of "${user.username}" changed; ${sessions} session${sessions === 1 ? '' : 's'} ended (connected devices are disconnected within seconds and must log in again).`);
     });
 
   admin

@@ -36,7 +36,7 @@ export const ERRORS = {
   CONCLAVE_ERR_BAD_CREDENTIALS: { message: 'Wrong username or password.' },
   CONCLAVE_ERR_LOGIN_THROTTLED: { message: 'Too many login attempts; try again later.' },
   CONCLAVE_ERR_SESSION_INVALID: { message: 'Your session has expired or was ended; log in again.' },
-  CONCLAVE_ERR_SESSION_REVOKED: { message: 'An admin signed you out on every device; log in again.', close: CLOSE_CODES.sessionEnded },
+  CONCLAVE_ERR_SESSION_REVOKED: { message: 'You were signed out (by an admin, a password change or a sign-out elsewhere); log in again.', close: CLOSE_CODES.sessionEnded },
   CONCLAVE_ERR_ACCOUNT_DELETED: { message: 'An admin deleted your account.', close: CLOSE_CODES.sessionEnded },
   CONCLAVE_ERR_USERNAME_INVALID: { message: 'Usernames are 3–32 characters: letters, digits, _ . -' },
   CONCLAVE_ERR_USERNAME_TAKEN: { message: 'That username is taken.' },
