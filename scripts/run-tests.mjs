@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+/**
+ * Runs every test suite (`packages/*\/test/*.test.ts`) with node's test runner,
+ * leaving out — with one line saying so and how to enable them — the suites
+ * that need a tool this machine lacks:
+ * - Chromium, for suites that drive the web client (they import
+ *   `helpers/browser.js`): Debian's `/usr/bin/chromium`, or `CONCLAVE_CHROMIUM`;
+ * - tmux, for suites that drive the terminal client through a pseudo-terminal
+ *   (they call `tmux(`).
+ * With `CONCLAVE_TEST_REQUIRE_ALL=1` (set by `.ci/run`, which installs the
+ * tools) a missing tool is an error instead, so CI never skips a suite.
+ * Extra arguments are passed to `node --test` before the files.
+ * Exit code: the test runner's, or 1 when a required tool is missing.
+ */
+import { spawnSync, spawn } from 'node:child_process';
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const requireAll = process.env.CONCLAVE_TEST_REQUIRE_ALL === '1';
+
+/** A file `path` the current user may execute. */
+function executable(file) {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `name` runs from PATH (`name -V` exits 0). */
+function onPath(name) {
+  const r = spawnSync(name, ['-V'], { stdio: 'ignore' });
+  return r.error === undefined && r.status === 0;
+}
+
+const chromium = process.env.CONCLAVE_CHROMIUM ?? '/usr/bin/chromium';
+
+/** The tools suites may need: how a suite shows it needs one, whether it is here, how to get it. */
+const TOOLS = [
+  {
+    name: 'Chromium',
+    kind: 'browser',
+    needs: (text) => text.includes('helpers/browser.js'),
+    present: () => executable(chromium),
+    enable: `install Debian's chromium (sudo apt-get install chromium) or set CONCLAVE_CHROMIUM to a Chromium binary; looked for ${chromium}`,
+  },
+  {
+    name: 'tmux',
+    kind: 'terminal',
+    needs: (text) => text.includes('tmux('),
+    present: () => onPath('tmux'),
+    enable: 'install tmux (sudo apt-get install tmux)',
+  },
+];
+
+const files = readdirSync(path.join(root, 'packages'))
+  .flatMap((pkg) => {
+    const dir = path.join('packages', pkg, 'test');
+    try {
+      return readdirSync(path.join(root, dir))
+        .filter((f) => f.endsWith('.test.ts'))
+        .map((f) => path.join(dir, f));
+    } catch {
+      return [];
+    }
+  })
+  .sort();
+
+const run = [];
+const skipped = new Map();
+for (const file of files) {
+  const text = readFileSync(path.join(root, file), 'utf8');
+  const missing = TOOLS.find((tool) => tool.needs(text) && !tool.present());
+  if (missing === undefined) run.push(file);
+  else skipped.set(missing, [...(skipped.get(missing) ?? []), file]);
+}
+
+for (const [tool, suites] of skipped) {
+  const line = `${tool.name} not found: ${suites.length} ${tool.kind} suite${suites.length === 1 ? '' : 's'} ${requireAll ? 'cannot run' : 'skipped'} (${suites.map((f) => path.basename(f, '.test.ts')).join(', ')}); to run them, ${tool.enable}.`;
+  console.error(line);
+}
+if (requireAll && skipped.size > 0) {
+  console.error('CONCLAVE_TEST_REQUIRE_ALL=1: every suite must run.');
+  process.exit(1);
+}
+
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...process.argv.slice(2), ...run], { cwd: root, stdio: 'inherit' });
+child.on('exit', (code, signal) => {
+  if (skipped.size > 0) console.error(`(${[...skipped.values()].flat().length} suites were skipped for a missing tool: see the lines at the start.)`);
+  process.exit(code ?? (signal ? 1 : 0));
+});
