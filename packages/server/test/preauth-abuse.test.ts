@@ -186,6 +186,9 @@ describe('log flooding', () => {
     // `hello` took one token of the burst (a few more refill meanwhile); every other frame read was refused,
     // the last one by the flood close.
     assert.ok(refused >= LIMITS.frameBurst - 1 + LIMITS.maxRejectedFrames, `refusals counted: ${refused}\n${metrics}`);
+    // The refused ones were never parsed: the rate limit comes before JSON.parse.
+    const unparsed = Number(/^conclave_frames_received_total\{type="unparsed"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
+    assert.ok(unparsed >= LIMITS.maxRejectedFrames, `frames refused before parsing: ${unparsed}`);
     // Barrier for the log: the closing line of that connection.
     const deadline = Date.now() + 5_000;
     while (!lines.some((l) => l.includes('"connection closed"')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
