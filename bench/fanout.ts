@@ -1,93 +1,307 @@
 /**
- * Fan-out benchmark: N members in #general on a real TLS server; members take
- * turns sending M messages one after another (each waits for its ack, and no
- * member exceeds the per-connection frame rate); every receive time is recorded.
- * Prints JSON figures (send→ack and send→last-member latencies in ms, messages
- * and deliveries per second). A figure, not a pass/fail test.
+ * Fan-out benchmark: `members` real devices (one per user, each logged in
+ * with its Ed25519 signature key and holding a published KeyPackage) in one
+ * MLS room, `#general`, on a real TLS server running in a child process.
  *
- *   npm run bench -- [members=50] [messages=200]
+ * Setup, as the clients do it: the first member creates the room's group
+ * (`create_group`), claims the others' KeyPackages (`claim_key_packages`)
+ * and adds them in Commits of up to 100 devices (`commit` with a Welcome);
+ * the senders are added last, join from their Welcome and process any later
+ * Commit. Load: `senders` members encrypt 100-byte texts (MLS
+ * PrivateMessages, `send` frames) at an aggregate offered rate of `rate`
+ * msg/s, round robin, `messages` in all. Every delivery to every other member
+ * is timed send→receive (from the `send` frame leaving the sender). Passive
+ * receivers do not decrypt (`receiversDecrypt: false` in the output); the
+ * senders encrypt every message for real with MLS, but before the clock
+ * starts (`encryptMsPerMessage`; at milliseconds a message, encrypting
+ * during the run would cap the offered rate in this one process).
+ *
+ * Prints one JSON line: deliveriesPerSec, p50Ms, p99Ms (delivery latency),
+ * ackP50Ms/ackP99Ms (send→`sent`), serverRssMiB (peak during the load),
+ * serverCpuPct (% of one core during the load), loadGenCpuPct, setupMs, and
+ * the machine's load average. Exits 1 with one JSON line `{error}` on any
+ * failure or timeout, or when deliveries are missing after the drain.
+ *
+ *   npm run bench -- --members 100 --messages 2000 --senders 10 --rate 200
+ *
+ * The server's `max_connections_per_address` is raised to fit every member
+ * on 127.0.0.1 (a real deployment spreads them over many addresses); each
+ * connection may send `LIMITS.framesPerSecond` frames/s, so `senders`
+ * defaults to ⌈rate / 15⌉.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
-import { addUser, startServer } from '@conclave/server';
-import { PROTOCOL_VERSION, type ServerFrame } from '@conclave/protocol';
+import { addUser, runShellAdmin } from '@conclave/server';
+import { LIMITS, type ServerFrame } from '@conclave/protocol';
+import { mls } from '@conclave/client';
+import { cpuPct, fail, machineLoad, parseFlags, percentile, pool, procSample, round, startServerChild, within, type ServerChild } from './lib/common.js';
+import { BenchDevice } from './lib/device.js';
 
-const members = Number(process.argv[2] ?? 50);
-const messages = Number(process.argv[3] ?? 200);
-const password = 'bench-password-not-common-42';
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conclave-bench-'));
+type State = Awaited<ReturnType<typeof mls.createGroupState>>;
+type KeyPackage = Awaited<ReturnType<typeof mls.generateKeyPackage>>;
 
-function percentile(sorted: number[], p: number): number {
-  return Number((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0).toFixed(2));
+const BENCH = 'fanout';
+const PASSWORD = 'bench-password-not-common-42';
+/** `{"v":1,"text":""}` is 17 bytes: 83 characters make a 100-byte plaintext. */
+const TEXT = 'x'.repeat(83);
+/** Devices added per Commit (the Welcome and Commit stay well under `LIMITS.maxHandshakeBytes`). */
+const ADD_BATCH = 100;
+/** Login, key and KeyPackage work in flight at once during setup. */
+const SETUP_CONCURRENCY = 8;
+
+/** A member that sends: its MLS state, advanced in order by `chain`. */
+interface Sender {
+  index: number;
+  device: BenchDevice;
+  kp: KeyPackage;
+  state?: State;
+  cursor: number;
+  chain: Promise<void>;
+  buffered: Array<{ seq: number; body: string }>;
 }
 
-async function connect(wsUrl: string, username: string, onFrame: (f: ServerFrame) => void): Promise<{ ws: WebSocket; general: string }> {
-  const ws = new WebSocket(wsUrl, { rejectUnauthorized: false });
-  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
-  return new Promise((resolve) => {
-    ws.on('message', (d) => {
-      const f = JSON.parse((d as Buffer).toString()) as ServerFrame; // binaryType 'nodebuffer': one Buffer
-      if (f.type === 'session') ws.send(JSON.stringify({ type: 'sync', id: 's', cursors: {} }));
-      if (f.type === 'synced') resolve({ ws, general: general! });
-      if (f.type === 'session') general = f.conversations.find((c) => c.name === '#general')!.conversationId;
-      onFrame(f);
-    });
-    let general: string | undefined;
-    ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, client: 'bench' }));
-    ws.send(JSON.stringify({ type: 'login', id: 'l', username, password, device: { name: 'bench' } }));
+async function main(): Promise<void> {
+  const opts = parseFlags(process.argv.slice(2), { members: 50, messages: 1000, senders: 0, rate: 50, 'setup-timeout': 900, 'drain-timeout': 30 });
+  const members = opts.members;
+  const senderCount = opts.senders > 0 ? opts.senders : Math.max(1, Math.ceil(opts.rate / 15));
+  if (members < 2 || senderCount > members || opts.messages < 1 || opts.rate <= 0) throw new Error('need members ≥ 2, 1 ≤ senders ≤ members, messages ≥ 1, rate > 0');
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conclave-bench-'));
+  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  const setupStarted = performance.now();
+
+  // Accounts and the connection cap, before the server starts.
+  await addUser({ dataDir, username: 'member0', password: PASSWORD }); // creates the database
+  await pool(
+    Array.from({ length: members - 1 }, (_, i) => i + 1),
+    2,
+    async (i) => void (await addUser({ dataDir, username: `member${i}`, password: PASSWORD })),
+  );
+  await runShellAdmin(dataDir, { action: 'set', key: 'max_connections_per_address', value: String(members + 100) });
+  const usersMs = performance.now() - setupStarted;
+  const server = await startServerChild(dataDir);
+  try {
+    const { devices, creatorState, senders, general } = await within(setup(server, members, senderCount), opts['setup-timeout'] * 1000, 'room setup');
+    const setupMs = performance.now() - setupStarted;
+    const result = await load(server, devices, senders, general, opts.messages, opts.rate, opts['drain-timeout'] * 1000);
+    void creatorState;
+    const complete = result.delivered === result.expected;
+    process.stdout.write(
+      `${JSON.stringify({
+        bench: BENCH,
+        members,
+        senders: senderCount,
+        messages: opts.messages,
+        offeredRate: opts.rate,
+        perSenderRate: round(opts.rate / senderCount),
+        receiversDecrypt: false,
+        ...result,
+        setupMs: round(setupMs),
+        usersMs: round(usersMs),
+        serverTimeToListenMs: server.timeToListenMs,
+        node: process.version,
+        ...machineLoad(),
+        ...(complete ? {} : { error: `${result.expected - result.delivered} deliveries missing after the drain` }),
+      })}\n`,
+    );
+    for (const d of devices) d.close();
+    await server.stop();
+    process.exit(complete ? 0 : 1);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+/** Logs every member in, builds the group and waits until every sender is at the creator's epoch. */
+async function setup(server: ServerChild, members: number, senderCount: number) {
+  const devices: BenchDevice[] = new Array<BenchDevice>(members);
+  const kps: KeyPackage[] = new Array<KeyPackage>(members);
+  await pool(
+    Array.from({ length: members }, (_, i) => i),
+    SETUP_CONCURRENCY,
+    async (i) => {
+      const device = await BenchDevice.open(server.wsUrl, await mls.generateSignatureKeyPair());
+      await device.login(`member${i}`, PASSWORD);
+      if (i > 0) kps[i] = await device.publishKeyPackage();
+      devices[i] = device;
+    },
+  );
+  const creator = devices[0]!;
+  const general = creator.conversations.get('#general');
+  if (general === undefined) throw new Error('#general is not listed');
+
+  // Senders 1..S-1 (member 0 is the creator and first sender) get Welcome/Commit handling.
+  const senders: Sender[] = [];
+  for (let i = 0; i < senderCount; i++) {
+    const s: Sender = { index: i, device: devices[i]!, kp: kps[i]!, cursor: 0, chain: Promise.resolve(), buffered: [] };
+    senders.push(s);
+    if (i === 0) continue;
+    s.device.onFrame = (f: ServerFrame) => {
+      if (f.type !== 'welcome' || s.state !== undefined) return;
+      s.chain = s.chain.then(async () => {
+        s.state = await mls.joinFromWelcome(Buffer.from(f.welcome, 'base64'), s.kp);
+        s.cursor = f.seq;
+        for (const c of s.buffered.sort((a, b) => a.seq - b.seq)) await applyCommit(s, c);
+        s.buffered = [];
+      });
+    };
+    s.device.onMessageText = (text) => {
+      if (!text.includes('"kind":"commit"')) return;
+      const f = JSON.parse(text) as { seq: number; body: string };
+      if (s.state === undefined) s.buffered.push(f);
+      else s.chain = s.chain.then(() => applyCommit(s, f));
+    };
+  }
+
+  // The creator makes the group, then adds the others: passive receivers first, senders last.
+  const info = await creator.request({ type: 'group_info', conversationId: general });
+  if (info.type !== 'group_info' || info.group !== undefined) throw new Error('#general already has a group');
+  const own = await mls.generateKeyPackage({ userId: creator.userId as never, deviceId: creator.deviceId as never }, creator.keys!);
+  let state = await mls.createGroupState(general, own);
+  await creator.request({ type: 'create_group', conversationId: general, groupInfo: b64(await mls.groupInfoOf(state)) });
+  senders[0]!.state = state;
+  const order = [...devices.slice(senderCount), ...devices.slice(1, senderCount)];
+  for (let start = 0; start < order.length; start += ADD_BATCH) {
+    const batch = order.slice(start, start + ADD_BATCH);
+    const add = [];
+    const added: string[] = [];
+    for (let c = 0; c < batch.length; c += LIMITS.maxClaimUsers) {
+      const claimed = await creator.request({ type: 'claim_key_packages', userIds: batch.slice(c, c + LIMITS.maxClaimUsers).map((d) => d.userId) });
+      if (claimed.type !== 'key_packages') throw new Error('unexpected claim reply');
+      for (const d of claimed.devices) {
+        if (d.keyPackage === undefined) throw new Error(`no KeyPackage for device ${d.deviceId}`);
+        const message = mls.decodeMessage(Buffer.from(d.keyPackage, 'base64'));
+        if (message.wireformat !== 'mls_key_package') throw new Error('claimed object is not a KeyPackage');
+        add.push(message.keyPackage);
+        added.push(d.deviceId);
+      }
+    }
+    const next = await mls.commitChanges(state, { add });
+    const groupInfo = await mls.groupInfoOf(next.state);
+    try {
+      await creator.request({ type: 'commit', conversationId: general, commit: b64(next.commit), groupInfo: b64(groupInfo), welcome: b64(next.welcome!), added, removed: [] });
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new Error(`adding devices ${start + 1}–${start + batch.length + 1} failed (GroupInfo ${groupInfo.length} B, Welcome ${next.welcome!.length} B, Commit ${next.commit.length} B): ${why}`);
+    }
+    state = next.state;
+  }
+  senders[0]!.state = state;
+  const epoch = mls.epochOf(state);
+  while (senders.some((s) => s.state === undefined || mls.epochOf(s.state) !== epoch)) await sleep(20); // bounded by the setup timeout
+  for (const s of senders) await s.chain;
+  return { devices, creatorState: state, senders, general };
+}
+
+async function applyCommit(s: Sender, f: { seq: number; body: string }): Promise<void> {
+  if (f.seq <= s.cursor) return;
+  const out = await mls.processEntry(s.state!, Buffer.from(f.body, 'base64'));
+  if (out.kind !== 'commit') throw new Error(`sender ${s.index}: expected a commit, got ${out.kind}`);
+  s.state = out.state;
+  s.cursor = f.seq;
+}
+
+/** Offers `messages` at `rate` msg/s over the senders and times every delivery; returns the figures. */
+async function load(server: ServerChild, devices: BenchDevice[], senders: Sender[], general: string, messages: number, rate: number, drainMs: number) {
+  const expected = messages * (devices.length - 1);
+  const sent = new Map<string, { t0: number; sender: number }>();
+  const latencies = new Float64Array(expected);
+  const acks: number[] = [];
+  const errors: Record<string, number> = {};
+  let delivered = 0;
+  let lastDeliveryAt = 0;
+  devices.forEach((device, index) => {
+    const previous = device.onMessageText;
+    device.onMessageText = (text) => {
+      const at = text.indexOf('"clientMsgId":"');
+      if (at < 0) return previous(text);
+      const id = text.slice(at + 15, text.indexOf('"', at + 15));
+      const entry = sent.get(id);
+      if (entry === undefined) return previous(text);
+      if (entry.sender === index) return;
+      const now = performance.now();
+      if (delivered < expected) latencies[delivered] = now - entry.t0;
+      delivered++;
+      lastDeliveryAt = now;
+    };
   });
+
+  // Encrypt every message first, in each sender's order, so the load generator's MLS work
+  // (milliseconds a message) does not cap the offered rate; sent later in the same order.
+  const plaintext = mls.encodeText(TEXT);
+  const bodies: string[][] = senders.map(() => []);
+  const encryptStarted = performance.now();
+  for (let n = 0; n < messages; n++) {
+    const s = senders[n % senders.length]!;
+    const { state, message } = await mls.encryptMessage(s.state!, plaintext);
+    s.state = state;
+    bodies[s.index]!.push(b64(message));
+  }
+  const encryptMsPerMessage = (performance.now() - encryptStarted) / messages;
+  const cpuBefore = process.cpuUsage();
+  const serverBefore = procSample(server.pid);
+  let serverPeakRss = serverBefore.rssMiB;
+  const rssTimer = setInterval(() => (serverPeakRss = Math.max(serverPeakRss, procSample(server.pid).rssMiB)), 250);
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  const fire = (n: number): void => {
+    const s = senders[n % senders.length]!;
+    const clientMsgId = `bench-${n}-${s.index}`;
+    const t0 = performance.now();
+    sent.set(clientMsgId, { t0, sender: s.index });
+    inFlight.push(
+      s.device.request({ type: 'send', conversationId: general, clientMsgId, body: bodies[s.index]![Math.floor(n / senders.length)]! }).then(
+        () => void acks.push(performance.now() - t0),
+        (err: unknown) => {
+          const code = (err instanceof Error ? err.message : String(err)).split(':')[0]!;
+          errors[code] = (errors[code] ?? 0) + 1;
+        },
+      ),
+    );
+  };
+  const intervalMs = 1000 / rate;
+  for (let n = 0; n < messages; ) {
+    const due = Math.min(messages, Math.floor((performance.now() - started) / intervalMs) + 1);
+    while (n < due) fire(n++);
+    if (n < messages) await sleep(Math.max(1, Math.min(intervalMs, 10)));
+  }
+  const offeredSeconds = (performance.now() - started) / 1000;
+  await Promise.all(inFlight);
+  const drainDeadline = performance.now() + drainMs;
+  while (delivered < expected && performance.now() < drainDeadline) await sleep(20);
+  const serverAfter = procSample(server.pid);
+  clearInterval(rssTimer);
+  const cpu = process.cpuUsage(cpuBefore);
+  const end = delivered > 0 ? lastDeliveryAt : performance.now();
+  const window = Math.max(1, end - started);
+  const samples = latencies.subarray(0, Math.min(delivered, expected));
+  return {
+    delivered,
+    expected,
+    errors,
+    deliveriesPerSec: round((delivered / window) * 1000),
+    messagesPerSec: round((acks.length / window) * 1000),
+    offeredSeconds: round(offeredSeconds),
+    p50Ms: percentile(samples, 50),
+    p99Ms: percentile(samples, 99),
+    maxMs: percentile(samples, 100),
+    ackP50Ms: percentile(acks, 50),
+    ackP99Ms: percentile(acks, 99),
+    serverRssMiB: round(Math.max(serverPeakRss, serverAfter.rssMiB)),
+    serverRssBeforeMiB: serverBefore.rssMiB,
+    serverCpuPct: cpuPct(serverBefore, serverAfter),
+    encryptMsPerMessage: round(encryptMsPerMessage),
+    loadGenCpuPct: round(((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100),
+  };
 }
 
-const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent' });
-try {
-  for (let i = 0; i < members; i++) await addUser({ dataDir, username: `member${i}`, password });
-  const sentAt = new Map<number, number>();
-  const lastDelivery = new Map<number, number>();
-  const deliveries = new Map<number, number>();
-  const onFrame = (f: ServerFrame) => {
-    if (f.type !== 'message') return;
-    const n = Number(Buffer.from(f.body, 'base64').toString().split(' ')[1]);
-    deliveries.set(n, (deliveries.get(n) ?? 0) + 1);
-    lastDelivery.set(n, performance.now());
-  };
-  const clients = [];
-  for (let i = 0; i < members; i++) clients.push(await connect(server.wsUrl, `member${i}`, onFrame));
-  const ackLatency: number[] = [];
-  const acks = new Map<string, () => void>();
-  for (const c of clients) {
-    c.ws.on('message', (d) => {
-      const f = JSON.parse((d as Buffer).toString()) as ServerFrame; // binaryType 'nodebuffer': one Buffer
-      if (f.type === 'sent' || f.type === 'error') acks.get(f.id ?? '')?.();
-    });
-  }
-  const started = performance.now();
-  for (let n = 0; n < messages; n++) {
-    const sender = clients[n % clients.length]!;
-    const t0 = performance.now();
-    sentAt.set(n, t0);
-    await new Promise<void>((resolve) => {
-      acks.set(`m${n}`, resolve);
-      sender.ws.send(JSON.stringify({ type: 'send', id: `m${n}`, conversationId: sender.general, clientMsgId: `bench-${n}-xxxx`, body: Buffer.from(`msg ${n} ${'x'.repeat(100)}`).toString('base64') }));
-    });
-    ackLatency.push(performance.now() - t0);
-  }
-  const deadline = Date.now() + 30_000;
-  while ([...deliveries.values()].reduce((a, b) => a + b, 0) < members * messages && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  const elapsed = (performance.now() - started) / 1000;
-  const fanout = [...sentAt.entries()].map(([n, t]) => (lastDelivery.get(n) ?? t) - t).sort((a, b) => a - b);
-  ackLatency.sort((a, b) => a - b);
-  const delivered = [...deliveries.values()].reduce((a, b) => a + b, 0);
-  console.log(JSON.stringify({
-    bench: 'fanout', members, messages, delivered, expected: members * messages,
-    ackMs: { p50: percentile(ackLatency, 50), p99: percentile(ackLatency, 99) },
-    sendToLastMemberMs: { p50: percentile(fanout, 50), p99: percentile(fanout, 99) },
-    messagesPerSecond: Number((messages / elapsed).toFixed(1)),
-    deliveriesPerSecond: Number((delivered / elapsed).toFixed(1)),
-  }, null, 2));
-  for (const c of clients) c.ws.close();
-} finally {
-  await server.close();
-  rmSync(dataDir, { recursive: true, force: true });
+function b64(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64');
 }
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+main().catch((err: unknown) => fail(BENCH, err));

@@ -27,16 +27,28 @@
  * Bytes: a 100-byte message's PrivateMessage, the remove Commit, the GroupInfo
  * (with external public key and ratchet tree), the Welcome of the build.
  *
- *   npm run bench:mls -- [sizes=2 10 50]
+ * Prints one JSON line (`{bench, suite, node, results: [...]}`).
+ *
+ *   npm run bench:mls -- [--sizes 2,10,50] [--messages 50]
+ * (bare numbers, the old form, are sizes too.)
  */
 import { mls } from '@conclave/client';
+import { fail, parseFlags } from './lib/common.js';
 
 type State = Awaited<ReturnType<typeof mls.createGroupState>>;
 type Device = Awaited<ReturnType<typeof mls.generateKeyPackage>>;
 
-const sizes = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n >= 2);
-if (sizes.length === 0) sizes.push(2, 10, 50);
-const MESSAGES = 50;
+const argv = process.argv.slice(2);
+const legacy = argv.length > 0 && !argv[0]!.startsWith('--');
+let opts: { sizes: number[]; messages: number };
+try {
+  opts = legacy ? { sizes: argv.map(Number), messages: 50 } : parseFlags(argv, { sizes: [2, 10, 50], messages: 50 });
+  if (opts.sizes.some((n) => !Number.isInteger(n) || n < 2) || opts.messages < 1) throw new Error('sizes must be integers ≥ 2, messages ≥ 1');
+} catch (err) {
+  fail('mls', err);
+}
+const sizes = opts.sizes;
+const MESSAGES = opts.messages;
 const COMMITS = 7;
 const JOINS = 5;
 /** `{"v":1,"text":""}` is 17 bytes: 83 characters make a 100-byte plaintext. */
@@ -153,7 +165,11 @@ async function measure(members: number, messages: number, commits: number, joins
   };
 }
 
-await measure(2, 5, 1, 1); // warm-up (suite loading, JIT), not reported
-const results = [];
-for (const members of sizes) results.push(await measure(members, MESSAGES, COMMITS, JOINS));
-console.log(JSON.stringify({ suite: mls.CIPHER_SUITE, node: process.version, results }, null, 2));
+try {
+  await measure(2, 5, 1, 1); // warm-up (suite loading, JIT), not reported
+  const results = [];
+  for (const members of sizes) results.push(await measure(members, MESSAGES, COMMITS, JOINS));
+  console.log(JSON.stringify({ bench: 'mls', suite: mls.CIPHER_SUITE, node: process.version, results }));
+} catch (err) {
+  fail('mls', err);
+}
