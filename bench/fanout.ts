@@ -20,9 +20,14 @@
  * ackP50Ms/ackP99Ms (send→`sent`), serverRssMiB (peak during the load),
  * serverCpuPct (% of one core during the load), loadGenCpuPct, setupMs, and
  * the machine's load average. Exits 1 with one JSON line `{error}` on any
- * failure or timeout, or when deliveries are missing after the drain.
+ * failure or timeout, or (with the figures) when deliveries of acknowledged
+ * messages are missing after the drain; refused sends are counted in `errors`.
  *
  *   npm run bench -- --members 100 --messages 2000 --senders 10 --rate 200
+ *
+ * `--rate 50,200,800` runs one phase per rate on the same room (2 s apart)
+ * and prints one JSON line per phase (setup is minutes at 1 000 members);
+ * `--seconds D` makes each phase rate × D messages instead of `messages`.
  *
  * The server's `max_connections_per_address` is raised to fit every member
  * on 127.0.0.1 (a real deployment spreads them over many addresses); each
@@ -62,10 +67,10 @@ interface Sender {
 }
 
 async function main(): Promise<void> {
-  const opts = parseFlags(process.argv.slice(2), { members: 50, messages: 1000, senders: 0, rate: 50, 'setup-timeout': 900, 'drain-timeout': 30 });
+  const opts = parseFlags(process.argv.slice(2), { members: 50, messages: 1000, senders: 0, rate: [50], seconds: 0, 'setup-timeout': 900, 'drain-timeout': 30 });
   const members = opts.members;
-  const senderCount = opts.senders > 0 ? opts.senders : Math.max(1, Math.ceil(opts.rate / 15));
-  if (members < 2 || senderCount > members || opts.messages < 1 || opts.rate <= 0) throw new Error('need members ≥ 2, 1 ≤ senders ≤ members, messages ≥ 1, rate > 0');
+  const senderCount = opts.senders > 0 ? opts.senders : Math.max(1, Math.ceil(Math.max(...opts.rate) / 15));
+  if (members < 2 || senderCount > members || opts.messages < 1 || opts.rate.some((r) => r <= 0)) throw new Error('need members ≥ 2, 1 ≤ senders ≤ members, messages ≥ 1, rate > 0');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conclave-bench-'));
   process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   const setupStarted = performance.now();
@@ -83,30 +88,37 @@ async function main(): Promise<void> {
   try {
     const { devices, creatorState, senders, general } = await within(setup(server, members, senderCount), opts['setup-timeout'] * 1000, 'room setup');
     const setupMs = performance.now() - setupStarted;
-    const result = await load(server, devices, senders, general, opts.messages, opts.rate, opts['drain-timeout'] * 1000);
     void creatorState;
-    const complete = result.delivered === result.expected;
-    process.stdout.write(
-      `${JSON.stringify({
-        bench: BENCH,
-        members,
-        senders: senderCount,
-        messages: opts.messages,
-        offeredRate: opts.rate,
-        perSenderRate: round(opts.rate / senderCount),
-        receiversDecrypt: false,
-        ...result,
-        setupMs: round(setupMs),
-        usersMs: round(usersMs),
-        serverTimeToListenMs: server.timeToListenMs,
-        node: process.version,
-        ...machineLoad(),
-        ...(complete ? {} : { error: `${result.expected - result.delivered} deliveries missing after the drain` }),
-      })}\n`,
-    );
+    let allComplete = true;
+    for (const [phase, rate] of opts.rate.entries()) {
+      if (phase > 0) await sleep(2_000);
+      const messages = opts.seconds > 0 ? Math.max(1, Math.round(rate * opts.seconds)) : opts.messages;
+      const result = await load(server, devices, senders, general, messages, rate, opts['drain-timeout'] * 1000, phase);
+      // Frames the server refused (`errors`) are figures; a delivery missing for an acknowledged message is a failure.
+      const complete = result.delivered === result.expectedForAcked;
+      allComplete &&= complete;
+      process.stdout.write(
+        `${JSON.stringify({
+          bench: BENCH,
+          members,
+          senders: senderCount,
+          messages,
+          offeredRate: rate,
+          perSenderRate: round(rate / senderCount),
+          receiversDecrypt: false,
+          ...result,
+          setupMs: round(setupMs),
+          usersMs: round(usersMs),
+          serverTimeToListenMs: server.timeToListenMs,
+          node: process.version,
+          ...machineLoad(),
+          ...(complete ? {} : { error: `${result.expectedForAcked - result.delivered} deliveries of acknowledged messages missing after the drain` }),
+        })}\n`,
+      );
+    }
     for (const d of devices) d.close();
     await server.stop();
-    process.exit(complete ? 0 : 1);
+    process.exit(allComplete ? 0 : 1);
   } catch (err) {
     await server.stop();
     throw err;
@@ -203,7 +215,7 @@ async function applyCommit(s: Sender, f: { seq: number; body: string }): Promise
 }
 
 /** Offers `messages` at `rate` msg/s over the senders and times every delivery; returns the figures. */
-async function load(server: ServerChild, devices: BenchDevice[], senders: Sender[], general: string, messages: number, rate: number, drainMs: number) {
+async function load(server: ServerChild, devices: BenchDevice[], senders: Sender[], general: string, messages: number, rate: number, drainMs: number, phase: number) {
   const expected = messages * (devices.length - 1);
   const sent = new Map<string, { t0: number; sender: number }>();
   const latencies = new Float64Array(expected);
@@ -211,8 +223,9 @@ async function load(server: ServerChild, devices: BenchDevice[], senders: Sender
   const errors: Record<string, number> = {};
   let delivered = 0;
   let lastDeliveryAt = 0;
+  const previousHandlers = devices.map((d) => d.onMessageText);
   devices.forEach((device, index) => {
-    const previous = device.onMessageText;
+    const previous = previousHandlers[index]!;
     device.onMessageText = (text) => {
       const at = text.indexOf('"clientMsgId":"');
       if (at < 0) return previous(text);
@@ -247,7 +260,7 @@ async function load(server: ServerChild, devices: BenchDevice[], senders: Sender
   const inFlight: Promise<void>[] = [];
   const fire = (n: number): void => {
     const s = senders[n % senders.length]!;
-    const clientMsgId = `bench-${n}-${s.index}`;
+    const clientMsgId = `bench-${phase}-${n}-${s.index}`;
     const t0 = performance.now();
     sent.set(clientMsgId, { t0, sender: s.index });
     inFlight.push(
@@ -269,9 +282,11 @@ async function load(server: ServerChild, devices: BenchDevice[], senders: Sender
   const offeredSeconds = (performance.now() - started) / 1000;
   await Promise.all(inFlight);
   const drainDeadline = performance.now() + drainMs;
-  while (delivered < expected && performance.now() < drainDeadline) await sleep(20);
+  const target = acks.length * (devices.length - 1);
+  while (delivered < target && performance.now() < drainDeadline) await sleep(20);
   const serverAfter = procSample(server.pid);
   clearInterval(rssTimer);
+  devices.forEach((d, i) => (d.onMessageText = previousHandlers[i]!));
   const cpu = process.cpuUsage(cpuBefore);
   const end = delivered > 0 ? lastDeliveryAt : performance.now();
   const window = Math.max(1, end - started);
@@ -279,6 +294,7 @@ async function load(server: ServerChild, devices: BenchDevice[], senders: Sender
   return {
     delivered,
     expected,
+    expectedForAcked: target,
     errors,
     deliveriesPerSec: round((delivered / window) * 1000),
     messagesPerSec: round((acks.length / window) * 1000),
