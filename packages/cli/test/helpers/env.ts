@@ -35,7 +35,10 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `conclave ARGS` to completion (with a deadline), optionally feeding stdin. */
+/**
+ * Runs `conclave ARGS` to completion (with a deadline, 60 s unless `timeoutMs`), optionally feeding stdin.
+ * (The deadline is generous: each run starts the CLI under tsx and makes keys, seconds on a loaded 2-core machine.)
+ */
 export function runCli(args: string[], opts: { env?: Record<string, string>; stdin?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
@@ -49,7 +52,7 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; std
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`conclave ${args.join(' ')} timed out; stderr: ${stderr}`));
-    }, opts.timeoutMs ?? 20_000);
+    }, opts.timeoutMs ?? 60_000);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
