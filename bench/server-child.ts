@@ -5,7 +5,7 @@
  * prints one line `{"wsUrl":…}` once listening; closes on SIGTERM or when its
  * stdin closes (the parent died).
  *
- *   node --import tsx bench/server-child.ts <dataDir>
+ *   node bench/dist/server-child.js <dataDir>   (built by scripts/build.mjs)
  */
 import { startServer } from '@conclave/server';
 

@@ -3,7 +3,7 @@
  * child process (so its RSS and CPU are measured apart from the load
  * generator) and one-line failure. Linux only for the /proc figures.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -115,13 +115,14 @@ export interface ServerChild {
 
 /**
  * Starts `conclave`'s server on 127.0.0.1 (a free port) over `dataDir` in a
- * child process the way `npm start` runs it (node with the tsx loader) and
- * waits for it to listen.
+ * child process, compiled as `npm start` runs it (`bench/dist/server-child.js`,
+ * built by `scripts/build.mjs` when stale), and waits for it to listen.
  * @throws Error when it exits or does not listen within `timeoutMs`
  */
 export async function startServerChild(dataDir: string, timeoutMs = 60_000): Promise<ServerChild> {
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), '--only', 'bench'], { cwd: ROOT, stdio: 'inherit' });
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'server-child.ts'), dataDir], {
+  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bench', 'dist', 'server-child.js'), dataDir], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
   });

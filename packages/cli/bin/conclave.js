@@ -1,8 +1,15 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (no build step). The repo's tsconfig
-// is named explicitly: tsx would otherwise look for one in the cwd.
-import { fileURLToPath } from 'node:url';
-import { register } from 'tsx/esm/api';
-
-register({ tsconfig: fileURLToPath(new URL('../../../tsconfig.json', import.meta.url)) });
-await import('../src/main.ts');
+// The `conclave` program: runs the compiled build in ../dist (made by
+// `npm install`, `npm start` and `npm test`, or `npm run build`).
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 20 || (major === 20 && minor < 12)) {
+  process.stderr.write(`conclave: Node.js 20.12 or newer is needed (22 or 24 LTS recommended); this is ${process.version}\n`);
+  process.exit(1);
+}
+try {
+  await import('../dist/main.js');
+} catch (err) {
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist/main.js')) throw err;
+  process.stderr.write('conclave: not built yet; run `npm install` (or `npm run build`) in the Conclave folder first\n');
+  process.exit(1);
+}

@@ -1,10 +1,17 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { auditRow, userRow } from '@conclave/client';
 import { passwordCharacterProblem, type AdminCommand, type AdminResultOf } from '@conclave/protocol';
-import { addUser, resetPassword, runShellAdmin, ServiceError, SETTING_KEYS } from '@conclave/server';
+import { ServiceError } from '@conclave/server/errors';
+import { SETTING_KEYS } from '@conclave/server/settings';
 import { CliError } from './errors.js';
 import { dataDirOption } from './server-config.js';
+
+// The server's storage and services (and the client's row formatting) load
+// only when an admin command runs, not for `conclave --help` (see main.ts);
+// the static imports above name single modules, never a package's index,
+// which would pull the whole package into the start-up chunk.
+const server = () => import('@conclave/server');
+const rows = () => import('@conclave/client');
 
 /** Turns a service refusal into one line for the shell (its user message, e.g. what a setting allows). */
 async function shell<T>(task: () => Promise<T>): Promise<T> {
@@ -18,7 +25,7 @@ async function shell<T>(task: () => Promise<T>): Promise<T> {
 
 /** Runs one admin command on the data directory of `opts`, audited as `shell`. */
 function run<C extends AdminCommand>(opts: { dataDir: string }, command: C): Promise<AdminResultOf<C['action']>> {
-  return shell(() => runShellAdmin(path.resolve(opts.dataDir), command) as Promise<AdminResultOf<C['action']>>);
+  return shell(async () => (await server()).runShellAdmin(path.resolve(opts.dataDir), command) as Promise<AdminResultOf<C['action']>>);
 }
 
 /**
@@ -80,7 +87,7 @@ export function registerAdminCommands(program: Command): void {
     .addOption(dataDirOption())
     .action(async (name: string, opts: { admin?: boolean; dataDir: string }) => {
       const password = await readPassword(true);
-      const user = await shell(() => addUser({ dataDir: path.resolve(opts.dataDir), username: name, password, admin: opts.admin === true }));
+      const user = await shell(async () => (await server()).addUser({ dataDir: path.resolve(opts.dataDir), username: name, password, admin: opts.admin === true }));
       write(`Created ${user.role} "${user.username}".`);
     });
 
@@ -90,7 +97,7 @@ export function registerAdminCommands(program: Command): void {
     .addOption(dataDirOption())
     .action(async (name: string, opts: { dataDir: string }) => {
       const password = await readPassword(true, `New password for ${name}:`);
-      const { user, sessions } = await shell(() => resetPassword(path.resolve(opts.dataDir), name, password));
+      const { user, sessions } = await shell(async () => (await server()).resetPassword(path.resolve(opts.dataDir), name, password));
       write(`Password of "${user.username}" changed; ${sessions} session${sessions === 1 ? '' : 's'} ended (connected devices are disconnected within seconds and must log in again).`);
     });
 
@@ -105,6 +112,7 @@ export function registerAdminCommands(program: Command): void {
         for (const u of users) write(JSON.stringify({ username: u.username, role: u.role, devices: u.devices, sessions: u.sessions, lastSeenAt: u.lastSeenAt, createdAt: u.createdAt }));
         return;
       }
+      const { userRow } = await rows();
       const width = Math.max(8, ...users.map((u) => u.username.length));
       write(`Users (${users.length}):`);
       // The shell does not see who is connected: the server's /listusers does.
@@ -150,6 +158,7 @@ export function registerAdminCommands(program: Command): void {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new CliError('--limit must be a whole number from 1 to 500');
       const { entries } = await run(opts, { action: 'audit', limit });
+      const { auditRow } = await rows();
       if (entries.length === 0) write('The audit log is empty.');
       for (const e of entries) write(auditRow(e));
     });

@@ -1,4 +1,5 @@
-import { isConclaveError } from '@conclave/client';
+// The error module alone, not the client barrel: `conclave --help` loads no MLS code (scripts/build.mjs).
+import { isConclaveError } from '@conclave/client/errors';
 
 /** Exit statuses of the `conclave` binary. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;

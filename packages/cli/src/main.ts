@@ -1,10 +1,16 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { select } from '@inquirer/prompts';
-import { runChat, type ChatOptions } from './commands/chat.js';
-import { runRead, type ReadOptions } from './commands/read.js';
-import { runSend, type SendOptions } from './commands/send.js';
+import type { ChatOptions } from './commands/chat.js';
+import type { ReadOptions } from './commands/read.js';
+import type { SendOptions } from './commands/send.js';
 import { CliError, EXIT, exitCodeOf, oneLine } from './errors.js';
 import { registerServerCommands } from './server-commands.js';
+
+// Each subcommand's code is imported when it runs, so `conclave --help` or
+// `conclave send` never loads the server, the TUI or the MLS engine it does
+// not use (the build splits them into chunks).
+const runChat = async (url: string | undefined, opts: ChatOptions) => (await import('./commands/chat.js')).runChat(url, opts);
+const runSend = async (url: string, text: string[], opts: SendOptions) => (await import('./commands/send.js')).runSend(url, text, opts);
+const runRead = async (url: string, opts: ReadOptions) => (await import('./commands/read.js')).runRead(url, opts);
 
 function seconds(value: string): number {
   const n = Number(value);
@@ -74,6 +80,7 @@ export function buildProgram(): Command {
 
   program.action(async () => {
     if (!process.stdin.isTTY) throw new CliError('say what to do: conclave server | chat | send | read (see conclave --help)', EXIT.usage);
+    const { select } = await import('@inquirer/prompts');
     const choice = await select({
       message: 'What would you like to do?',
       choices: [

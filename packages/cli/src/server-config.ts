@@ -27,7 +27,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command, type OptionValueSource } from 'commander';
 import { z } from 'zod';
-import { TrustedProxies, type LogLevel } from '@conclave/server';
+import type { LogLevel } from '@conclave/server';
+import { TrustedProxies } from '@conclave/server/client-address';
 import { CliError, EXIT } from './errors.js';
 
 /** Default data directory, relative to where the server is started. */

@@ -1,12 +1,16 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addUser, startServer } from '@conclave/server';
 
-/** The `conclave` binary under test. */
+/**
+ * The `conclave` binary under test: the compiled build, as users run it
+ * (`npm test` builds it first; a test file run alone rebuilds it when stale).
+ */
 export const BIN = fileURLToPath(new URL('../../bin/conclave.js', import.meta.url));
+execFileSync(process.execPath, [fileURLToPath(new URL('../../../../scripts/build.mjs', import.meta.url)), '--only', 'cli'], { stdio: 'inherit' });
 
 export const PASSWORDS = { alice: 'alice-password-1', bob: 'bob-password-12' } as const;
 
@@ -37,7 +41,7 @@ export interface RunResult {
 
 /**
  * Runs `conclave ARGS` to completion (with a deadline, 60 s unless `timeoutMs`), optionally feeding stdin.
- * (The deadline is generous: each run starts the CLI under tsx and makes keys, seconds on a loaded 2-core machine.)
+ * (The deadline is generous: a run that makes keys takes seconds on a loaded 2-core machine.)
  */
 export function runCli(args: string[], opts: { env?: Record<string, string>; stdin?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {

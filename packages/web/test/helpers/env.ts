@@ -23,7 +23,7 @@ const BUILD_DEADLINE_MS = 240_000;
 
 /**
  * Builds the web client when `dist` is missing or older than its sources
- * (`scripts/ensure-web-built.mjs`, as `npm start` does). Test files run in parallel processes, so the
+ * (`scripts/build.mjs --only web`, the check `npm start` and `npm test` make). Test files run in parallel processes, so the
  * build is guarded by a lock directory; the others wait (bounded) for it.
  * @throws Error when the build fails or another process's build does not finish in time
  */
@@ -35,7 +35,7 @@ export function ensureWebBuilt(): void {
   }
   try {
     // The same check as `npm start`: rebuilds when dist is missing or older than its sources (no stale client under test).
-    execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'ensure-web-built.mjs')], { cwd: REPO_ROOT, stdio: 'pipe', timeout: BUILD_DEADLINE_MS });
+    execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.mjs'), '--only', 'web'], { cwd: REPO_ROOT, stdio: 'pipe', timeout: BUILD_DEADLINE_MS });
     const index = join(WEB_ROOT, 'index.html');
     if (!existsSync(index)) throw new Error(`the web build finished without ${index}`);
   } catch (err) {
