@@ -41,9 +41,9 @@ const PARTS = [
   {
     name: 'cli',
     what: 'the conclave program (packages/cli/dist)',
-    output: 'packages/cli/dist/main.js',
+    output: 'packages/cli/dist/bin.js',
     sources: NODE_SOURCES,
-    build: () => bundle({ entryPoints: [at('packages/cli/src/main.ts')], outdir: at('packages/cli/dist'), splitting: true }),
+    build: () => bundle({ entryPoints: [at('packages/cli/src/bin.ts')], outdir: at('packages/cli/dist'), splitting: true }),
   },
   {
     name: 'bench',

@@ -7,9 +7,9 @@ if (major < 20 || (major === 20 && minor < 12)) {
   process.exit(1);
 }
 try {
-  await import('../dist/main.js');
+  await import('../dist/bin.js');
 } catch (err) {
-  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist/main.js')) throw err;
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist/bin.js')) throw err;
   process.stderr.write('conclave: not built yet; run `npm install` (or `npm run build`) in the Conclave folder first\n');
   process.exit(1);
 }

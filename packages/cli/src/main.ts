@@ -109,4 +109,3 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   }
 }
 
-await main();
