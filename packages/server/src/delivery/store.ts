@@ -28,8 +28,9 @@ export interface NewMessage {
 /** Persistence of the per-conversation append-only logs. */
 export interface DeliveryStore {
   /**
-   * Appends an application message durably with the next seq, in one
-   * transaction that checks, in this order: a repeat of the same
+   * Appends an application message durably with the next seq, in a
+   * transaction (which it may share with other appends: group commit; each
+   * is settled after the commit) that checks, in this order: a repeat of the same
    * (conversation, sender device, clientMsgId) stores nothing and returns the
    * first copy's seq; the sender device must be in the conversation's group;
    * the group must be at `epoch`.

@@ -1,31 +1,58 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DeliveryStore, LoggedMessage, NewMessage } from '../../delivery/store.js';
 import { ServiceError } from '../../errors.js';
 import type { Database } from '../schema.js';
+import { GroupCommit } from '../group-commit.js';
 import { appendEntry, groupDeviceSince, groupEpoch } from './log.js';
 
-/** `DeliveryStore` over Kysely. */
+type Appended = { seq: number; sentAt: number; duplicate: boolean };
+
+/**
+ * One application message's checks and append inside `trx`, in the order
+ * `DeliveryStore.appendApplication` documents.
+ * @throws ServiceError NOT_GROUP_MEMBER, STALE_EPOCH before writing anything
+ */
+async function appendOne(trx: Transaction<Database>, m: NewMessage, epoch: number): Promise<Appended> {
+  const existing = await trx
+    .selectFrom('messages')
+    .select(['seq', 'sent_at'])
+    .where('conversation_id', '=', m.conversationId)
+    .where('sender_device_id', '=', m.senderDeviceId)
+    .where('client_msg_id', '=', m.clientMsgId)
+    .executeTakeFirst();
+  if (existing) return { seq: Number(existing.seq), sentAt: Number(existing.sent_at), duplicate: true };
+  if ((await groupDeviceSince(trx, m.conversationId, m.senderDeviceId)) === undefined) {
+    throw new ServiceError('CONCLAVE_ERR_NOT_GROUP_MEMBER');
+  }
+  const current = await groupEpoch(trx, m.conversationId);
+  if (current !== epoch) throw new ServiceError('CONCLAVE_ERR_STALE_EPOCH', `message epoch ${epoch}, group epoch ${current}`);
+  const seq = await appendEntry(trx, m);
+  return { seq, sentAt: m.sentAt, duplicate: false };
+}
+
+/** `DeliveryStore` over Kysely; application appends are group-committed. */
 export class SqlDeliveryStore implements DeliveryStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async appendApplication(m: NewMessage, epoch: number): Promise<{ seq: number; sentAt: number; duplicate: boolean }> {
-    return this.db.transaction().execute(async (trx) => {
-      const existing = await trx
-        .selectFrom('messages')
-        .select(['seq', 'sent_at'])
-        .where('conversation_id', '=', m.conversationId)
-        .where('sender_device_id', '=', m.senderDeviceId)
-        .where('client_msg_id', '=', m.clientMsgId)
-        .executeTakeFirst();
-      if (existing) return { seq: Number(existing.seq), sentAt: Number(existing.sent_at), duplicate: true };
-      if ((await groupDeviceSince(trx, m.conversationId, m.senderDeviceId)) === undefined) {
-        throw new ServiceError('CONCLAVE_ERR_NOT_GROUP_MEMBER');
+  /** Appends submitted together share one transaction (see `GroupCommit`). */
+  private readonly appends = new GroupCommit<{ m: NewMessage; epoch: number }, Appended>((batch) =>
+    this.db.transaction().execute(async (trx) => {
+      const outcomes: Array<Appended | Error> = [];
+      for (const { m, epoch } of batch) {
+        try {
+          outcomes.push(await appendOne(trx, m, epoch));
+        } catch (err) {
+          // A refusal is decided before the entry writes anything: it fails that entry alone.
+          if (!(err instanceof ServiceError)) throw err;
+          outcomes.push(err);
+        }
       }
-      const current = await groupEpoch(trx, m.conversationId);
-      if (current !== epoch) throw new ServiceError('CONCLAVE_ERR_STALE_EPOCH', `message epoch ${epoch}, group epoch ${current}`);
-      const seq = await appendEntry(trx, m);
-      return { seq, sentAt: m.sentAt, duplicate: false };
-    });
+      return outcomes;
+    }),
+  );
+
+  appendApplication(m: NewMessage, epoch: number): Promise<Appended> {
+    return this.appends.submit({ m, epoch });
   }
 
   async deleteApplicationBefore(before: number): Promise<number> {
