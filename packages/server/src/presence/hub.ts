@@ -150,23 +150,30 @@ export class Hub {
 
   private onEvent(event: BusEvent): void {
     switch (event.kind) {
-      case 'message':
+      case 'message': {
         this.countMessage(1);
+        // UTF-8 encoded once; every member socket is handed the same bytes.
+        const frame = Buffer.from(event.frame);
         for (const userId of this.conversations.membersOf(event.conversationId)) {
-          for (const conn of this.connectionsOf(userId)) conn.deliver(event.conversationId, event.seq, event.frame, event.sentAt);
+          const conns = this.byUser.get(userId);
+          if (conns === undefined) continue;
+          for (const conn of conns) conn.deliver(event.conversationId, event.seq, frame, event.sentAt);
         }
         return;
-      case 'notice':
+      }
+      case 'notice': {
+        const frame = Buffer.from(event.frame);
         if (event.userId !== undefined) {
-          for (const conn of this.connectionsOf(event.userId)) conn.sendText(event.frame, 'notice');
+          for (const conn of this.connectionsOf(event.userId)) conn.sendText(frame, 'notice');
         } else if (event.conversationId === undefined) {
-          for (const conn of this.all()) conn.sendText(event.frame, 'notice');
+          for (const conn of this.all()) conn.sendText(frame, 'notice');
         } else {
           for (const userId of this.conversations.membersOf(event.conversationId)) {
-            for (const conn of this.connectionsOf(userId)) conn.sendText(event.frame, 'notice');
+            for (const conn of this.connectionsOf(userId)) conn.sendText(frame, 'notice');
           }
         }
         return;
+      }
       case 'disconnect':
         for (const conn of [...this.connectionsOf(event.userId)]) conn.fail(event.code, 'ended by an admin');
         return;

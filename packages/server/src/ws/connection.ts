@@ -19,6 +19,8 @@ const UNAUTHENTICATED_CLOSE_MS = 500;
 
 /** How long reading pauses when an unauthenticated connection exceeds its frame rate, ms. */
 const PRE_AUTH_PAUSE_MS = 1_000;
+/** Frames are JSON text: a `Buffer` given to `ws.send` goes out as a text message too. */
+const TEXT_FRAME = { binary: false } as const;
 
 /** Life of one WebSocket: waiting for `hello`, then for credentials, then ready, then closed. */
 export type ConnectionPhase = 'hello' | 'unauthenticated' | 'ready' | 'closed';
@@ -132,17 +134,20 @@ export class Connection {
   }
 
   /**
-   * Sends pre-encoded frame text; drops the connection when it cannot keep up.
+   * Sends a pre-encoded frame — its JSON text, or that text already UTF-8
+   * encoded (`Buffer`, shared by every recipient of a fan-out: no copy per
+   * socket) — as a WebSocket text message; drops the connection when it
+   * cannot keep up.
    * @param type the encoded frame's `type` (the `type` label of the frames-sent counter)
-   * @returns true when the text was written to the socket
+   * @returns true when the frame was written to the socket
    */
-  sendText(text: string, type: SentFrameLabel): boolean {
+  sendText(text: string | Buffer, type: SentFrameLabel): boolean {
     if (this.ws.readyState !== WebSocket.OPEN) return false;
     if (this.ws.bufferedAmount > LIMITS.maxBufferedBytes) {
       this.fail('CONCLAVE_ERR_SLOW_READER', `buffered ${this.ws.bufferedAmount} bytes`);
       return false;
     }
-    this.ws.send(text);
+    this.ws.send(text, TEXT_FRAME);
     this.metrics?.frameSent(type);
     return true;
   }
@@ -296,7 +301,7 @@ export class Connection {
    * Offers a live message (encoded once for all recipients).
    * @param sentAt when the server accepted it (ms since the Unix epoch), for the delivery latency histogram
    */
-  deliver(conversationId: string, seq: number, frame: string, sentAt?: number): void {
+  deliver(conversationId: string, seq: number, frame: string | Buffer, sentAt?: number): void {
     const cursor = this.cursors.get(conversationId);
     if (cursor === undefined || seq <= cursor) return;
     if (seq === cursor + 1 && !this.catchingUp.has(conversationId)) {
