@@ -120,9 +120,13 @@ export interface ServerChild {
  * @throws Error when it exits or does not listen within `timeoutMs`
  */
 export async function startServerChild(dataDir: string, timeoutMs = 60_000): Promise<ServerChild> {
-  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), '--only', 'bench'], { cwd: ROOT, stdio: 'inherit' });
+  // CONCLAVE_BENCH_SERVER_JS: another build of server-child.ts (e.g. of an earlier commit) to compare side by side.
+  const serverJs = process.env.CONCLAVE_BENCH_SERVER_JS ?? path.join(ROOT, 'bench', 'dist', 'server-child.js');
+  if (process.env.CONCLAVE_BENCH_SERVER_JS === undefined) {
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), '--only', 'bench'], { cwd: ROOT, stdio: 'inherit' });
+  }
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bench', 'dist', 'server-child.js'), dataDir], {
+  const child: ChildProcess = spawn(process.execPath, [path.resolve(serverJs), dataDir], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
