@@ -39,7 +39,8 @@ export async function readFirstLine(stream: AsyncIterable<Buffer | string>): Pro
     chunks.push(buf);
     if (buf.includes(0x0a)) break;
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  // Without a leading byte-order mark: Windows PowerShell 5.1 and older Notepad files send one.
+  const text = Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
   const end = text.indexOf('\n');
   return end === -1 ? text : text.slice(0, end).replace(/\r$/, '');
 }

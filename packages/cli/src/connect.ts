@@ -162,6 +162,17 @@ export function passwordSource(fromStdin: boolean): () => Promise<string | undef
 async function readStdinLine(): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
-  return text === '' ? undefined : text;
+  return pipedPassword(Buffer.concat(chunks).toString('utf8'));
+}
+
+/**
+ * The password in what was piped to `--password-stdin`: its first line,
+ * without the line break (`\n`, or `\r\n` as cmd.exe's `echo` and
+ * PowerShell write it) and without a leading byte-order mark (U+FEFF, which
+ * Windows PowerShell 5.1 sends with a UTF-8 `$OutputEncoding` and older
+ * Notepad saves at the start of a file). Undefined when that line is empty.
+ */
+export function pipedPassword(text: string): string | undefined {
+  const line = (text.replace(/^\uFEFF/, '').split('\n')[0] ?? '').replace(/\r$/, '');
+  return line === '' ? undefined : line;
 }

@@ -18,7 +18,7 @@ function seconds(value: string): number {
   return n;
 }
 
-const profileOption = () => new Option('--profile-dir <dir>', 'profile directory (default $XDG_CONFIG_HOME/conclave or ~/.config/conclave)');
+const profileOption = () => new Option('--profile-dir <dir>', 'profile directory (default $XDG_CONFIG_HOME/conclave or ~/.config/conclave; on Windows %LOCALAPPDATA%\\conclave)');
 const fingerprintOption = () => new Option('--fingerprint <SHA256:…>', "trust the server's self-signed certificate with this fingerprint");
 
 /**

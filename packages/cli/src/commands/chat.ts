@@ -55,7 +55,7 @@ export type ChatOptions = CommonOptions;
 /** `conclave chat [URL]`: asks for what it lacks, connects, runs the full-screen UI. */
 export async function runChat(url: string | undefined, opts: ChatOptions): Promise<void> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    throw new CliError('chat needs a terminal; for scripts use `conclave send` and `conclave read`', EXIT.usage);
+    throw new CliError(`chat needs a terminal${noTerminalHint(process.platform, process.env)}; for scripts use \`conclave send\` and \`conclave read\``, EXIT.usage);
   }
   const profileDir = profileDirOf(opts);
   const last = await loadLastUsed(profileDir);
@@ -80,6 +80,16 @@ export async function runChat(url: string | undefined, opts: ChatOptions): Promi
   const result = await runChatUi(client, model, { server: addr.key });
   if (result.error !== undefined) throw result.error;
   process.stdout.write(result.reason === 'logout' ? 'Logged out.\n' : 'Bye — you stay logged in; `conclave chat` resumes.\n');
+}
+
+/**
+ * Why there is no terminal, when the cause is known: Git Bash and MSYS2 on
+ * Windows run in mintty, whose pipes Node cannot tell from a console unless
+ * started through winpty. '' otherwise.
+ */
+export function noTerminalHint(platform: NodeJS.Platform, env: Readonly<Record<string, string | undefined>>): string {
+  const mintty = platform === 'win32' && ((env.MSYSTEM ?? '') !== '' || env.TERM_PROGRAM === 'mintty');
+  return mintty ? ' (Git Bash/mintty is not a console to Node: run `winpty conclave chat`, or use Windows Terminal)' : '';
 }
 
 function validAddress(text: string): true | string {

@@ -1,4 +1,4 @@
-import { defaultProfileDir } from '../profile.js';
+import { defaultProfileDir, expandHome } from '../profile.js';
 
 /** Options shared by `chat`, `send` and `read`. */
 export interface CommonOptions {
@@ -12,6 +12,7 @@ export interface ScriptOptions extends CommonOptions {
   passwordStdin?: boolean;
 }
 
+/** `--profile-dir` (a leading `~` expanded on Windows, see `expandHome`), else the platform's default. */
 export function profileDirOf(opts: CommonOptions): string {
-  return opts.profileDir ?? defaultProfileDir();
+  return opts.profileDir !== undefined ? expandHome(opts.profileDir) : defaultProfileDir();
 }

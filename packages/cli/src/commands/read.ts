@@ -49,8 +49,17 @@ export async function runRead(url: string, opts: ReadOptions): Promise<void> {
       if (change.state === 'closed') reject(change.error ?? new CliError('connection closed'));
     });
     if (timeoutMs !== undefined) setTimeout(resolve, timeoutMs);
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+    for (const signal of stopSignals(process.platform)) process.once(signal, () => resolve());
   }).finally(() => client.close());
+}
+
+/**
+ * The signals that end `read --follow` cleanly (client closed, cursors
+ * saved). Windows never delivers SIGTERM (listening is harmless) but has
+ * Ctrl-Break (SIGBREAK), which would otherwise end the process on the spot.
+ */
+export function stopSignals(platform: NodeJS.Platform): NodeJS.Signals[] {
+  return platform === 'win32' ? ['SIGINT', 'SIGTERM', 'SIGBREAK'] : ['SIGINT', 'SIGTERM'];
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number | undefined): Promise<T> {

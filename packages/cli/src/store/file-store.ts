@@ -93,7 +93,8 @@ export class FileStore implements ClientStore {
    */
   async discardIfNeverLoggedIn(): Promise<boolean> {
     if (!this.created || (await this.loadSession()) !== null) return false;
-    await rm(this.dir, { recursive: true, force: true });
+    // Windows: a file just closed may still be held by a scanner (EBUSY, EPERM, ENOTEMPTY); rm retries those.
+    await rm(this.dir, { recursive: true, force: true, ...(process.platform === 'win32' && { maxRetries: 5 }) });
     return true;
   }
 

@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConversationId } from '@conclave/protocol';
 import type { HistoryEntry } from '@conclave/client';
-import { fsyncDir, isNotFound } from './files.js';
+import { fsyncDir, isNotFound, truncateOpenFile } from './files.js';
 import { alteredFileError, type ProfileKey } from './keystore.js';
 
 const CHUNK = 64 * 1024;
@@ -49,7 +49,7 @@ export class HistoryLog {
       let size: number;
       try {
         size = (await handle.stat()).size;
-        if (size > 0) await cutTornTail(handle, size);
+        if (size > 0) await cutTornTail(handle, this.pathOf(conversationId), size);
         await handle.write(lines); // O_APPEND: lands at the end whatever the position
         await handle.sync();
       } finally {
@@ -127,7 +127,7 @@ async function* completeLines(path: string): AsyncGenerator<string> {
 }
 
 /** If the file does not end with a newline (a crash tore the last append), truncates it after its last newline. */
-async function cutTornTail(handle: FileHandle, size: number): Promise<void> {
+async function cutTornTail(handle: FileHandle, path: string, size: number): Promise<void> {
   const last = Buffer.alloc(1);
   await handle.read(last, 0, 1, size - 1);
   if (last[0] === NEWLINE) return;
@@ -138,10 +138,10 @@ async function cutTornTail(handle: FileHandle, size: number): Promise<void> {
     const { bytesRead } = await handle.read(buf, 0, end - start, start);
     const nl = buf.subarray(0, bytesRead).lastIndexOf(NEWLINE);
     if (nl !== -1) {
-      if (start + nl + 1 < size) await handle.truncate(start + nl + 1);
+      if (start + nl + 1 < size) await truncateOpenFile(handle, path, start + nl + 1);
       return;
     }
     end = start;
   }
-  await handle.truncate(0);
+  await truncateOpenFile(handle, path, 0);
 }
