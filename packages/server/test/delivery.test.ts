@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createUsers, RawClient, sleep, startTestServer, type TestServer } from './helpers.js';
+import { createUsers, RawClient, startTestServer, type TestServer } from './helpers.js';
 import { MlsDevice } from './mls-fixture.js';
 
 let server: TestServer;
@@ -57,7 +57,8 @@ describe('delivery', () => {
     );
     const total = USERS.length * perUser;
     const received = await Promise.all(all.map((d) => d.waitRead(general, total)));
-    await sleep(100);
+    // Barrier: a duplicate still on its way to any device arrives before its pong.
+    await Promise.all(all.map((d) => d.client.ping()));
     const reference = received[0]!.map((m) => `${m.seq}:${m.text}`);
     assert.equal(new Set(reference).size, total, 'no duplicates');
     const seqs = received[0]!.map((m) => m.seq);
@@ -103,8 +104,9 @@ describe('delivery', () => {
       const reply = await mallory.request(frame);
       assert.equal(reply.type === 'error' && reply.code, 'CONCLAVE_ERR_NOT_MEMBER', frame.type);
     }
+    // Barrier: that `synced` came after anything the server sent mallory for the DM — alice's
+    // Welcome and entries were fanned out before her replies, and a sync answers after its catch-ups.
     assert.equal((await mallory.request({ type: 'sync', cursors: { [dmId]: 0 } })).type, 'synced');
-    await sleep(200);
     assert.equal(mallory.messages(dmId).length, 0, 'mallory saw nothing of the DM');
     assert.ok(!mallory.frames.some((f) => f.type === 'conversation' && f.conversation.conversationId === dmId));
     assert.ok(!mallory.frames.some((f) => f.type === 'welcome'));
@@ -138,8 +140,8 @@ describe('delivery', () => {
     assert.ok(dave.client.messages(dmId).every((f) => f.seq > added.seq), 'nothing from before the device joined');
 
     // The cursor passed the Welcome: the next sync does not resend it (the server deleted it).
+    // `reconnect` waits for that sync's `synced`, which comes after any Welcome it sends.
     await dave.reconnect();
-    await sleep(100);
     assert.ok(!dave.client.frames.some((f) => f.type === 'welcome'));
   });
 
@@ -162,7 +164,7 @@ describe('delivery', () => {
     await sending;
     await burst(30, 35);
     const got = await bob.waitRead(general, before + 35);
-    await sleep(150);
+    await bob.client.ping();
     const streamed = got.map((m) => m.text).filter((t) => t.startsWith('stream '));
     assert.deepEqual(streamed, Array.from({ length: 35 }, (_, i) => `stream ${i}`));
     const resent = bob.client.messages(general).map((m) => m.seq);
@@ -179,7 +181,7 @@ describe('delivery', () => {
     const b = await alice.client.sendBody(general, body, clientMsgId);
     assert.ok(a.type === 'sent' && b.type === 'sent');
     assert.equal(b.seq, a.seq);
-    await sleep(150);
+    await alice.client.ping();
     assert.equal(alice.client.messages(general).filter((m) => m.clientMsgId === clientMsgId).length, 1);
   });
 

@@ -128,6 +128,21 @@ export class RawClient {
     });
   }
 
+  /**
+   * A barrier for proving absence: resolves when the `pong` to a `ping` sent now has arrived.
+   * Every frame the server wrote to this socket before it read the ping has arrived by then
+   * (one ordered stream) — a fan-out made while it handled any request already answered
+   * (the LocalBus publishes synchronously, before the reply), and any catch-up started before
+   * (the SQLite store resolves without I/O, so a catch-up ends before the next socket read).
+   * The server answers a ping at once, ahead of this connection's own unanswered requests
+   * (gateway.ts): await those first. Changes nothing on the server, unlike a `sync`, which
+   * moves the connection's cursors to the ones it names.
+   */
+  async ping(): Promise<void> {
+    const pong = await this.request({ type: 'ping' });
+    if (pong.type !== 'pong') throw new Error(`ping answered with ${JSON.stringify(pong)}`);
+  }
+
   /** Waits until `count` message frames of a conversation have arrived. */
   async waitForMessages(conversationId: string, count: number, timeoutMs = 10_000): Promise<Extract<Frame, { type: 'message' }>[]> {
     const deadline = Date.now() + timeoutMs;
