@@ -5,7 +5,7 @@ import SQLite from 'better-sqlite3';
 import * as mls from 'ts-mls';
 import { LIMITS } from '@conclave/protocol';
 import { SQLITE_FILE } from '../src/index.js';
-import { createUsers, sleep, startTestServer, type TestServer } from './helpers.js';
+import { createUsers, startTestServer, type TestServer } from './helpers.js';
 import { b64, credentialOf, cs, encodeMls, groupInfoMessage, MlsDevice, utf8 } from './mls-fixture.js';
 
 let server: TestServer;
@@ -146,8 +146,8 @@ describe('MLS groups on the delivery service', () => {
     assert.equal(code(await bob.client.sendBody(r, body)), 'CONCLAVE_ERR_NOT_GROUP_MEMBER');
     const aliceCommit = await alice.prepareCommit(r);
     assert.equal(code(await bob.client.request(aliceCommit.frame)), 'CONCLAVE_ERR_NOT_GROUP_MEMBER');
+    // Barrier: the `synced` reply comes after alice's entry, had it been fanned out to bob (before her ack).
     await bob.sync();
-    await sleep(100);
     assert.equal(bob.client.messages(r).length, 0, 'no entries to a device outside the group');
 
     for (const d of [bob, carol]) {
@@ -164,18 +164,18 @@ describe('MLS groups on the delivery service', () => {
     assert.equal((await bob.client.request({ type: 'join', room: '#g-members' })).type, 'conversation');
     assert.equal(code(await bob.send(r, 'back without a leaf')), 'CONCLAVE_ERR_NOT_GROUP_MEMBER');
     assert.equal(code(await alice.send(r, 'after bob left')), 'sent');
+    // Barrier, as above: `synced` comes after anything sent to bob before alice's ack.
     await bob.sync();
-    await sleep(150);
     assert.equal(bob.client.messages(r).length, seen, 'nothing after the leave reaches his device');
 
     // alice removes carol's leaf: carol's device is refused and stops receiving.
     await alice.read(r);
     const removed = await alice.commit(r, { remove: [carol.deviceId, bob.deviceId] });
+    // The leaves were removed in the store before alice's `committed`: carol's next frame sees it.
     assert.ok(removed.type === 'committed', JSON.stringify(removed));
-    await sleep(50);
     assert.equal(code(await carol.send(r, 'am I out?')), 'CONCLAVE_ERR_NOT_GROUP_MEMBER');
     assert.equal(code(await alice.send(r, 'after carol was removed')), 'sent');
-    await sleep(150);
+    await carol.client.ping();
     assert.ok(carol.client.messages(r).every((m) => m.seq <= removed.seq), 'nothing after the removing Commit');
   });
 
