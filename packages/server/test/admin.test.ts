@@ -168,7 +168,8 @@ describe('admin controls', () => {
     assert.ok(direct.type === 'notice' && signedBy(direct, noticeKey) && signedBy(broadcast as Extract<Frame, { type: 'notice' }>, noticeKey));
     // A notice altered on the way no longer verifies.
     assert.ok(broadcast.type === 'notice' && !signedBy({ ...broadcast, text: 'Maintenance at midnight' }, noticeKey));
-    await new Promise((r) => setTimeout(r, 200));
+    // Barrier: the direct notice was fanned out before root's reply; had carol been sent it, it is in before her pong.
+    await carol.ping();
     assert.equal(carol.frames.filter((f) => f.type === 'notice' && f.kind === 'direct').length, 0);
     bob.close();
     carol.close();
