@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addUser } from '@conclave/server';
 import type { ChatNotice, SecurityEvent } from '../src/index.js';
-import { makeClient, startTestServer, tappedFactory, waitFor } from './helpers/harness.js';
+import { makeClient, roundTrip, startTestServer, tappedFactory, waitFor } from './helpers/harness.js';
 
 const ROOT_PASSWORD = 'granite-harbor-61-lantern';
 const password = (u: string) => (u === 'bob' ? 'bob-password-12' : `${u}-password-1`);
@@ -58,7 +58,8 @@ test('a kicked or deleted user\'s devices are removed from the MLS groups by the
   // Those left still talk in both, and the removed cannot read on.
   await alice.client.sendText(room, 'just us now');
   await waitFor(() => bob.messages.some((m) => m.text === 'just us now'), 'bob reads it');
-  await new Promise((r) => setTimeout(r, 300));
+  // Barrier: alice's entry was fanned out before her ack; had carol been sent it, she has tried to decrypt it by now.
+  await roundTrip(carol.client);
   assert.ok(!carol.messages.some((m) => m.text === 'just us now'));
 });
 

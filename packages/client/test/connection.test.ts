@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeServerFrame } from '@conclave/protocol';
 import { isConclaveError, type ConversationSummary } from '../src/index.js';
-import { makeClient, startTestServer, tappedFactory, waitFor } from './helpers/harness.js';
+import { makeClient, roundTrip, startTestServer, tappedFactory, waitFor } from './helpers/harness.js';
 
 const login = (username: string) => ({ kind: 'login' as const, username, password: `${username}-password-${username === 'bob' ? '12' : '1'}` });
 
@@ -44,7 +44,7 @@ test('a connection cut mid-stream reconnects and neither misses nor repeats a me
   const total = 60;
   await Promise.all(Array.from({ length: total }, (_, i) => bob.client.sendText(room, `message ${i + 1}`)));
   await waitFor(() => alice.messages.length >= total && alice.client.connectionState === 'ready', 'alice to catch up');
-  await new Promise((r) => setTimeout(r, 200)); // anything doubled would arrive by now
+  await roundTrip(alice.client); // anything doubled is in by now
 
   assert.ok(states.includes('reconnecting'), 'the cut was noticed');
   assert.ok(factory.opened >= 2, 'a second socket was opened');

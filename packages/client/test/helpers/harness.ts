@@ -80,6 +80,17 @@ export function makeClient(wsUrl: string, opts: { store?: MemoryStore; factory?:
   return { client, store, messages };
 }
 
+/**
+ * A barrier for proving absence: a round trip on the client's connection (a `who`; the
+ * client has no public ping), then `settled()`. Everything the server wrote to this socket
+ * before it answered has then arrived, been decrypted and emitted — so an assertion that
+ * something did not arrive can fail, with no sleep. The client must be `ready`.
+ */
+export async function roundTrip(client: ConclaveClient): Promise<void> {
+  await client.who();
+  await client.settled();
+}
+
 /** Polls `check` every 20 ms until it is true or `ms` pass (then throws `what`). */
 export async function waitFor(check: () => boolean, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
