@@ -126,7 +126,9 @@ export async function startServerChild(dataDir: string, timeoutMs = 60_000): Pro
     execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), '--only', 'bench'], { cwd: ROOT, stdio: 'inherit' });
   }
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [path.resolve(serverJs), dataDir], {
+  // CONCLAVE_BENCH_SERVER_NODE_ARGS: node flags for the server child, e.g. `--cpu-prof --cpu-prof-dir=prof`.
+  const nodeArgs = (process.env.CONCLAVE_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, path.resolve(serverJs), dataDir], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
