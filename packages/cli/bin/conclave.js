@@ -9,7 +9,8 @@ if (major < 20 || (major === 20 && minor < 12)) {
 try {
   await import('../dist/bin.js');
 } catch (err) {
-  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist/bin.js')) throw err;
+  // The path in the message has the platform's separators (backslashes on Windows).
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !/dist[\\/]bin\.js/.test(String(err.message))) throw err;
   process.stderr.write('conclave: not built yet; run `npm install` (or `npm run build`) in the Conclave folder first\n');
   process.exit(1);
 }
