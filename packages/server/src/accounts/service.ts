@@ -158,8 +158,8 @@ export class AccountService {
     }
     const user = await this.store.findUserById(session.userId);
     if (!user || user.deletedAt !== null) throw new ServiceError('CONCLAVE_ERR_SESSION_INVALID');
-    await this.store.touchSession(tokenHash, now);
-    await this.store.touchDevice(session.deviceId, now);
+    // Both join the same group commit (one transaction for every authenticate of this turn).
+    await Promise.all([this.store.touchSession(tokenHash, now), this.store.touchDevice(session.deviceId, now)]);
     return { user: userInfo(user), deviceId: asDeviceId(session.deviceId), tokenHash, expiresAt: session.expiresAt };
   }
 
