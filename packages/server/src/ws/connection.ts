@@ -52,6 +52,8 @@ export class Connection {
   private lastRateNotice = 0;
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
+  /** Reading is paused because `queued` reached the burst (see `enqueue`). */
+  private backpressured = false;
   /** Refused frames by code since the last refusal line written (see `refused`). */
   private refusals = new Map<ErrorCode, number>();
   private refusalsTotal = 0;
@@ -201,12 +203,15 @@ export class Connection {
    * connection after LIMITS.maxRejectedFrames refusals in a row (before login:
    * in all). Every refusal
    * is counted (`conclave_frames_refused_total`), none is logged on its own.
+   * Only the sender's own rate counts once logged in: frames waiting in the
+   * connection's queue because the server is busy are held back by pausing
+   * the socket (`enqueue`), never refused as a flood.
    */
   admit(requestId: () => string | undefined = () => undefined): boolean {
     const now = Date.now();
     this.tokens = Math.min(LIMITS.frameBurst, this.tokens + ((now - this.lastRefill) / 1000) * LIMITS.framesPerSecond);
     this.lastRefill = now;
-    if (this.tokens >= 1 && this.queued < LIMITS.frameBurst) {
+    if (this.tokens >= 1 && (this.phase === 'ready' || this.queued < LIMITS.frameBurst)) {
       this.tokens -= 1;
       // Before login the count is not reset: a connection that has not logged in has no reason to be refused often.
       if (this.phase === 'ready') this.rejectedInRow = 0;
@@ -252,8 +257,17 @@ export class Connection {
   /** Runs `task` after every earlier frame of this connection has been handled (per-connection order). */
   enqueue(task: () => Promise<void>): void {
     this.queued += 1;
+    // A busy server holds a logged-in sender back with TCP backpressure (its frames wait on its side).
+    if (this.phase === 'ready' && this.queued >= LIMITS.frameBurst && !this.ws.isPaused) {
+      this.backpressured = true;
+      this.ws.pause();
+    }
     this.queue = this.queue.then(task).finally(() => {
       this.queued -= 1;
+      if (this.backpressured && this.queued <= LIMITS.frameBurst / 2) {
+        this.backpressured = false;
+        if (this.phase !== 'closed') this.ws.resume();
+      }
     });
   }
 
