@@ -30,6 +30,17 @@ function exitNow(_done: void): never {
   process.exit(EXIT.ok);
 }
 
+/** Levenshtein distance of two short words (for "did you mean"). */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
 /** Builds the `conclave` program (exported for tests). */
 export function buildProgram(): Command {
   const program = new Command('conclave')
@@ -78,7 +89,13 @@ export function buildProgram(): Command {
 
   registerServerCommands(program);
 
-  program.action(async () => {
+  // A word that is no subcommand lands here as an argument: say so, with the nearest command.
+  program.usage('[options] [command]').argument('[command]').action(async (word: string | undefined) => {
+    if (word !== undefined) {
+      const names = program.commands.map((c) => c.name());
+      const near = names.find((n) => editDistance(n, word.toLowerCase()) <= 2);
+      throw new CliError(`unknown command '${word}'${near === undefined ? '' : ` (did you mean ${near}?)`}; the commands are ${names.join(', ')} (see conclave --help)`, EXIT.usage);
+    }
     if (!process.stdin.isTTY) throw new CliError('say what to do: conclave server | chat | send | read (see conclave --help)', EXIT.usage);
     const { select } = await import('@inquirer/prompts');
     const choice = await select({
