@@ -13,6 +13,7 @@ import type { DeliveryService } from '../delivery/service.js';
 import { messageFrame } from '../delivery/service.js';
 import type { Metrics, SentFrameLabel } from '../metrics/metrics.js';
 import { LogLimiter } from './log-limiter.js';
+import { TickCork } from './tick-cork.js';
 
 /** How long a connection closed before it logged in may take to answer the close handshake, ms (an authenticated one: 2 s). */
 const UNAUTHENTICATED_CLOSE_MS = 500;
@@ -52,6 +53,8 @@ export class Connection {
   private lastRateNotice = 0;
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
+  /** Batches this tick's writes into one `writev`. */
+  private readonly cork: TickCork;
   /** Reading is paused because `queued` reached the burst (see `enqueue`). */
   private backpressured = false;
   /** Refused frames by code since the last refusal line written (see `refused`). */
@@ -76,7 +79,9 @@ export class Connection {
     private readonly metrics?: Metrics,
     /** The server-wide bound on connection log lines (one per connection when not shared). */
     private readonly lines: LogLimiter = new LogLimiter(),
-  ) {}
+  ) {
+    this.cork = new TickCork(ws);
+  }
 
   /**
    * Writes a connection log line (opened, refusals, closing) through the
@@ -149,6 +154,7 @@ export class Connection {
       this.fail('CONCLAVE_ERR_SLOW_READER', `buffered ${this.ws.bufferedAmount} bytes`);
       return false;
     }
+    this.cork.hold();
     this.ws.send(text, TEXT_FRAME);
     this.metrics?.frameSent(type);
     return true;
