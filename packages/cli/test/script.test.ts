@@ -68,8 +68,11 @@ test('read --follow prints live messages until --timeout, then exits 0', async (
   const env = await startEnv();
   t.after(() => env.close());
   const common = ['--profile-dir', env.profileDir, '--fingerprint', env.server.fingerprint];
-  const follower = runCli(['read', env.address, '--user', 'bob', '--follow', '--timeout', '4', ...common], asBob);
-  await new Promise((r) => setTimeout(r, 1_500));
+  // Bob's device joins #general's group first: a message is readable only by devices in the group when it is sent.
+  // After that no timing matters: the follower prints what the log holds after its cursor, live or caught up.
+  const joined = await runCli(['read', env.address, '--user', 'bob', ...common], asBob);
+  assert.equal(joined.code, 0, joined.stderr);
+  const follower = runCli(['read', env.address, '--user', 'bob', '--follow', '--timeout', '8', ...common], asBob);
   const sent = await runCli(['send', env.address, '--user', 'alice', '--to', '#general', ...common, 'live one'], asAlice);
   assert.equal(sent.code, 0, sent.stderr);
   const result = await follower;

@@ -69,7 +69,9 @@ describe('durability', () => {
         else break;
       }
     });
-    await new Promise((r) => setTimeout(r, 600));
+    // Killed while sends are in flight, once some are acknowledged (bounded wait).
+    const deadline = Date.now() + 30_000;
+    while (acked.size <= 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
     stop = true;
