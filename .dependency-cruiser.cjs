@@ -61,6 +61,21 @@ module.exports = {
       },
     },
     {
+      name: 'client-ts-mls-only-through-the-adapter',
+      severity: 'error',
+      comment:
+        'Every ts-mls call of the client core goes through src/mls/ts-mls.ts, so a library upgrade is a change of one module (issue 14).',
+      from: { path: '^packages/client/src/', pathNot: '^packages/client/src/mls/ts-mls\\.ts$' },
+      to: { path: 'node_modules/ts-mls/' },
+    },
+    {
+      name: 'server-ts-mls-only-in-framing',
+      severity: 'error',
+      comment: 'The server reads MLS framing in one module, src/mls/framing.ts; nothing else of it touches ts-mls.',
+      from: { path: '^packages/server/src/', pathNot: '^packages/server/src/mls/framing\\.ts$' },
+      to: { path: 'node_modules/ts-mls/' },
+    },
+    {
       name: 'web-not-to-server-or-cli',
       severity: 'error',
       comment: 'The web client talks to the server only over the wire, through the client core.',

@@ -1,5 +1,5 @@
 import type { ConversationId, ConversationInfo, DeviceId, FrameOf, ServerFrame, UserId } from '@conclave/protocol';
-import type { ClientState, KeyPackage } from 'ts-mls';
+import type { ClientState, KeyPackage } from './ts-mls.js';
 import { base64ToBytes, bytesToBase64 } from '../body.js';
 import type { ReplyOf, RequestInput, RequestType } from '@conclave/protocol';
 import { ConclaveError, isConclaveError } from '../errors.js';

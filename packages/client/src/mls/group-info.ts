@@ -1,6 +1,6 @@
-import { ratchetTreeFromExtension } from 'ts-mls/groupInfo.js';
 import { decodeMessage, type Member } from './group.js';
 import { parseCredential } from './identity.js';
+import { ratchetTreeOf } from './ts-mls.js';
 
 /**
  * The members listed in a GroupInfo's ratchet tree extension (RFC 9420
@@ -10,7 +10,7 @@ import { parseCredential } from './identity.js';
 export function groupInfoMembers(groupInfoBytes: Uint8Array): Member[] {
   const message = decodeMessage(groupInfoBytes);
   if (message.wireformat !== 'mls_group_info') return [];
-  const tree = ratchetTreeFromExtension(message.groupInfo) ?? [];
+  const tree = ratchetTreeOf(message.groupInfo) ?? [];
   const out: Member[] = [];
   tree.forEach((node, index) => {
     if (index % 2 !== 0 || node === undefined || node.nodeType !== 'leaf') return;

@@ -1,27 +1,11 @@
-import {
-  createApplicationMessage,
-  createCommit,
-  createGroup,
-  createGroupInfoWithExternalPubAndRatchetTree,
-  decodeGroupState,
-  decodeMlsMessage,
-  emptyPskIndex,
-  encodeGroupState,
-  encodeMlsMessage,
-  joinGroup,
-  joinGroupExternal,
-  processMessage,
-  type ClientState,
-  type KeyPackage,
-  type MLSMessage,
-  type PrivateKeyPackage,
-  type Proposal,
-} from 'ts-mls';
-import { decryptSenderData } from 'ts-mls/privateMessage.js';
 import { ConclaveError } from '../errors.js';
 import { parseCredential, type LeafOwner } from './identity.js';
 import { acceptPolicyFor, clientConfig, leafOwnerAt, sameLeafOwner } from './policy.js';
 import { cipherSuite } from './suite.js';
+import * as tsmls from './ts-mls.js';
+import type { ClientState, KeyPackage, KeyPackageWithKeys, MLSMessage, Proposal } from './ts-mls.js';
+
+export type { KeyPackageWithKeys } from './ts-mls.js';
 
 const encoder = new TextEncoder();
 
@@ -69,19 +53,19 @@ export function epochOf(state: ClientState): number {
 
 /** Serialises a group state for the local store (RFC 9420 has no format for this; ts-mls's encoding). */
 export function encodeState(state: ClientState): Uint8Array {
-  return encodeGroupState(state);
+  return tsmls.encodeState(state);
 }
 
 /** @throws ConclaveError `CONCLAVE_ERR_LOCAL_STATE` when the bytes are not a group state. */
 export function decodeState(bytes: Uint8Array): ClientState {
-  const decoded = decodeGroupState(bytes, 0);
-  if (decoded === undefined) throw new ConclaveError('CONCLAVE_ERR_LOCAL_STATE', 'A stored group state is unreadable.');
-  return { ...decoded[0], clientConfig };
+  const state = tsmls.decodeState(bytes, clientConfig);
+  if (state === undefined) throw new ConclaveError('CONCLAVE_ERR_LOCAL_STATE', 'A stored group state is unreadable.');
+  return state;
 }
 
 /** Encodes an MLSMessage (RFC 9420 §6). */
 export function encodeMessage(message: MLSMessage): Uint8Array {
-  return encodeMlsMessage(message);
+  return tsmls.encodeMlsBytes(message);
 }
 
 /**
@@ -89,37 +73,35 @@ export function encodeMessage(message: MLSMessage): Uint8Array {
  * @throws ConclaveError `CONCLAVE_ERR_UNDECRYPTABLE` when malformed.
  */
 export function decodeMessage(bytes: Uint8Array): MLSMessage {
-  let decoded: [MLSMessage, number] | undefined;
-  try {
-    decoded = decodeMlsMessage(bytes, 0);
-  } catch {
-    decoded = undefined;
-  }
-  if (decoded === undefined || decoded[1] !== bytes.length) {
+  const decoded = tsmls.decodeMlsBytes(bytes);
+  if (decoded === undefined || decoded.length !== bytes.length) {
     throw new ConclaveError('CONCLAVE_ERR_UNDECRYPTABLE', 'A message in this conversation is malformed.');
   }
-  return decoded[0];
+  return decoded.message;
 }
 
-/** A GroupInfo with the external public key and the ratchet tree, for external joins (RFC 9420 §12.4.3.2). */
+/**
+ * A GroupInfo with the external public key (in the RFC's form) and the
+ * ratchet tree, for external joins (RFC 9420 §12.4.3.2).
+ */
 export async function groupInfoOf(state: ClientState): Promise<Uint8Array> {
-  const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(state, [], await cipherSuite());
+  const groupInfo = await tsmls.groupInfoOf({ state, cs: await cipherSuite() });
   return encodeMessage({ version: 'mls10', wireformat: 'mls_group_info', groupInfo });
 }
 
-/** A KeyPackage with its private keys (only ever on the device that made it). */
-export interface KeyPackageWithKeys {
-  publicPackage: KeyPackage;
-  privatePackage: PrivateKeyPackage;
+/** MLS-Exporter(label, context, length) of the state's epoch (RFC 9420 §8.5); `length` in bytes. */
+export async function exporterSecret(state: ClientState, label: string, context: Uint8Array, length: number): Promise<Uint8Array> {
+  return tsmls.exporterSecret({ state, label, context, length, cs: await cipherSuite() });
 }
 
 /** Creates a one-member group at epoch 0 (RFC 9420 §11). */
 export async function createGroupState(conversationId: string, own: KeyPackageWithKeys): Promise<ClientState> {
-  return createGroup(groupIdOf(conversationId), own.publicPackage, own.privatePackage, [], await cipherSuite(), clientConfig);
+  return tsmls.createGroupState({ groupId: groupIdOf(conversationId), own, config: clientConfig, cs: await cipherSuite() });
 }
 
 /**
- * Joins by external commit against a GroupInfo (RFC 9420 §12.4.3.2).
+ * Joins by external commit against a GroupInfo (RFC 9420 §12.4.3.2), whose
+ * `external_pub` may be in the RFC's form or in ts-mls 1.6.4's bare-key form.
  * `resync` removes this device's old leaf (a device that lost its state).
  * @returns the new state and the Commit (a PublicMessage) to send.
  * @throws ConclaveError `CONCLAVE_ERR_UNDECRYPTABLE` on a bad GroupInfo.
@@ -131,50 +113,36 @@ export async function joinExternally(
 ): Promise<{ state: ClientState; commit: Uint8Array }> {
   const message = decodeMessage(groupInfoBytes);
   if (message.wireformat !== 'mls_group_info') throw new ConclaveError('CONCLAVE_ERR_UNDECRYPTABLE', 'The server sent no GroupInfo.');
-  const { publicMessage, newState } = await joinGroupExternal(
-    message.groupInfo,
-    own.publicPackage,
-    own.privatePackage,
-    resync,
-    await cipherSuite(),
-    undefined,
-    clientConfig,
-  );
-  const commit = encodeMessage({ version: 'mls10', wireformat: 'mls_public_message', publicMessage });
-  return { state: { ...newState, historicalReceiverData: new Map() }, commit };
+  const joined = await tsmls.joinExternal({ groupInfo: message.groupInfo, own, resync, config: clientConfig, cs: await cipherSuite() });
+  return { state: joined.state, commit: encodeMessage(joined.commit) };
 }
 
 /**
- * Commits Adds and Removes (RFC 9420 §12.4). `createCommit` returns the
- * already-advanced state: callers keep the previous state until the Delivery
- * Service accepts the Commit.
+ * Commits Adds and Removes (RFC 9420 §12.4); with neither, a Commit that only
+ * updates this device's path. The returned state is already in the new epoch:
+ * callers keep the previous state until the Delivery Service accepts the
+ * Commit. Commits are PrivateMessages (ARCHITECTURE.md); `publicMessage` is
+ * for talking to implementations that take only PublicMessage Commits (tests).
  * @returns the new state, the Commit, and the Welcome when devices were added.
  */
 export async function commitChanges(
   state: ClientState,
   changes: { add?: KeyPackage[]; remove?: number[] },
+  options: { publicMessage?: boolean } = {},
 ): Promise<{ state: ClientState; commit: Uint8Array; welcome: Uint8Array | undefined }> {
   const proposals: Proposal[] = [
     ...(changes.add ?? []).map((keyPackage): Proposal => ({ proposalType: 'add', add: { keyPackage } })),
     ...(changes.remove ?? []).map((removed): Proposal => ({ proposalType: 'remove', remove: { removed } })),
   ];
-  const result = await createCommit(
-    { state, cipherSuite: await cipherSuite() },
-    { extraProposals: proposals, ratchetTreeExtension: true },
-  );
-  return {
-    state: { ...result.newState, historicalReceiverData: new Map() },
-    commit: encodeMessage(result.commit),
-    welcome: result.welcome && encodeMessage({ version: 'mls10', wireformat: 'mls_welcome', welcome: result.welcome }),
-  };
+  const result = await tsmls.commit({ state, proposals, publicMessage: options.publicMessage, cs: await cipherSuite() });
+  return { state: result.state, commit: encodeMessage(result.commit), welcome: result.welcome && encodeMessage(result.welcome) };
 }
 
 /** Joins from a Welcome (RFC 9420 §12.4.3.1) with the local KeyPackage it was made for. */
 export async function joinFromWelcome(welcomeBytes: Uint8Array, own: KeyPackageWithKeys): Promise<ClientState> {
   const message = decodeMessage(welcomeBytes);
   if (message.wireformat !== 'mls_welcome') throw new ConclaveError('CONCLAVE_ERR_UNDECRYPTABLE', 'The server sent no Welcome.');
-  const state = await joinGroup(message.welcome, own.publicPackage, own.privatePackage, emptyPskIndex, await cipherSuite(), undefined, undefined, clientConfig);
-  return { ...state, clientConfig };
+  return tsmls.joinWelcome({ welcome: message, own, config: clientConfig, cs: await cipherSuite() });
 }
 
 /** The KeyPackageRefs (RFC 9420 §5.2) a Welcome has secrets for. */
@@ -189,8 +157,8 @@ export function welcomeTargets(welcomeBytes: Uint8Array): Uint8Array[] {
  * @returns the new state (sender ratchet advanced: persist it before sending) and the PrivateMessage.
  */
 export async function encryptMessage(state: ClientState, plaintext: Uint8Array): Promise<{ state: ClientState; message: Uint8Array }> {
-  const { newState, privateMessage } = await createApplicationMessage(state, plaintext, await cipherSuite());
-  return { state: newState, message: encodeMessage({ version: 'mls10', wireformat: 'mls_private_message', privateMessage }) };
+  const result = await tsmls.encryptApplication({ state, plaintext, cs: await cipherSuite() });
+  return { state: result.state, message: encodeMessage(result.message) };
 }
 
 /**
@@ -213,7 +181,7 @@ export async function processEntry(state: ClientState, bytes: Uint8Array): Promi
     }
     // The sender data is AEAD-protected with a key only members hold; ts-mls then
     // verifies the content's signature against this same leaf (RFC 9420 §6.3.2).
-    const senderData = await decryptSenderData(pm, state.keySchedule.senderDataSecret, cs).catch(() => undefined);
+    const senderData = await tsmls.senderDataOf(pm, state.keySchedule.senderDataSecret, cs);
     if (senderData === undefined) throw new ConclaveError('CONCLAVE_ERR_UNDECRYPTABLE', 'A message could not be decrypted (tampered or not for this epoch).');
     senderLeaf = senderData.leafIndex;
     if (senderLeaf === ownLeafIndex(state)) {
@@ -226,27 +194,24 @@ export async function processEntry(state: ClientState, bytes: Uint8Array): Promi
   } else {
     throw new ConclaveError('CONCLAVE_ERR_UNDECRYPTABLE', `Unexpected ${message.wireformat} in the conversation log.`);
   }
-  let result;
+  let result: tsmls.Incoming;
   try {
-    result = await processMessage(message, state, emptyPskIndex, acceptPolicyFor(state), cs);
+    result = await tsmls.processIncoming({ state, message, policy: acceptPolicyFor(state), cs });
   } catch (err) {
     throw new ConclaveError('CONCLAVE_ERR_UNDECRYPTABLE', 'A message could not be decrypted or verified.', { cause: err });
   }
-  if (result.kind === 'applicationMessage') {
+  if (result.kind === 'application') {
     const sender = before.find((m) => m.leafIndex === senderLeaf);
     if (sender === undefined) throw new ConclaveError('CONCLAVE_ERR_UNDECRYPTABLE', 'A message came from an empty leaf.');
-    return { kind: 'application', state: result.newState, plaintext: result.message, sender };
+    return { kind: 'application', state: result.state, plaintext: result.plaintext, sender };
   }
-  if (result.actionTaken === 'reject') {
+  if (!result.accepted) {
     throw new ConclaveError('CONCLAVE_ERR_COMMIT_REJECTED', 'A member made a group change Conclave does not allow; it was ignored.');
   }
-  const next = { ...result.newState, historicalReceiverData: new Map() };
+  const next = result.state;
   // A member's Commit replaces its own leaf with the UpdatePath's: same user and device only (`sameLeafOwner`).
-  const committerLeaf =
-    senderLeaf ??
-    (message.wireformat === 'mls_public_message' && message.publicMessage.content.sender.senderType === 'member'
-      ? message.publicMessage.content.sender.leafIndex
-      : undefined);
+  // The committer's leaf is the one ts-mls authenticated (undefined for an external join).
+  const committerLeaf = result.committerLeaf;
   if (committerLeaf !== undefined && !sameLeafOwner(leafOwnerAt(state.ratchetTree, committerLeaf), leafOwnerAt(next.ratchetTree, committerLeaf))) {
     throw new ConclaveError('CONCLAVE_ERR_COMMIT_REJECTED', 'A member tried to take over another user or device in a group; the change was ignored.');
   }
@@ -255,7 +220,7 @@ export async function processEntry(state: ClientState, bytes: Uint8Array): Promi
   const beforeKeys = new Set(before.map(key));
   const afterKeys = new Set(after.map(key));
   const committer =
-    senderLeaf !== undefined ? before.find((m) => m.leafIndex === senderLeaf) : after.find((m) => !beforeKeys.has(key(m)));
+    committerLeaf !== undefined ? before.find((m) => m.leafIndex === committerLeaf) : after.find((m) => !beforeKeys.has(key(m)));
   return {
     kind: 'commit',
     state: next,

@@ -1,5 +1,5 @@
 import { decodeCredentialIdentity, encodeCredentialIdentity, type CredentialOwner } from '@conclave/protocol';
-import type { Credential } from 'ts-mls';
+import type { Credential } from './ts-mls.js';
 import { base64ToBytes, bytesToBase64 } from '../body.js';
 import { cipherSuite } from './suite.js';
 

@@ -1,10 +1,9 @@
-import { defaultCapabilities, defaultLifetime, generateKeyPackageWithKey, type KeyPackage } from 'ts-mls';
-import { makeKeyPackageRef } from 'ts-mls/keyPackage.js';
 import { base64ToBytes, bytesToBase64 } from '../body.js';
 import type { ClientStore } from '../store/store.js';
 import { encodeMessage, decodeMessage, type KeyPackageWithKeys } from './group.js';
 import { credentialFor, type LeafOwner, type SignatureKeyPair } from './identity.js';
 import { cipherSuite } from './suite.js';
+import { generateKeyPackage as generateWithKey, keyPackageRefOf, type KeyPackage } from './ts-mls.js';
 
 /** One-time KeyPackages a device keeps on the server. */
 export const KEY_PACKAGE_TARGET = 30;
@@ -25,7 +24,7 @@ interface StoredKeyPackage {
 
 /** Hex of a KeyPackageRef (RFC 9420 §5.2). */
 export async function keyPackageRef(kp: KeyPackage): Promise<string> {
-  const ref = await makeKeyPackageRef(kp, (await cipherSuite()).hash);
+  const ref = await keyPackageRefOf(kp, await cipherSuite());
   return [...ref].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
@@ -45,7 +44,7 @@ export function decodeKeyPackage(bytes: Uint8Array): KeyPackage | undefined {
 
 /** Makes a KeyPackage (RFC 9420 §10) of this device, signed with its long-term key. */
 export async function generateKeyPackage(owner: LeafOwner, keys: SignatureKeyPair): Promise<KeyPackageWithKeys> {
-  return generateKeyPackageWithKey(credentialFor(owner), defaultCapabilities(), defaultLifetime, [], keys, await cipherSuite());
+  return generateWithKey({ credential: credentialFor(owner), signatureKeys: keys, cs: await cipherSuite() });
 }
 
 /**

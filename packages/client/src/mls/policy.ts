@@ -7,7 +7,7 @@ import {
   type Credential,
   type IncomingMessageCallback,
   type ProposalWithSender,
-} from 'ts-mls';
+} from './ts-mls.js';
 import { parseCredential, type LeafOwner } from './identity.js';
 
 /**

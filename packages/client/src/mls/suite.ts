@@ -1,4 +1,4 @@
-import { getCiphersuiteFromName, getCiphersuiteImpl, type CiphersuiteImpl, type CiphersuiteName } from 'ts-mls';
+import { cipherSuiteImpl, type CiphersuiteImpl, type CiphersuiteName } from './ts-mls.js';
 
 /** The one MLS cipher suite Conclave uses (RFC 9420 §17.1, value 0x0001). */
 export const CIPHER_SUITE: CiphersuiteName = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519';
@@ -10,6 +10,6 @@ let suite: Promise<CiphersuiteImpl> | undefined;
  * created once per process.
  */
 export function cipherSuite(): Promise<CiphersuiteImpl> {
-  suite ??= getCiphersuiteImpl(getCiphersuiteFromName(CIPHER_SUITE));
+  suite ??= cipherSuiteImpl(CIPHER_SUITE);
   return suite;
 }
