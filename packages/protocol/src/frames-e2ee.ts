@@ -89,6 +89,21 @@ export const CommitFrame = z.object({
   removed: z.array(DeviceIdSchema).max(LIMITS.maxGroupDevices).default([]),
 });
 
+/**
+ * Replaces the stored GroupInfo of the group's current `epoch` with one this
+ * member device made, in response to `group_info_wanted`. The GroupInfo must
+ * be for `epoch` (else `CONCLAVE_ERR_STALE_EPOCH`: the group moved on, and
+ * the next Commit brings a new one) and carry `external_pub` in the RFC 9420
+ * §12.4.3.2 form (else `CONCLAVE_ERR_MLS_INVALID`). Reply: `ok`.
+ */
+export const PublishGroupInfoFrame = z.object({
+  type: z.literal('publish_group_info'),
+  id: RequestId,
+  conversationId: ConversationIdSchema,
+  epoch: Epoch,
+  groupInfo: MlsObject,
+});
+
 // ---------------------------------------------------------------- server → client
 
 export const KeyPackageStockFrame = z.object({
@@ -144,6 +159,18 @@ export const CommittedFrame = z.object({
 export const KeyPackagesLowFrame = z.object({
   type: z.literal('key_packages_low'),
   count: z.number().int().nonnegative(),
+});
+/**
+ * Pushed at `sync` to a device in the conversation's group when the stored
+ * GroupInfo of `epoch` is one the server should not hand to joiners as it is
+ * — today: its `external_pub` is in the bare-key form ts-mls 1.6.4 wrote,
+ * which other RFC 9420 implementations cannot read. A device whose group is
+ * at `epoch` answers with `publish_group_info`; others ignore it.
+ */
+export const GroupInfoWantedFrame = z.object({
+  type: z.literal('group_info_wanted'),
+  conversationId: ConversationIdSchema,
+  epoch: Epoch,
 });
 /**
  * A Welcome for this device (RFC 9420 §12.4.3.1): it was added to the

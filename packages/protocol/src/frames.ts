@@ -17,6 +17,8 @@ import {
   SignatureKey,
   WelcomeFrame,
   KeyPackagesLowFrame,
+  GroupInfoWantedFrame,
+  PublishGroupInfoFrame,
 } from './frames-e2ee.js';
 import { AdminReplyFrame, AdminRequestFrame } from './frames-admin.js';
 
@@ -140,6 +142,7 @@ export const ClientFrameSchema = z.discriminatedUnion('type', [
   GetGroupInfoFrame,
   CreateGroupFrame,
   CommitFrame,
+  PublishGroupInfoFrame,
   AdminRequestFrame,
 ]);
 export type ClientFrame = z.infer<typeof ClientFrameSchema>;
@@ -320,6 +323,7 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
   CommittedFrame,
   WelcomeFrame,
   KeyPackagesLowFrame,
+  GroupInfoWantedFrame,
   AdminReplyFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;

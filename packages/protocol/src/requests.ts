@@ -31,6 +31,7 @@ export const REPLY_TYPE = {
   group_info: 'group_info',
   create_group: 'committed',
   commit: 'committed',
+  publish_group_info: 'ok',
   admin: 'admin',
 } as const satisfies Record<RequestType, ServerFrame['type']>;
 

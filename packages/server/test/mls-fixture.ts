@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import * as mls from 'ts-mls';
+import { signGroupInfo } from 'ts-mls/groupInfo.js';
 import type { FrameOf, ServerFrame } from '@conclave/protocol';
 import { newClientMsgId, RawClient, sleep } from './helpers.js';
 
@@ -33,6 +34,32 @@ export const credentialOf = (userId: string, deviceId: string): mls.Credential =
 });
 export const groupInfoMessage = (groupInfo: mls.GroupInfo): string =>
   encodeMls({ version: 'mls10', wireformat: 'mls_group_info', groupInfo });
+
+/**
+ * The GroupInfo of `state` as ts-mls 1.6.4 wrote it before Conclave's patch:
+ * `external_pub` holding the bare 32-byte key instead of RFC 9420
+ * §12.4.3.2's `opaque HPKEPublicKey<V>` (0x20 then the key), re-signed by
+ * the state's own leaf so it verifies — what an old client uploads.
+ */
+export async function preRfcGroupInfo(state: mls.ClientState): Promise<string> {
+  const { signature: _signature, ...tbs } = await mls.createGroupInfoWithExternalPubAndRatchetTree(state, [], cs);
+  const extensions = tbs.extensions.map((e) => {
+    if (e.extensionType !== 'external_pub') return e;
+    assert.equal(e.extensionData.length, 33, 'the patched ts-mls writes the RFC form');
+    assert.equal(e.extensionData[0], 0x20);
+    return { ...e, extensionData: e.extensionData.subarray(1) };
+  });
+  return groupInfoMessage(await signGroupInfo({ ...tbs, extensions }, state.signaturePrivateKey, cs.signature));
+}
+
+/** The `external_pub` extension data of a base64 GroupInfo MLSMessage. */
+export function externalPubOf(groupInfo: string): Uint8Array {
+  const m = decodeMls(groupInfo);
+  assert.ok(m.wireformat === 'mls_group_info');
+  const ext = m.groupInfo.extensions.find((e) => e.extensionType === 'external_pub');
+  assert.ok(ext, 'GroupInfo has external_pub');
+  return ext.extensionData;
+}
 
 /** A decrypted log entry. */
 export interface Received {
@@ -126,11 +153,13 @@ export class MlsDevice {
     return this.client.request({ type: 'publish_key_packages', keyPackages, ...(lastResort ? { lastResort: await this.keyPackage() } : {}) });
   }
 
-  /** Creates the conversation's group (epoch 0) with this device alone. */
-  async createGroup(conversationId: string): Promise<Frame> {
+  /** Creates the conversation's group (epoch 0) with this device alone; `preRfc`: with an old client's GroupInfo. */
+  async createGroup(conversationId: string, options: { preRfc?: boolean } = {}): Promise<Frame> {
     const kp = await mls.generateKeyPackageWithKey(credentialOf(this.userId, this.deviceId), mls.defaultCapabilities(), mls.defaultLifetime, [], this.keys, cs);
     const state = await mls.createGroup(utf8(conversationId), kp.publicPackage, kp.privatePackage, [], cs);
-    const groupInfo = groupInfoMessage(await mls.createGroupInfoWithExternalPubAndRatchetTree(state, [], cs));
+    const groupInfo = options.preRfc
+      ? await preRfcGroupInfo(state)
+      : groupInfoMessage(await mls.createGroupInfoWithExternalPubAndRatchetTree(state, [], cs));
     const reply = await this.client.request({ type: 'create_group', conversationId, groupInfo });
     if (reply.type === 'committed') this.adopt(conversationId, state, reply.seq);
     return reply;
@@ -197,9 +226,13 @@ export class MlsDevice {
     return { frame, newState };
   }
 
-  /** Commits a change (on top of everything read so far) and adopts the new epoch when the server accepts it. */
-  async commit(conversationId: string, change: Parameters<MlsDevice['prepareCommit']>[1]): Promise<Frame> {
+  /**
+   * Commits a change (on top of everything read so far) and adopts the new epoch when the server accepts it.
+   * `preRfc`: uploads the new epoch's GroupInfo as an old client would (`preRfcGroupInfo`).
+   */
+  async commit(conversationId: string, change: Parameters<MlsDevice['prepareCommit']>[1], options: { preRfc?: boolean } = {}): Promise<Frame> {
     const { frame, newState } = await this.prepareCommit(conversationId, change);
+    if (options.preRfc) frame.groupInfo = await preRfcGroupInfo(newState);
     const reply = await this.client.request(frame);
     // The cursor stays: entries before the Commit may still be on their way; `read` skips our own Commit.
     if (reply.type === 'committed') this.groups.set(conversationId, newState);

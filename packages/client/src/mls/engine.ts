@@ -131,6 +131,25 @@ export class GroupEngine {
   }
 
   /**
+   * Uploads a fresh GroupInfo of the group (the server's `group_info_wanted`)
+   * once the log queued before has been applied, if the group is at `epoch`
+   * and no Commit of ours is in flight; otherwise nothing (the next Commit
+   * brings a new GroupInfo). A Commit that wins meanwhile is not an error.
+   */
+  publishGroupInfo(conversationId: ConversationId, epoch: number): Promise<void> {
+    return this.enqueue(conversationId, async () => {
+      const g = this.groups.get(conversationId);
+      if (g === undefined || g.pending !== undefined || epochOf(g.state) !== epoch) return;
+      const groupInfo = bytesToBase64(await groupInfoOf(g.state));
+      try {
+        await this.deps.request({ type: 'publish_group_info', conversationId, epoch, groupInfo });
+      } catch (err) {
+        if (!(isConclaveError(err) && (err.code === 'CONCLAVE_ERR_STALE_EPOCH' || err.code === 'CONCLAVE_ERR_NOT_GROUP_MEMBER'))) throw err;
+      }
+    });
+  }
+
+  /**
    * Makes sure this device is in the conversation's group: creates it when
    * the conversation has none (adding every device of a DM's two users, so a
    * DM works while the other user is offline), else joins by external commit.

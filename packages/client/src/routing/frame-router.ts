@@ -14,6 +14,8 @@ export interface FrameRoutes {
   error(frame: FrameOf<ServerFrame, 'error'>): void;
   /** Claims took this device's KeyPackages on the server low: upload more. */
   keyPackagesLow(frame: FrameOf<ServerFrame, 'key_packages_low'>): void;
+  /** The server wants a fresh GroupInfo of a group this device is in. */
+  groupInfoWanted(frame: FrameOf<ServerFrame, 'group_info_wanted'>): void;
 }
 
 /**
@@ -35,6 +37,8 @@ export function routeFrame(frame: ServerFrame, routes: FrameRoutes): void {
       return routes.error(frame);
     case 'key_packages_low':
       return routes.keyPackagesLow(frame);
+    case 'group_info_wanted':
+      return routes.groupInfoWanted(frame);
     case 'hello':
     case 'session':
     case 'ok':

@@ -69,6 +69,7 @@ export function clientRoutes(d: RouteDeps): FrameRoutes {
       }),
     // The server saw our stock fall below its low-water mark; it is re-read, so a duplicate is harmless.
     keyPackagesLow: () => void d.engine()?.topUpKeyPackages(KEY_PACKAGE_TARGET, KEY_PACKAGE_LOW).catch((err: unknown) => d.report(err)),
+    groupInfoWanted: (frame) => void d.engine()?.publishGroupInfo(frame.conversationId, frame.epoch).catch((err: unknown) => d.report(err)),
     error: (frame) => {
       const error = new ConclaveError(frame.code, frame.message);
       // A fatal one ends the connection: it is reported once, with the close (see the connection's state change).

@@ -30,6 +30,8 @@ export interface SyncPlan {
   welcomes: Array<FrameOf<ServerFrame, 'welcome'>>;
   follow: Array<{ conversationId: string; from: number }>;
   departed: Array<{ conversationId: ConversationId; user: { userId: UserId; username: string } }>;
+  /** Groups whose stored GroupInfo a member should replace (`group_info_wanted`), at their current epoch. */
+  groupInfoWanted: Array<FrameOf<ServerFrame, 'group_info_wanted'>>;
 }
 
 const bytes = (b64: string): Uint8Array => Buffer.from(b64, 'base64');
@@ -97,10 +99,11 @@ export class GroupService {
     this.requireMember(by, input.conversationId);
     const groupInfo = bytes(input.groupInfo);
     assertSize('group info', groupInfo, groupInfoAllowance(1));
-    if (parseGroupInfo(groupInfo, input.conversationId).epoch !== 0) {
+    const parsed = parseGroupInfo(groupInfo, input.conversationId);
+    if (parsed.epoch !== 0) {
       throw new ServiceError('CONCLAVE_ERR_MLS_INVALID', 'group info of a new group must be epoch 0');
     }
-    const seq = await this.store.create(input.conversationId, groupInfo, by.deviceId, this.now());
+    const seq = await this.store.create(input.conversationId, { bytes: groupInfo, wanted: parsed.externalPub !== 'rfc' }, by.deviceId, this.now());
     this.bus.publish({ kind: 'group', conversationId: input.conversationId, joined: [{ deviceId: by.deviceId, since: seq, welcomed: false }], left: [] });
     return { seq, epoch: 0 };
   }
@@ -126,7 +129,8 @@ export class GroupService {
     const addedCount = new Set<string>(input.added).size;
     const devicesAfter = (await this.store.deviceCount(conversationId)) + addedCount + (framing.external ? 1 : 0);
     assertSize('group info', groupInfo, groupInfoAllowance(devicesAfter));
-    if (parseGroupInfo(groupInfo, conversationId).epoch !== framing.epoch + 1) {
+    const groupInfoFraming = parseGroupInfo(groupInfo, conversationId);
+    if (groupInfoFraming.epoch !== framing.epoch + 1) {
       throw new ServiceError('CONCLAVE_ERR_MLS_INVALID', 'group info is not for the epoch the commit creates');
     }
     const welcome = input.welcome === undefined ? undefined : bytes(input.welcome);
@@ -160,7 +164,8 @@ export class GroupService {
     };
     const external = framing.external !== undefined;
     const { seq, epoch } = await this.store.commit(
-      { entry, epoch: framing.epoch, groupInfo, external, added, removed, welcome },
+      // A pre-RFC GroupInfo (a client older than the server) is kept, so nothing is lost, and marked for a member to replace.
+      { entry, epoch: framing.epoch, groupInfo, groupInfoWanted: groupInfoFraming.externalPub !== 'rfc', external, added, removed, welcome },
       entry.sentAt,
     );
     // The Commit first: a removed device's connection may still be sent the Commit that removes it.
@@ -180,6 +185,23 @@ export class GroupService {
   }
 
   /**
+   * Replaces the GroupInfo of the group's current epoch with one a device in
+   * the group made (the answer to `group_info_wanted`). It must be for `epoch`
+   * and carry `external_pub` in the RFC 9420 §12.4.3.2 form.
+   * @throws ServiceError NOT_MEMBER, MLS_TOO_LARGE, MLS_INVALID (not a GroupInfo of this
+   *   group for `epoch`, or `external_pub` not in the RFC form), NO_GROUP, NOT_GROUP_MEMBER, STALE_EPOCH
+   */
+  async publishGroupInfo(by: Principal, input: { conversationId: string; epoch: number; groupInfo: string }): Promise<void> {
+    this.requireMember(by, input.conversationId);
+    const groupInfo = bytes(input.groupInfo);
+    assertSize('group info', groupInfo, groupInfoAllowance(await this.store.deviceCount(input.conversationId)));
+    const parsed = parseGroupInfo(groupInfo, input.conversationId);
+    if (parsed.epoch !== input.epoch) throw new ServiceError('CONCLAVE_ERR_MLS_INVALID', 'group info is not for the epoch named');
+    if (parsed.externalPub !== 'rfc') throw new ServiceError('CONCLAVE_ERR_MLS_INVALID', 'external_pub must be in the RFC 9420 form');
+    await this.store.replaceGroupInfo(input.conversationId, by.deviceId, input.epoch, groupInfo, this.now());
+  }
+
+  /**
    * Plans a device's `sync`: its pending Welcomes whose seq is above the
    * client's cursor (others are processed or superseded, and deleted), and the
    * conversations whose group it is in, each followed from
@@ -188,7 +210,8 @@ export class GroupService {
    */
   async syncPlan(by: Principal, cursors: Record<string, number>): Promise<SyncPlan> {
     const conversations = await this.conversations.listFor(by.user.userId);
-    const since = new Map((await this.store.groupsOfDevice(by.deviceId)).map((g) => [g.conversationId, g.sinceSeq]));
+    const memberships = await this.store.groupsOfDevice(by.deviceId);
+    const since = new Map(memberships.map((g) => [g.conversationId, g.sinceSeq]));
     const welcomes: SyncPlan['welcomes'] = [];
     for (const w of await this.store.welcomesFor(by.deviceId)) {
       const current = since.get(w.conversationId) === w.seq && this.conversations.isMember(w.conversationId, by.user.userId);
@@ -208,7 +231,10 @@ export class GroupService {
     const departed = (await this.store.departedInGroupsOf(by.deviceId))
       .filter((d) => this.conversations.isMember(d.conversationId, by.user.userId))
       .map((d) => ({ conversationId: asConversationId(d.conversationId), user: { userId: asUserId(d.userId), username: d.username } }));
-    return { welcomes, follow, departed };
+    const groupInfoWanted = memberships
+      .filter((g) => g.groupInfoWanted && this.conversations.isMember(g.conversationId, by.user.userId))
+      .map((g) => ({ type: 'group_info_wanted' as const, conversationId: asConversationId(g.conversationId), epoch: g.epoch }));
+    return { welcomes, follow, departed, groupInfoWanted };
   }
 
   private requireMember(by: Principal, conversationId: string): void {

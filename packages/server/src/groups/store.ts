@@ -24,6 +24,8 @@ export interface CommitChange {
   epoch: number;
   /** GroupInfo of epoch + 1. */
   groupInfo: Uint8Array;
+  /** The GroupInfo should be replaced by a member (see `GroupDeviceMembership.groupInfoWanted`). */
+  groupInfoWanted: boolean;
   /** An external commit: the committing device joins (it need not be in the group yet). */
   external: boolean;
   /** Devices added by the Commit: they join at its seq and are given `welcome`. */
@@ -31,6 +33,17 @@ export interface CommitChange {
   /** Devices whose leaves the Commit removes (absent ones are ignored). */
   removed: string[];
   welcome: Uint8Array | undefined;
+}
+
+/** A group a device is in, as its `sync` needs it. */
+export interface GroupDeviceMembership {
+  conversationId: string;
+  /** The seq the device joined the group at. */
+  sinceSeq: number;
+  /** The group's current epoch. */
+  epoch: number;
+  /** The stored GroupInfo should be replaced by a member device (ts-mls 1.6.4's bare `external_pub`, or none). */
+  groupInfoWanted: boolean;
 }
 
 /** Persistence of MLS groups, their member devices and pending Welcomes. Implemented per SQL dialect. */
@@ -42,7 +55,13 @@ export interface GroupStore {
    * @returns that seq.
    * @throws ServiceError GROUP_EXISTS
    */
-  create(conversationId: string, groupInfo: Uint8Array, deviceId: string, now: number): Promise<number>;
+  create(conversationId: string, groupInfo: { bytes: Uint8Array; wanted: boolean }, deviceId: string, now: number): Promise<number>;
+  /**
+   * Replaces the GroupInfo of the group's current epoch (compare-and-set on
+   * `epoch`) with one a device in the group made, and clears `group_info_wanted`.
+   * @throws ServiceError NO_GROUP, NOT_GROUP_MEMBER, STALE_EPOCH
+   */
+  replaceGroupInfo(conversationId: string, deviceId: string, epoch: number, groupInfo: Uint8Array, now: number): Promise<void>;
   /**
    * Applies an accepted Commit in one transaction: the group must exist
    * (NO_GROUP), a non-external committer must be in it (NOT_GROUP_MEMBER), and
@@ -57,7 +76,7 @@ export interface GroupStore {
   /** How many devices are in the conversation's group (0 without a group). */
   deviceCount(conversationId: string): Promise<number>;
   /** The groups a device is in, with the seq it joined each at. */
-  groupsOfDevice(deviceId: string): Promise<Array<{ conversationId: string; sinceSeq: number }>>;
+  groupsOfDevice(deviceId: string): Promise<GroupDeviceMembership[]>;
   /**
    * In the groups `deviceId` is in: the users who left the conversation (or
    * were removed, or deleted) and whose leaves no Commit has removed yet.

@@ -113,15 +113,62 @@ export function parseCommit(bytes: Uint8Array, conversationId: string): CommitFr
 }
 
 /**
+ * How a GroupInfo carries the external public key (RFC 9420 §12.4.3.2):
+ * `rfc` — `opaque HPKEPublicKey<V>`, the key with its own length prefix;
+ * `bare` — the key without it, as ts-mls up to 1.6.4 wrote it (no other
+ * implementation reads it); `absent` — no `external_pub` extension (no
+ * external joins). Anything else is refused as invalid.
+ */
+export type ExternalPubForm = 'rfc' | 'bare' | 'absent';
+
+/** HPKE public key length (Npk, RFC 9180 §7.1) of each KEM in the cipher suite names of RFC 9420 §17.1. */
+const HPKE_PUBLIC_KEY_BYTES: ReadonlyArray<[RegExp, number]> = [
+  [/DHKEMX25519/, 32],
+  [/DHKEMX448/, 56],
+  [/DHKEMP256/, 65],
+  [/DHKEMP384/, 97],
+  [/DHKEMP521/, 133],
+];
+
+/** A variable-length vector header (RFC 9420 §2.1.2): its length and header size; undefined when malformed. */
+function varintHeader(data: Uint8Array): { length: number; headerBytes: number } | undefined {
+  const first = data[0];
+  if (first === undefined) return undefined;
+  const headerBytes = [1, 2, 4][first >> 6];
+  if (headerBytes === undefined || data.length < headerBytes) return undefined;
+  let length = first & 0x3f;
+  for (let i = 1; i < headerBytes; i++) length = length * 256 + data[i]!;
+  return { length, headerBytes };
+}
+
+/** @throws ServiceError MLS_INVALID when the extension data is neither form for the suite's KEM. */
+function externalPubForm(extensions: Array<{ extensionType: unknown; extensionData: Uint8Array }>, cipherSuite: unknown): ExternalPubForm {
+  const extension = extensions.find((e) => e.extensionType === 'external_pub');
+  if (extension === undefined) return 'absent';
+  const data = extension.extensionData;
+  const keyBytes = HPKE_PUBLIC_KEY_BYTES.find(([kem]) => kem.test(String(cipherSuite)))?.[1];
+  const header = varintHeader(data);
+  const rfc = header !== undefined && header.headerBytes + header.length === data.length;
+  if (keyBytes === undefined) {
+    if (rfc) return 'rfc';
+  } else {
+    if (rfc && header.length === keyBytes) return 'rfc';
+    if (data.length === keyBytes) return 'bare';
+  }
+  throw invalid('external_pub is not an HPKE public key of the group\'s cipher suite');
+}
+
+/**
  * A GroupInfo (RFC 9420 §12.4.3) of the conversation's group.
- * @returns the epoch it describes.
+ * @returns the epoch it describes and the form of its `external_pub`.
  * @throws ServiceError MLS_INVALID
  */
-export function parseGroupInfo(bytes: Uint8Array, conversationId: string): { epoch: number } {
+export function parseGroupInfo(bytes: Uint8Array, conversationId: string): { epoch: number; externalPub: ExternalPubForm } {
   const m = decodeMls(bytes);
   if (m.wireformat !== 'mls_group_info') throw invalid('not a GroupInfo');
-  checkGroup(m.groupInfo.groupContext.groupId, conversationId);
-  return { epoch: epochNumber(m.groupInfo.groupContext.epoch) };
+  const { groupContext, extensions } = m.groupInfo;
+  checkGroup(groupContext.groupId, conversationId);
+  return { epoch: epochNumber(groupContext.epoch), externalPub: externalPubForm(extensions, groupContext.cipherSuite) };
 }
 
 /**

@@ -129,6 +129,8 @@ export interface GroupsTable {
   epoch: number;
   /** The GroupInfo (MLSMessage) of `epoch`, for external joins. */
   group_info: Uint8Array;
+  /** 1 when a member device should replace `group_info` (e.g. `external_pub` in ts-mls 1.6.4's bare form). */
+  group_info_wanted: Generated<number>;
   updated_at: number;
 }
 

@@ -65,3 +65,13 @@ export async function commit(ctx: HandlerContext, conn: Connection, frame: Reque
   );
   return { type: 'committed', conversationId: frame.conversationId, seq, epoch };
 }
+
+export async function publishGroupInfo(
+  ctx: HandlerContext,
+  conn: Connection,
+  frame: RequestFrame<'publish_group_info'>,
+): Promise<Answer<'publish_group_info'>> {
+  await ctx.groups.publishGroupInfo(me(conn), frame);
+  conn.log.info({ conversation: frame.conversationId, epoch: frame.epoch }, 'group info replaced');
+  return { type: 'ok' };
+}

@@ -12,7 +12,7 @@ import {
 import type { Principal } from '../accounts/service.js';
 import { ServiceError } from '../errors.js';
 import type { Connection } from './connection.js';
-import { claimKeyPackages, commit, createGroup, groupInfo, listDevices, publishKeyPackages } from './handlers-e2ee.js';
+import { claimKeyPackages, commit, createGroup, groupInfo, listDevices, publishGroupInfo, publishKeyPackages } from './handlers-e2ee.js';
 import type { Answer, FollowedReply, HandlerContext, RequestHandler } from './handler-types.js';
 import { phaseRefusal } from './admission.js';
 
@@ -102,6 +102,7 @@ const HANDLERS: { [T in RequestType]: RequestHandler<T> } = {
   claim_key_packages: claimKeyPackages,
   devices: listDevices,
   group_info: groupInfo,
+  publish_group_info: publishGroupInfo,
   create_group: createGroup,
   commit,
 };
@@ -197,6 +198,8 @@ async function sync(ctx: HandlerContext, conn: Connection, frame: RequestFrame<'
   for (const { conversationId, user } of plan.departed) {
     conn.sendText(ctx.hub.signedNotice({ kind: 'departed', conversationId, user }), 'notice');
   }
+  // After the log: a device that has caught up is at the epoch named, and can make the GroupInfo asked for.
+  for (const wanted of plan.groupInfoWanted) conn.send(wanted);
   return { type: 'synced' };
 }
 

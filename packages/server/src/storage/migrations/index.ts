@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './001_initial.js';
 import { mls } from './002_mls.js';
 import { admin } from './003_admin.js';
+import { groupInfoWanted } from './004_group_info_wanted.js';
 
 /**
  * Versioned migrations, applied in name order. Add a file `NNN_what.ts` and
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
   '002_mls': mls,
   '003_admin': admin,
+  '004_group_info_wanted': groupInfoWanted,
 };
 
 /** A Kysely migration provider over the static list above (no filesystem scan). */

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { isUniqueViolation, ServiceError } from '../../errors.js';
-import type { CommitChange, GroupRecord, GroupStore, PendingWelcome } from '../../groups/store.js';
+import type { CommitChange, GroupDeviceMembership, GroupRecord, GroupStore, PendingWelcome } from '../../groups/store.js';
 import type { Database } from '../schema.js';
 import { appendEntry, groupDeviceSince, groupEpoch } from './log.js';
 
@@ -17,10 +17,13 @@ export class SqlGroupStore implements GroupStore {
     return row && { epoch: Number(row.epoch), groupInfo: row.group_info };
   }
 
-  async create(conversationId: string, groupInfo: Uint8Array, deviceId: string, now: number): Promise<number> {
+  async create(conversationId: string, groupInfo: { bytes: Uint8Array; wanted: boolean }, deviceId: string, now: number): Promise<number> {
     try {
       return await this.db.transaction().execute(async (trx) => {
-        await trx.insertInto('groups').values({ conversation_id: conversationId, epoch: 0, group_info: groupInfo, updated_at: now }).execute();
+        await trx
+          .insertInto('groups')
+          .values({ conversation_id: conversationId, epoch: 0, group_info: groupInfo.bytes, group_info_wanted: groupInfo.wanted ? 1 : 0, updated_at: now })
+          .execute();
         const { last_seq } = await trx
           .selectFrom('conversations')
           .select('last_seq')
@@ -53,7 +56,7 @@ export class SqlGroupStore implements GroupStore {
       const epoch = current + 1;
       await trx
         .updateTable('groups')
-        .set({ epoch, group_info: c.groupInfo, updated_at: now })
+        .set({ epoch, group_info: c.groupInfo, group_info_wanted: c.groupInfoWanted ? 1 : 0, updated_at: now })
         .where('conversation_id', '=', conversationId)
         .where('epoch', '=', current)
         .execute();
@@ -86,6 +89,21 @@ export class SqlGroupStore implements GroupStore {
     });
   }
 
+  async replaceGroupInfo(conversationId: string, deviceId: string, epoch: number, groupInfo: Uint8Array, now: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const current = await groupEpoch(trx, conversationId);
+      if (current === undefined) throw new ServiceError('CONCLAVE_ERR_NO_GROUP');
+      if ((await groupDeviceSince(trx, conversationId, deviceId)) === undefined) throw new ServiceError('CONCLAVE_ERR_NOT_GROUP_MEMBER');
+      if (current !== epoch) throw new ServiceError('CONCLAVE_ERR_STALE_EPOCH', `group info epoch ${epoch}, group epoch ${current}`);
+      await trx
+        .updateTable('groups')
+        .set({ group_info: groupInfo, group_info_wanted: 0, updated_at: now })
+        .where('conversation_id', '=', conversationId)
+        .where('epoch', '=', epoch)
+        .execute();
+    });
+  }
+
   async deviceCount(conversationId: string): Promise<number> {
     const row = await this.db
       .selectFrom('group_devices')
@@ -95,9 +113,19 @@ export class SqlGroupStore implements GroupStore {
     return Number(row?.n ?? 0);
   }
 
-  async groupsOfDevice(deviceId: string): Promise<Array<{ conversationId: string; sinceSeq: number }>> {
-    const rows = await this.db.selectFrom('group_devices').select(['conversation_id', 'since_seq']).where('device_id', '=', deviceId).execute();
-    return rows.map((r) => ({ conversationId: r.conversation_id, sinceSeq: Number(r.since_seq) }));
+  async groupsOfDevice(deviceId: string): Promise<GroupDeviceMembership[]> {
+    const rows = await this.db
+      .selectFrom('group_devices as gd')
+      .innerJoin('groups as g', 'g.conversation_id', 'gd.conversation_id')
+      .select(['gd.conversation_id', 'gd.since_seq', 'g.epoch', 'g.group_info_wanted'])
+      .where('gd.device_id', '=', deviceId)
+      .execute();
+    return rows.map((r) => ({
+      conversationId: r.conversation_id,
+      sinceSeq: Number(r.since_seq),
+      epoch: Number(r.epoch),
+      groupInfoWanted: Number(r.group_info_wanted) === 1,
+    }));
   }
 
   async departedInGroupsOf(deviceId: string): Promise<Array<{ conversationId: string; userId: string; username: string }>> {
