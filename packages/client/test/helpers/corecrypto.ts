@@ -18,7 +18,7 @@
  * written to disk, nothing goes to the network.
  */
 import { readFile } from 'node:fs/promises';
-import { register } from 'node:module';
+import * as nodeModule from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { asDeviceId, asUserId } from '@conclave/protocol';
 import type * as CoreCryptoModule from '@wireapp/core-crypto/browser';
@@ -104,6 +104,24 @@ export function installInteropCredentials(): void {
     `export * from ${JSON.stringify(new URL('identity.ts', mlsDir).href)};\n` +
       `export { interopCredentialFor as credentialFor, parseInteropCredential as parseCredential } from ${JSON.stringify(import.meta.url)};\n`,
   );
+  const redirect = (specifier: string, parentURL: string | undefined): string | undefined =>
+    specifier === './identity.js' && parentURL?.startsWith(mlsDir) ? shim : undefined;
+  // Node 22.15+ and 24 have in-thread hooks, which run before the loader thread's (tsx uses them
+  // when present, so a `register` hook would come too late there); Node 20 has only `register`.
+  const { registerHooks } = nodeModule as unknown as {
+    registerHooks?: (hooks: {
+      resolve: (specifier: string, context: { parentURL?: string }, next: (s: string, c: unknown) => unknown) => unknown;
+    }) => unknown;
+  };
+  if (registerHooks !== undefined) {
+    registerHooks({
+      resolve: (specifier, context, next) => {
+        const url = redirect(specifier, context.parentURL);
+        return url === undefined ? next(specifier, context) : { url, shortCircuit: true };
+      },
+    });
+    return;
+  }
   const hooks = dataModule(
     'let mlsDir, shim;\n' +
       'export async function initialize(data) { ({ mlsDir, shim } = data); }\n' +
@@ -112,7 +130,7 @@ export function installInteropCredentials(): void {
       '  return next(specifier, context);\n' +
       '}\n',
   );
-  register(hooks, { data: { mlsDir, shim } });
+  nodeModule.register(hooks, { data: { mlsDir, shim } });
 }
 
 function dataModule(source: string): string {
