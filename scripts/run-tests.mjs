@@ -9,7 +9,8 @@
  *   (they call `tmux(`).
  * With `CONCLAVE_TEST_REQUIRE_ALL=1` (set by `.ci/run`, which installs the
  * tools) a missing tool is an error instead, so CI never skips a suite.
- * Extra arguments are passed to `node --test` before the files.
+ * Arguments naming test files (`…/x.test.ts`) run just those suites; other
+ * arguments are passed to `node --test` before the files.
  * Exit code: the test runner's, or 1 when a required tool is missing.
  */
 import { spawnSync, spawn } from 'node:child_process';
@@ -56,7 +57,11 @@ const TOOLS = [
   },
 ];
 
-const files = readdirSync(path.join(root, 'packages'))
+const args = process.argv.slice(2);
+const chosen = args.filter((a) => a.endsWith('.test.ts'));
+const nodeArgs = args.filter((a) => !a.endsWith('.test.ts'));
+
+const all = readdirSync(path.join(root, 'packages'))
   .flatMap((pkg) => {
     const dir = path.join('packages', pkg, 'test');
     try {
@@ -68,6 +73,12 @@ const files = readdirSync(path.join(root, 'packages'))
     }
   })
   .sort();
+const files = chosen.length > 0 ? chosen.map((f) => path.relative(root, path.resolve(f))) : all;
+const unknown = files.filter((f) => !all.includes(f));
+if (unknown.length > 0) {
+  console.error(`No such test suite: ${unknown.join(', ')}`);
+  process.exit(1);
+}
 
 const run = [];
 const skipped = new Map();
@@ -87,7 +98,7 @@ if (requireAll && skipped.size > 0) {
   process.exit(1);
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...process.argv.slice(2), ...run], { cwd: root, stdio: 'inherit' });
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...nodeArgs, ...run], { cwd: root, stdio: 'inherit' });
 child.on('exit', (code, signal) => {
   if (skipped.size > 0) console.error(`(${[...skipped.values()].flat().length} suites were skipped for a missing tool: see the lines at the start.)`);
   process.exit(code ?? (signal ? 1 : 0));
