@@ -6,12 +6,22 @@
  * stdin closes (the parent died).
  *
  *   node bench/dist/server-child.js <dataDir>   (built by scripts/build.mjs)
+ *
+ * `CONCLAVE_BENCH_PRESENCE_BURST=N` sets the server's `presenceBurst` (e.g. a
+ * huge one: every presence notice one by one, as before issue 12's coalescing).
  */
 import { startServer } from '@conclave/server';
 
 const dataDir = process.argv[2];
 if (dataDir === undefined) throw new Error('usage: server-child.ts <dataDir>');
-const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent' });
+const burst = process.env.CONCLAVE_BENCH_PRESENCE_BURST;
+const server = await startServer({
+  host: '127.0.0.1',
+  port: 0,
+  dataDir,
+  logLevel: 'silent',
+  ...(burst === undefined ? {} : { presenceBurst: Number(burst) }),
+});
 process.stdout.write(`${JSON.stringify({ wsUrl: server.wsUrl })}\n`);
 let closing = false;
 const stop = (): void => {

@@ -161,6 +161,30 @@ test('presence lines show where that person is a member, not in whatever convers
   assert.equal(loggedIn(films), false, 'bob is not a member of #films: no line there');
 });
 
+test('a presence summary (a burst of logins) is one line in #general, and the online list is asked for again', async (t) => {
+  // Every login summed up (no notice one by one) within 300 ms windows.
+  const env = await startTestServer({ presenceBurst: 0, presenceBurstWindowMs: 300 });
+  const alice = await connected(env.server.wsUrl, 'alice');
+  t.after(async () => {
+    await alice.client.close();
+    await env.close();
+  });
+  const model = new ChatModel(alice.client);
+  await model.submit('/join #films');
+  const films = alice.client.findConversation('#films')?.conversationId;
+  const general = alice.client.findConversation('#general')?.conversationId;
+  assert.ok(films !== undefined && general !== undefined);
+
+  const bob = await connected(env.server.wsUrl, 'bob');
+  t.after(() => bob.client.close());
+  const summed = (id: ConversationId) => model.pane(id).filter((i) => i.kind === 'notice' && i.notice === 'presence').map((i) => (i.kind === 'notice' ? i.text : ''));
+  // "bob logged in", or "alice and bob logged in" when both came within one window.
+  await waitFor(() => summed(general).some((text) => /\bbob logged in$/.test(text)), 'the summary line in #general');
+  await waitFor(() => alice.client.snapshot().online.some((u) => u.username === 'bob'), 'bob listed online (from who)');
+  await alice.client.who(); // a round trip: any stray line would be here by now
+  assert.deepEqual(summed(films), [], 'only in #general');
+});
+
 test('opening a conversation marks where its unread messages start, and the mark stays while the user is there', async (t) => {
   const env = await startTestServer();
   const alice = await connected(env.server.wsUrl, 'alice');

@@ -258,11 +258,14 @@ export const WhoReplyFrame = z.object({
  * e.g. shutting down), `broadcast` (an admin to everyone), `direct` (an admin
  * to one user), `role` (`user`'s role changed to `role`), `departed` (`user`
  * is no longer a member but still has leaves in the group: sent at `sync`
- * when nobody was online to remove them; not shown to the user).
+ * when nobody was online to remove them; not shown to the user), `presence`
+ * (many logins and logouts at once, summed up in `text`, e.g. "alice, bob
+ * and 41 others logged in": the client asks `who` for the new list; see
+ * `LIMITS.presenceBurst`).
  */
 export const NoticeFrame = z.object({
   type: z.literal('notice'),
-  kind: z.enum(['login', 'logout', 'join', 'leave', 'server', 'broadcast', 'direct', 'role', 'departed']),
+  kind: z.enum(['login', 'logout', 'join', 'leave', 'server', 'broadcast', 'direct', 'role', 'departed', 'presence']),
   conversationId: ConversationIdSchema.optional(),
   user: UserRef.optional(),
   /** The admin who sent a `broadcast` or `direct` notice. */

@@ -77,6 +77,15 @@ export const LIMITS = {
    */
   presenceGraceMs: 10_000,
   /**
+   * Presence notices announced one by one per `presenceBurstWindowMs`; past
+   * that (a server restart, a network outage ending) the server sends one
+   * `presence` notice per window that sums up the logins and logouts, so N
+   * users coming back cost each connection one notice a second instead of N.
+   */
+  presenceBurst: 10,
+  /** The window of `presenceBurst`, in ms. */
+  presenceBurstWindowMs: 1_000,
+  /**
    * Largest KeyPackage (its MLSMessage encoding), in bytes; larger ones are
    * refused with `CONCLAVE_ERR_MLS_TOO_LARGE`. With Conclave's one cipher suite
    * (MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519, 0x0001) and its credential a

@@ -46,6 +46,10 @@ export interface ServerOptions {
   metrics?: boolean;
   /** Presence grace period before a `logout` notice, ms; default `LIMITS.presenceGraceMs` (tests shorten it). */
   presenceGraceMs?: number;
+  /** Presence notices sent one by one per window before they are summed up; default `LIMITS.presenceBurst` (tests change it). */
+  presenceBurst?: number;
+  /** That window, ms; default `LIMITS.presenceBurstWindowMs`. */
+  presenceBurstWindowMs?: number;
   /**
    * Reverse proxies (addresses or CIDR subnets, e.g. `['127.0.0.1', '10.0.0.0/8']`)
    * whose `X-Forwarded-For` header names the client for login throttling and
@@ -125,7 +129,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const delivery = new DeliveryService(stores.delivery, conversations, bus, settings, metrics);
     const devices = new DeviceService(stores.devices, stores.accounts);
     const groups = new GroupService(stores.groups, conversations, devices, delivery, bus);
-    const hub = new Hub(bus, conversations, signer, Date.now, { presenceGraceMs: options.presenceGraceMs });
+    const hub = new Hub(bus, conversations, signer, Date.now, {
+      presenceGraceMs: options.presenceGraceMs,
+      presenceBurst: options.presenceBurst,
+      presenceBurstWindowMs: options.presenceBurstWindowMs,
+    });
     accounts.useDeviceLiveness((deviceId) => hub.connectionsOfDevice(deviceId).size > 0);
     // Sessions ended by any path, in any process, close their live connections within LIMITS.sessionRevocationCheckMs.
     const revocation = new RevocationWatch(stores.accounts, () => hub.all(), log.child({ component: 'sessions' }));

@@ -60,3 +60,8 @@ test('bench: CLI start-up of one subcommand prints its figures', async () => {
   assertFields(run, ['commands']);
   assert.ok('send' in (run.json.commands as Record<string, unknown>));
 });
+
+test('bench: reconnect storm of 3 users across a server restart prints its figures', async () => {
+  const run = await runBench('storm.ts', ['--users', '3', '--settle', '200']);
+  assertFields(run, ['coldLoginMs', 'backMs', 'backP99Ms', 'noticesPerDevice', 'serverCpuPct', 'serverRssMiB']);
+});

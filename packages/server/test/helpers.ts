@@ -17,7 +17,10 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(os.tmpdir(), `conclave-${prefix}-`));
 }
 
-export async function startTestServer(dataDir = tempDir('srv'), options: { webRoot?: string; presenceGraceMs?: number } = {}): Promise<TestServer> {
+export async function startTestServer(
+  dataDir = tempDir('srv'),
+  options: { webRoot?: string; presenceGraceMs?: number; presenceBurst?: number; presenceBurstWindowMs?: number } = {},
+): Promise<TestServer> {
   const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: (process.env.TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent', ...options });
   return {
     ...server,

@@ -121,3 +121,35 @@ test('shutdown does not wait for a pending logout', async () => {
     if (!disposed) await server.dispose();
   }
 });
+
+test('a burst of logins: the first are announced one by one, the rest of the window as one presence notice; who lists everyone', async () => {
+  // Three notices one by one per 3 s window (the defaults are LIMITS.presenceBurst per LIMITS.presenceBurstWindowMs).
+  const server = await startTestServer(undefined, { presenceBurst: 3, presenceBurstWindowMs: 3_000 });
+  const clients: RawClient[] = [];
+  try {
+    const names = ['pat', 'ua1', 'ua2', 'ua3', 'ua4', 'ua5'];
+    await createUsers(server, ...names);
+    for (const name of names) clients.push((await RawClient.login(server, name)).client);
+    const observer = clients[0]!;
+    const summary = (await observer.waitFor((f) => f.type === 'notice' && f.kind === 'presence', 10_000)) as Notice;
+    assert.equal(summary.text, 'ua3, ua4 and ua5 logged in');
+    assert.equal(summary.user, undefined);
+    assert.ok(summary.signature.length > 0, 'signed like every notice');
+    const notices = observer.frames.filter((f): f is Notice => f.type === 'notice');
+    assert.deepEqual(
+      notices.map((n) => [n.kind, n.user?.username ?? n.text]),
+      [
+        ['login', 'pat'],
+        ['login', 'ua1'],
+        ['login', 'ua2'],
+        ['presence', 'ua3, ua4 and ua5 logged in'],
+      ],
+    );
+    const who = await observer.request({ type: 'who' });
+    assert.ok(who.type === 'who');
+    assert.deepEqual(who.online.map((u) => u.username).sort(), names);
+  } finally {
+    for (const c of clients) c.close();
+    await server.dispose();
+  }
+});

@@ -38,6 +38,8 @@ export function applyNotice(frame: FrameOf<ServerFrame, 'notice'>, verifier: Not
     fx.state.changed();
     fx.presenceChanged();
   }
+  // A burst summed up in words: the list of who is online comes from `who`.
+  if (notice.kind === 'presence') fx.presenceChanged();
   if ((notice.kind === 'leave' || notice.kind === 'departed') && notice.conversationId !== undefined && notice.user !== undefined) {
     if (mine) fx.removedFrom(notice.conversationId);
     else fx.removeUser(notice.conversationId, notice.user.userId);

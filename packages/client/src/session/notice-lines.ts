@@ -25,7 +25,8 @@ export interface NoticePlacement {
  *
  * Presence (`login` / `logout`) goes only where that person is a member that
  * this client knows of: `#general` (everyone is in it) and your DM with them —
- * never into whatever conversation happens to be open. Your own comings and
+ * never into whatever conversation happens to be open; a `presence` summary
+ * (a burst of them) goes to `#general` only, without a sound. Your own comings and
  * goings and `departed` housekeeping are not shown. A notice about a
  * conversation goes to that conversation; an admin's or the server's own
  * notices go to the conversation on screen, emphasised (title + body).
@@ -74,6 +75,11 @@ export function placeNotice(n: ChatNotice, ctx: NoticeContext): NoticePlacement 
       break;
     case 'departed':
       return null; // housekeeping for the encryption groups, not news
+    case 'presence':
+      // Many comings and goings at once, summed up by the server (e.g. after its restart): one line, no sound.
+      text = n.text ?? 'Several people logged in or out';
+      targets = [general];
+      break;
     case 'role':
       title = 'Server';
       body = n.text ?? `Your role is now ${n.role ?? 'member'}.`;
@@ -81,11 +87,11 @@ export function placeNotice(n: ChatNotice, ctx: NoticeContext): NoticePlacement 
     default:
       assertNever(n.kind);
   }
-  if (title === undefined && n.text !== undefined) text += ` — ${n.text}`;
+  if (title === undefined && n.text !== undefined && n.kind !== 'presence') text += ` — ${n.text}`;
   const placed = [...new Set(targets.filter((t): t is ConversationId => t !== null && t !== undefined))];
   if (placed.length === 0) {
     // Nowhere fitting is known (e.g. presence before #general is listed): the pane on screen, or none.
-    if (n.kind === 'login' || n.kind === 'logout') return null;
+    if (n.kind === 'login' || n.kind === 'logout' || n.kind === 'presence') return null;
     placed.push(current ?? general ?? NO_CONVERSATION);
   }
   let cue: NoticePlacement['cue'] = null;

@@ -5,10 +5,10 @@ import WebSocket from 'ws';
 import { addUser, startServer } from '@conclave/server';
 import { ConclaveClient, MemoryStore, type ChatMessage, type ClientSocket, type SocketFactory } from '../../src/index.js';
 
-/** A real server in a temp dir, with users `alice` and `bob`. */
-export async function startTestServer() {
+/** A real server in a temp dir, with users `alice` and `bob`; `options` as `startServer`'s (presence tuning). */
+export async function startTestServer(options: { presenceBurst?: number; presenceBurstWindowMs?: number } = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'conclave-client-test-'));
-  const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent' });
+  const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', ...options });
   await addUser({ dataDir, username: 'alice', password: 'alice-password-1' });
   await addUser({ dataDir, username: 'bob', password: 'bob-password-12' });
   return {

@@ -3,12 +3,17 @@ import type { Bus, BusEvent } from '../bus/bus.js';
 import type { ConversationService } from '../conversations/service.js';
 import type { NoticeSigner } from '../notices/signer.js';
 import type { Connection } from '../ws/connection.js';
+import { PresenceAnnouncer } from './announcer.js';
 import { LogoutGrace } from './grace.js';
 
 /** Tuning of presence. */
 export interface HubOptions {
   /** Grace period before a `logout` notice, ms; default `LIMITS.presenceGraceMs` (tests shorten it). */
-  presenceGraceMs?: number;
+  presenceGraceMs?: number | undefined;
+  /** Presence notices one by one per window; default `LIMITS.presenceBurst`. */
+  presenceBurst?: number | undefined;
+  /** That window, ms; default `LIMITS.presenceBurstWindowMs`. */
+  presenceBurstWindowMs?: number | undefined;
 }
 
 /**
@@ -18,7 +23,8 @@ export interface HubOptions {
  *
  * Presence notices are calmer than connections: `login` when a user's first
  * device connects, `logout` only when none of their devices came back within
- * the grace period (`LogoutGrace`). `online()` and `isOnline()` stay exact —
+ * the grace period (`LogoutGrace`), and in a burst one `presence` notice a
+ * second that sums them up (`PresenceAnnouncer`). `online()` and `isOnline()` stay exact —
  * devices connected right now — so `who` does not list a user in their grace
  * period.
  */
@@ -31,6 +37,7 @@ export class Hub {
   private readonly perSecond = new Array<number>(60).fill(0);
   private lastSecond = 0;
   private readonly grace: LogoutGrace;
+  private readonly announcer: PresenceAnnouncer;
 
   constructor(
     private readonly bus: Bus,
@@ -40,6 +47,12 @@ export class Hub {
     options: HubOptions = {},
   ) {
     this.grace = new LogoutGrace(options.presenceGraceMs ?? LIMITS.presenceGraceMs);
+    this.announcer = new PresenceAnnouncer(
+      (n) => this.notice(n),
+      now,
+      options.presenceBurst ?? LIMITS.presenceBurst,
+      options.presenceBurstWindowMs ?? LIMITS.presenceBurstWindowMs,
+    );
     this.unsubscribe = bus.subscribe((event) => this.onEvent(event));
   }
 
@@ -58,7 +71,7 @@ export class Hub {
     if (!devices) this.byDevice.set(deviceId, (devices = new Set()));
     devices.add(conn);
     this.usernames.set(user.userId, user.username);
-    if (first && !this.grace.cancel(user.userId)) this.notice({ kind: 'login', user: { userId: user.userId, username: user.username } });
+    if (first && !this.grace.cancel(user.userId)) this.announcer.announce('login', user);
   }
 
   /** Unregisters a connection; when it was the user's last, announces a logout after the grace period. */
@@ -73,7 +86,7 @@ export class Hub {
     if (set.size === 0) {
       this.byUser.delete(user.userId);
       this.grace.start(user.userId, () => {
-        if (!this.isOnline(user.userId)) this.notice({ kind: 'logout', user: { userId: user.userId, username: user.username } });
+        if (!this.isOnline(user.userId)) this.announcer.announce('logout', user);
       });
     }
   }
@@ -145,6 +158,7 @@ export class Hub {
   /** Stops fan-out and drops pending logouts unannounced (shutdown does not wait for the grace period). */
   stop(): void {
     this.grace.stop();
+    this.announcer.stop();
     this.unsubscribe();
   }
 
