@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { addUser } from '@conclave/server';
 import type { ConversationId } from '@conclave/protocol';
@@ -139,8 +139,12 @@ test('a text typed while offline shows as pending, then as sent once the connect
   await waitFor(() => textsIn(bob, '#general').includes('typed while offline'), 'bob got it');
 });
 
-test('presence lines show where that person is a member, not in whatever conversation is open', async (t) => {
-  const env = await startTestServer();
+/**
+ * Alice on a server (`options` as the harness's), in #films after `/join`; then bob connects.
+ * Returns alice's client and model and the two conversations.
+ */
+async function aliceInFilmsThenBob(t: TestContext, options: Parameters<typeof startTestServer>[0] = {}) {
+  const env = await startTestServer(options);
   const alice = await connected(env.server.wsUrl, 'alice');
   t.after(async () => {
     await alice.client.close();
@@ -152,9 +156,13 @@ test('presence lines show where that person is a member, not in whatever convers
   const general = alice.client.findConversation('#general')?.conversationId;
   assert.ok(films !== undefined && general !== undefined);
   assert.equal(model.current, films, '/join switched to the room');
-
   const bob = await connected(env.server.wsUrl, 'bob');
   t.after(() => bob.client.close());
+  return { alice, model, films, general };
+}
+
+test('presence lines show where that person is a member, not in whatever conversation is open', async (t) => {
+  const { alice, model, films, general } = await aliceInFilmsThenBob(t);
   const loggedIn = (id: ConversationId) => model.pane(id).some((i) => i.kind === 'notice' && i.text === 'bob logged in');
   await waitFor(() => loggedIn(general), 'the login line in #general');
   await alice.client.who(); // a round trip: any stray line would be here by now
@@ -163,20 +171,7 @@ test('presence lines show where that person is a member, not in whatever convers
 
 test('a presence summary (a burst of logins) is one line in #general, and the online list is asked for again', async (t) => {
   // Every login summed up (no notice one by one) within 300 ms windows.
-  const env = await startTestServer({ presenceBurst: 0, presenceBurstWindowMs: 300 });
-  const alice = await connected(env.server.wsUrl, 'alice');
-  t.after(async () => {
-    await alice.client.close();
-    await env.close();
-  });
-  const model = new ChatModel(alice.client);
-  await model.submit('/join #films');
-  const films = alice.client.findConversation('#films')?.conversationId;
-  const general = alice.client.findConversation('#general')?.conversationId;
-  assert.ok(films !== undefined && general !== undefined);
-
-  const bob = await connected(env.server.wsUrl, 'bob');
-  t.after(() => bob.client.close());
+  const { alice, model, films, general } = await aliceInFilmsThenBob(t, { presenceBurst: 0, presenceBurstWindowMs: 300 });
   const summed = (id: ConversationId) => model.pane(id).filter((i) => i.kind === 'notice' && i.notice === 'presence').map((i) => (i.kind === 'notice' ? i.text : ''));
   // "bob logged in", or "alice and bob logged in" when both came within one window.
   await waitFor(() => summed(general).some((text) => /\bbob logged in$/.test(text)), 'the summary line in #general');

@@ -6,7 +6,7 @@ import * as mls from 'ts-mls';
 import type { ServerFrame } from '@conclave/protocol';
 import { SQLITE_FILE } from '../src/index.js';
 import { createUsers, startTestServer, tempDir, type TestServer } from './helpers.js';
-import { cs, externalPubOf, groupInfoMessage, MlsDevice, preRfcGroupInfo } from './mls-fixture.js';
+import { cs, externalPubOf, groupInfoMessage, joinRoom, MlsDevice, preRfcGroupInfo } from './mls-fixture.js';
 
 /**
  * Issue 14: ts-mls 1.6.4 wrote the GroupInfo `external_pub` extension as the
@@ -32,16 +32,6 @@ async function dev(target: { wsUrl: string }, username: string): Promise<MlsDevi
   devices.push(d);
   await d.sync();
   return d;
-}
-
-async function joinRoom(name: string, ...members: MlsDevice[]): Promise<string> {
-  let id = '';
-  for (const m of members) {
-    const reply = await m.client.request({ type: 'join', room: name });
-    assert.ok(reply.type === 'conversation', JSON.stringify(reply));
-    id = reply.conversation.conversationId;
-  }
-  return id;
 }
 
 const code = (f: { type: string; code?: string }) => (f.type === 'error' ? f.code : f.type);

@@ -6,7 +6,7 @@ import * as mls from 'ts-mls';
 import { LIMITS } from '@conclave/protocol';
 import { SQLITE_FILE } from '../src/index.js';
 import { createUsers, startTestServer, type TestServer } from './helpers.js';
-import { b64, credentialOf, cs, encodeMls, groupInfoMessage, MlsDevice, utf8 } from './mls-fixture.js';
+import { b64, credentialOf, cs, encodeMls, groupInfoMessage, joinRoom, MlsDevice, utf8 } from './mls-fixture.js';
 
 let server: TestServer;
 const devices = new Map<string, MlsDevice>();
@@ -30,16 +30,7 @@ async function dev(username: string): Promise<MlsDevice> {
   return d;
 }
 
-/** Joins `room` as each of `members` (users only; no MLS) and returns its id. */
-async function room(name: string, ...members: MlsDevice[]): Promise<string> {
-  let id = '';
-  for (const m of members) {
-    const reply = await m.client.request({ type: 'join', room: name });
-    assert.ok(reply.type === 'conversation', JSON.stringify(reply));
-    id = reply.conversation.conversationId;
-  }
-  return id;
-}
+const room = joinRoom;
 
 /** Log entries of a conversation, straight from the database. */
 function entries(conversationId: string): Array<{ seq: number; kind: string }> {

@@ -61,6 +61,17 @@ export function externalPubOf(groupInfo: string): Uint8Array {
   return ext.extensionData;
 }
 
+/** Joins room `name` as each of `members` (users only, no MLS) and returns its conversation id. */
+export async function joinRoom(name: string, ...members: MlsDevice[]): Promise<string> {
+  let id = '';
+  for (const m of members) {
+    const reply = await m.client.request({ type: 'join', room: name });
+    assert.ok(reply.type === 'conversation', JSON.stringify(reply));
+    id = reply.conversation.conversationId;
+  }
+  return id;
+}
+
 /** A decrypted log entry. */
 export interface Received {
   seq: number;
