@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import selfsigned from 'selfsigned';
 import { certificateFingerprint } from './fingerprint.js';
 
 /** PEM certificate and key the HTTPS listener uses, with the certificate's fingerprint. */
@@ -47,6 +46,8 @@ export async function loadOrCreateCertificate(dataDir: string, own?: { cert?: st
       ...lanAddresses().map((ip) => ({ type: 7 as const, ip })),
     ];
     const now = new Date();
+    // Loaded only to make the certificate (first start): it and @peculiar/x509 take ~100 ms to load.
+    const { default: selfsigned } = await import('selfsigned');
     const pems = await selfsigned.generate([{ name: 'commonName', value: `Conclave on ${os.hostname()}` }], {
       keyType: 'ec',
       curve: 'P-256',
