@@ -27,9 +27,14 @@
  * Bytes: a 100-byte message's PrivateMessage, the remove Commit, the GroupInfo
  * (with external public key and ratchet tree), the Welcome of the build.
  *
+ * `--welcome-joins K`: only the first K added members process the Welcome
+ * (at least 1: the second member's state is used); the build time covers
+ * those. With K = 1 a 1 000-member group is built in seconds, for the
+ * external join and Commit figures at that size (default: all join).
+ *
  * Prints one JSON line (`{bench, suite, node, results: [...]}`).
  *
- *   npm run bench:mls -- [--sizes 2,10,50] [--messages 50]
+ *   npm run bench:mls -- [--sizes 2,10,50] [--messages 50] [--welcome-joins K]
  * (bare numbers, the old form, are sizes too.)
  */
 import { mls } from '@conclave/client';
@@ -40,10 +45,13 @@ type Device = Awaited<ReturnType<typeof mls.generateKeyPackage>>;
 
 const argv = process.argv.slice(2);
 const legacy = argv.length > 0 && !argv[0]!.startsWith('--');
-let opts: { sizes: number[]; messages: number };
+let opts: { sizes: number[]; messages: number; 'welcome-joins': number };
 try {
-  opts = legacy ? { sizes: argv.map(Number), messages: 50 } : parseFlags(argv, { sizes: [2, 10, 50], messages: 50 });
+  opts = legacy
+    ? { sizes: argv.map(Number), messages: 50, 'welcome-joins': Number.MAX_SAFE_INTEGER }
+    : parseFlags(argv, { sizes: [2, 10, 50], messages: 50, 'welcome-joins': Number.MAX_SAFE_INTEGER });
   if (opts.sizes.some((n) => !Number.isInteger(n) || n < 2) || opts.messages < 1) throw new Error('sizes must be integers ≥ 2, messages ≥ 1');
+  if (!Number.isInteger(opts['welcome-joins']) || opts['welcome-joins'] < 1) throw new Error('--welcome-joins must be an integer ≥ 1');
 } catch (err) {
   fail('mls', err);
 }
@@ -90,7 +98,7 @@ async function measure(members: number, messages: number, commits: number, joins
     const { state, welcome } = await mls.commitChanges(initial, { add: devices.slice(1).map((d) => d.publicPackage) });
     if (welcome === undefined) throw new Error('no Welcome');
     const joined: State[] = [];
-    for (const d of devices.slice(1)) joined.push(await mls.joinFromWelcome(welcome, d));
+    for (const d of devices.slice(1, 1 + opts['welcome-joins'])) joined.push(await mls.joinFromWelcome(welcome, d));
     return { state, welcome, joined };
   });
   if (built.joined.some((s) => mls.epochOf(s) !== mls.epochOf(built.state))) throw new Error('members disagree on the epoch');
@@ -154,6 +162,7 @@ async function measure(members: number, messages: number, commits: number, joins
 
   return {
     members,
+    welcomeJoins: built.joined.length,
     buildMs: round(buildMs),
     encryptMs: { p50: percentile(encryptSamples, 50), p95: percentile(encryptSamples, 95) },
     decryptMs: { p50: percentile(decryptSamples, 50), p95: percentile(decryptSamples, 95) },
