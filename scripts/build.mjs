@@ -8,10 +8,14 @@
  * - `packages/cli/dist/`: the `conclave` program, TypeScript compiled and
  *   bundled by esbuild (ESM, split into chunks so each subcommand loads only
  *   what it needs, on first use). The workspace packages (`@conclave/*`) are
- *   bundled in; a dependency from the npm registry stays an `import` of
- *   `node_modules`, unless it would resolve to a different copy from the
- *   output folder than from the importing source (a nested
- *   `packages/x/node_modules`), in which case the importer's copy is bundled.
+ *   bundled in, and so are the server's pure-JS dependencies (`BUNDLED`, with
+ *   everything they import): Node's module loader was two thirds of the
+ *   server's start-up, file by file. Any other dependency from the npm
+ *   registry stays an `import` of `node_modules`, unless it would resolve to
+ *   a different copy from the output folder than from the importing source
+ *   (a nested `packages/x/node_modules`), in which case the importer's copy
+ *   is bundled. Native addons and pino (its transports load by file name in
+ *   a worker) always stay external.
  * - `bench/dist/server-child.js`: the server process of the benchmarks, built
  *   the same way so a bench measures the compiled server.
  * - `packages/web/dist/`: the web client (Vite).
@@ -26,7 +30,28 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const at = (p) => path.join(root, p);
-const NODE_SOURCES = ['packages/cli/src', 'packages/server/src', 'packages/client/src', 'packages/protocol/src', 'tsconfig.json', 'scripts/build.mjs'];
+const NODE_SOURCES = [
+  'packages/cli/src',
+  'packages/server/src',
+  'packages/client/src',
+  'packages/protocol/src',
+  'tsconfig.json',
+  'scripts/build.mjs',
+  // Bundled dependencies: a new install (or patch) rebuilds.
+  'package-lock.json',
+  'patches',
+];
+
+/** Registry packages bundled with everything they import (the server's, pure JS). */
+const BUNDLED = new Set(['fastify', '@fastify/cookie', '@fastify/static', 'kysely', 'prom-client', 'rate-limiter-flexible', 'ws', 'zod']);
+/** Never bundled: native addons, pino (transports by file name), optional native helpers of ws. */
+const NEVER_BUNDLED = new Set(['better-sqlite3', '@node-rs/argon2', 'pino', 'pino-pretty', 'thread-stream', 'bufferutil', 'utf-8-validate', 'selfsigned']);
+
+/** The package name of a bare import (`@scope/name` or `name`). */
+function packageName(specifier) {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
 
 /** Newest modification time under `file` (a file or a directory tree), ms; 0 when absent. */
 function newest(file) {
@@ -78,8 +103,12 @@ function externalsPlugin(outdir) {
         if (args.pluginData === 'inner' || args.path.startsWith('node:')) return undefined;
         const options = { kind: args.kind, pluginData: 'inner' };
         const fromImporter = await build.resolve(args.path, { ...options, resolveDir: args.resolveDir, importer: args.importer });
+        const name = packageName(args.path);
+        if (NEVER_BUNDLED.has(name)) return { path: args.path, external: true };
         if (fromImporter.errors.length > 0 || fromImporter.external) return fromImporter;
         if (!fromImporter.path.split(path.sep).includes('node_modules')) return fromImporter;
+        // A bundled package, or an import made by one (the importer is then inside node_modules).
+        if (BUNDLED.has(name) || args.importer.split(path.sep).includes('node_modules')) return fromImporter;
         const fromOutput = await build.resolve(args.path, { ...options, resolveDir: outdir });
         if (fromOutput.errors.length === 0 && fromOutput.path === fromImporter.path) return { path: args.path, external: true };
         return fromImporter;
@@ -103,8 +132,12 @@ async function bundle({ entryPoints, outdir, splitting }) {
     target: 'node20.12',
     tsconfig: at('tsconfig.json'),
     sourcemap: true,
+    minify: true,
+    keepNames: true, // stack traces and error names stay readable
     chunkNames: '[name]-[hash]', // beside the entry: import.meta.url-relative paths (the web root) stay right
     logLevel: 'warning',
+    // Bundled CommonJS dependencies call require() (Node built-ins among others): give ESM output one.
+    banner: { js: "import { createRequire as __conclaveCreateRequire } from 'node:module'; const require = __conclaveCreateRequire(import.meta.url);" },
     plugins: [externalsPlugin(outdir)],
   });
 }
