@@ -10,6 +10,7 @@ import { Connection } from './connection.js';
 import { handleFrame, type HandlerContext } from './handlers.js';
 import { ConnectionCounter, phaseRefusal } from './admission.js';
 import { LogLimiter } from './log-limiter.js';
+import { setMaxPayload } from './payload-limit.js';
 
 /** Longest wait for in-flight frames at shutdown, ms. */
 const DRAIN_MS = 5_000;
@@ -37,9 +38,10 @@ export interface Gateway {
  *
  * Each frame, cheapest check first, so an unauthenticated peer cannot make the
  * server do work that grows with what it sends:
- * 1. over `LIMITS.maxFrameBytes`: close 1009 (ws `maxPayload`, per server);
- *    before authentication, over `LIMITS.maxPreAuthFrameBytes`: close 1009 too
- *    (checked on the message's size: ws has no per-connection `maxPayload`);
+ * 1. over `LIMITS.maxFrameBytes`: close 1009 (ws `maxPayload`); before
+ *    authentication, over `LIMITS.maxPreAuthFrameBytes`: close 1009 as soon as
+ *    the frame header says so, nothing of it buffered (`setMaxPayload`; the
+ *    size of each whole message is checked again below, in case ws lacks it);
  * 2. the per-connection rate limit (`Connection.admit`), before `JSON.parse`;
  * 3. JSON, a known type and the shape bounds (`peekClientFrame`);
  * 4. the type against the phase: before login only hello, register, login and
@@ -87,6 +89,7 @@ export function attachGateway(
       return;
     }
     const { slot } = admitted;
+    setMaxPayload(ws, LIMITS.maxPreAuthFrameBytes);
     const conn = new Connection(id, ws, address, log.child({ conn: id }), ctx.delivery, metrics, lines);
     conn.claimSession = (sessionKey) => {
       const refused = slot.authenticate(sessionKey);
@@ -145,6 +148,12 @@ export function attachGateway(
     });
     ws.on('error', (err) => {
       const code = (err as { code?: string }).code;
+      if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        // Refused by its header (`setMaxPayload`): ws closes with 1009; counted and summed up like any refusal.
+        metrics?.frameReceived('unparsed');
+        conn.noteRefusal('CONCLAVE_ERR_FRAME_TOO_LARGE', conn.phase === 'ready' ? 'over the frame limit' : 'before authentication');
+        return;
+      }
       conn.logLine('info', { code }, 'socket error');
     });
     ws.on('close', (code) => {

@@ -15,6 +15,7 @@ import type { Connection } from './connection.js';
 import { claimKeyPackages, commit, createGroup, groupInfo, listDevices, publishGroupInfo, publishKeyPackages } from './handlers-e2ee.js';
 import type { Answer, FollowedReply, HandlerContext, RequestHandler } from './handler-types.js';
 import { phaseRefusal } from './admission.js';
+import { setMaxPayload } from './payload-limit.js';
 
 export type { Answer, HandlerContext, RequestHandler };
 
@@ -169,6 +170,8 @@ async function startSession(
   const conversations = await ctx.conversations.listFor(principal.user.userId);
   conn.principal = principal;
   conn.phase = 'ready';
+  // Authenticated: frames up to LIMITS.maxFrameBytes (a Commit with its GroupInfo and Welcome), not the pre-auth bound.
+  setMaxPayload(conn.ws, LIMITS.maxFrameBytes);
   for (const c of conversations) conn.know(c.info.conversationId);
   conn.log.info({ user: principal.user.username, device: principal.deviceId }, 'authenticated');
   const reply: ReplyBody<'login'> = {
