@@ -151,9 +151,9 @@ describe('the ts-mls adapter: behaviour Conclave relies on', () => {
     const rogue = { ...alice, clientConfig: { ...alice.clientConfig, authService: { validateCredential: async () => true } } };
     const commit = await commitChanges(rogue, { add: [foreign.publicPackage] });
     await assert.rejects(commitChanges(alice, { add: [foreign.publicPackage] }), /Could not validate credential/);
-    // Refused inside ts-mls by our authentication service (policy.ts), reported as an unusable entry.
+    // Refused inside ts-mls by our authentication service (policy.ts): a rejected change, not an undecryptable entry.
     await assert.rejects(processEntry(bob, commit.commit), (err: unknown) => {
-      assert.ok(err instanceof ConclaveError && err.code === 'CONCLAVE_ERR_UNDECRYPTABLE');
+      assert.ok(err instanceof ConclaveError && err.code === 'CONCLAVE_ERR_COMMIT_REJECTED');
       assert.match(String(err.cause), /Could not validate credential/);
       return true;
     });

@@ -198,6 +198,11 @@ export async function processEntry(state: ClientState, bytes: Uint8Array): Promi
   try {
     result = await tsmls.processIncoming({ state, message, policy: acceptPolicyFor(state), cs });
   } catch (err) {
+    const commit =
+      message.wireformat === 'mls_public_message' ? message.publicMessage.content.contentType === 'commit' : message.privateMessage.contentType === 'commit';
+    if (commit && tsmls.isValidationRefusal(err)) {
+      throw new ConclaveError('CONCLAVE_ERR_COMMIT_REJECTED', 'A member made a group change Conclave does not allow; it was ignored.', { cause: err });
+    }
     throw new ConclaveError('CONCLAVE_ERR_UNDECRYPTABLE', 'A message could not be decrypted or verified.', { cause: err });
   }
   if (result.kind === 'application') {

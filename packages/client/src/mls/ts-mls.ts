@@ -51,10 +51,11 @@ import {
   type Proposal,
   type ProposalWithSender,
 } from 'ts-mls';
-// The three library internals Conclave needs; ts-mls 1.6 exports them only by path.
+// The library internals Conclave needs; ts-mls 1.6 exports them only by path.
 import { ratchetTreeFromExtension } from 'ts-mls/groupInfo.js';
 import { makeKeyPackageRef } from 'ts-mls/keyPackage.js';
 import { decryptSenderData } from 'ts-mls/privateMessage.js';
+import { ValidationError } from 'ts-mls/mlsError.js';
 
 export type {
   CiphersuiteImpl,
@@ -259,6 +260,16 @@ export async function commit(params: {
 export async function encryptApplication(params: { state: ClientState; plaintext: Uint8Array; cs: CiphersuiteImpl }): Promise<{ state: ClientState; message: MLSMessage }> {
   const { newState, privateMessage } = await createApplicationMessage(params.state, params.plaintext, params.cs);
   return { state: newState, message: { version: 'mls10', wireformat: 'mls_private_message', privateMessage } };
+}
+
+/**
+ * True when ts-mls refused a message because what it says is not allowed
+ * (a proposal, leaf or credential failing RFC 9420 §12.2–§12.4's checks, or
+ * our authentication service), as opposed to bytes that do not decrypt or
+ * verify.
+ */
+export function isValidationRefusal(err: unknown): boolean {
+  return err instanceof ValidationError;
 }
 
 /** What `processIncoming` did. */
