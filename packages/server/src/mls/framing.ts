@@ -1,4 +1,5 @@
-import { decodeMlsMessage, type MLSMessage } from 'ts-mls';
+// The message codec only: the package's index loads all of ts-mls's crypto too (~90 ms at every server start).
+import { decodeMlsMessage, type MLSMessage } from 'ts-mls/message.js';
 import { ServiceError } from '../errors.js';
 
 /**
