@@ -6,6 +6,10 @@ if (major < 20 || (major === 20 && minor < 12)) {
   process.stderr.write(`conclave: Node.js 20.12 or newer is needed (22 or 24 LTS recommended); this is ${process.version}\n`);
   process.exit(1);
 }
+// Node 22.1+ keeps V8's compiled code of the program between runs (in the OS temp folder):
+// about 70 ms less to start the server on Node 24. Node 20 has no such cache.
+const { enableCompileCache } = await import('node:module');
+enableCompileCache?.();
 try {
   await import('../dist/bin.js');
 } catch (err) {
