@@ -1,8 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { asDeviceId, asUserId } from '@conclave/protocol';
 import { ConclaveError } from '../src/errors.js';
-import { generateSignatureKeyPair, type LeafOwner } from '../src/mls/identity.js';
+import { generateSignatureKeyPair } from '../src/mls/identity.js';
 import {
   commitChanges,
   createGroupState,
@@ -17,10 +16,9 @@ import {
   joinFromWelcome,
   membersOf,
   processEntry,
-  type KeyPackageWithKeys,
 } from '../src/mls/group.js';
-import { generateKeyPackage } from '../src/mls/keypackages.js';
 import { cipherSuite } from '../src/mls/suite.js';
+import { keyPackageOf, owner } from './helpers/mls.js';
 import { decodeMlsBytes, generateKeyPackage as generateWithCredential, type ClientState } from '../src/mls/ts-mls.js';
 import { preRfcGroupInfo } from '../../server/test/mls-fixture.js';
 
@@ -30,15 +28,10 @@ import { preRfcGroupInfo } from '../../server/test/mls-fixture.js';
  * upgrade that changes any of it fails here first (issue 14).
  */
 
-const owner = (user: string, device: string): LeafOwner => ({ userId: asUserId(user), deviceId: asDeviceId(device) });
 const ALICE = owner('u-alice', 'd-alice');
 const BOB = owner('u-bob', 'd-bob');
 const CAROL = owner('u-carol', 'd-carol');
 const utf8 = (s: string) => new TextEncoder().encode(s);
-
-async function keyPackageOf(who: LeafOwner): Promise<KeyPackageWithKeys> {
-  return generateKeyPackage(who, await generateSignatureKeyPair());
-}
 
 function groupInfoExternalPub(bytes: Uint8Array): Uint8Array {
   const message = decodeMessage(bytes);

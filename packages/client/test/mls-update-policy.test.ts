@@ -1,10 +1,9 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { asDeviceId, asUserId } from '@conclave/protocol';
 import { createCommit, createProposal, type ClientState, type LeafNode } from 'ts-mls';
 import { signLeafNodeCommit, type LeafNodeTBSCommit } from 'ts-mls/leafNode.js';
 import { ConclaveError } from '../src/errors.js';
-import { credentialFor, generateSignatureKeyPair, type LeafOwner } from '../src/mls/identity.js';
+import { credentialFor, type LeafOwner } from '../src/mls/identity.js';
 import {
   commitChanges,
   createGroupState,
@@ -13,10 +12,9 @@ import {
   joinFromWelcome,
   membersOf,
   processEntry,
-  type KeyPackageWithKeys,
 } from '../src/mls/group.js';
-import { generateKeyPackage } from '../src/mls/keypackages.js';
 import { cipherSuite } from '../src/mls/suite.js';
+import { keyPackageOf, owner } from './helpers/mls.js';
 
 /**
  * Issue 13, finding 11: an Update (proposal, or a Commit's UpdatePath leaf)
@@ -25,14 +23,9 @@ import { cipherSuite } from '../src/mls/suite.js';
  * with the shared `processEntry`, so web and terminal behave the same.
  */
 
-const owner = (user: string, device: string): LeafOwner => ({ userId: asUserId(user), deviceId: asDeviceId(device) });
 const ALICE = owner('u-alice', 'd-alice-1');
 const MALLORY = owner('u-mallory', 'd-mallory-1');
 const BOB = owner('u-bob', 'd-bob-1');
-
-async function keyPackageOf(who: LeafOwner): Promise<KeyPackageWithKeys> {
-  return generateKeyPackage(who, await generateSignatureKeyPair());
-}
 
 /** The state with this device's own leaf relabelled as `as` (what a malicious client edits before committing). */
 function withOwnCredential(state: ClientState, as: LeafOwner): ClientState {
