@@ -65,6 +65,7 @@ export const ERRORS = {
   CONCLAVE_ERR_SHUTTING_DOWN: { message: 'The server is shutting down.', close: CLOSE_CODES.goingAway },
   CONCLAVE_ERR_INTERNAL: { message: 'Something went wrong on the server.' },
   CONCLAVE_ERR_TOO_MANY_CONNECTIONS: { message: 'Too many connections from your address or on your session; close some and try again.', close: CLOSE_CODES.tryAgainLater },
+  CONCLAVE_ERR_GROUP_FULL: { message: 'This room\'s encrypted group holds as many devices as it can; someone must leave or remove a device first.' },
   CONCLAVE_ERR_MLS_TOO_LARGE: { message: 'That MLS object (KeyPackage, GroupInfo or Welcome) is larger than this server allows.' },
   CONCLAVE_ERR_TOO_MANY_DEVICES: { message: 'You have too many devices connected right now; sign out on one of them first.' },
   CONCLAVE_ERR_ROOM_CREATION_LIMIT: { message: 'You created too many rooms in the last hour; try again later.' },

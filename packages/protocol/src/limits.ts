@@ -21,15 +21,58 @@ export const SESSION_PATH = '/api/session';
 /** Name of the web client's HttpOnly, Secure, SameSite=Strict session cookie. */
 export const SESSION_COOKIE = 'conclave_session';
 
+/**
+ * Devices (leaves) one MLS group may hold: rooms of 2 000 members with two
+ * devices each. The size limits of MLS objects and frames are derived from it.
+ */
+const MAX_GROUP_SIZE = 4096;
+/** Devices one Commit may add or remove. */
+const MAX_GROUP_DEVICES = 1000;
+/** See `LIMITS.groupInfoBaseBytes`. */
+const GROUP_INFO_BASE_BYTES = 4 * 1024;
+/** See `LIMITS.groupInfoBytesPerDevice`. */
+const GROUP_INFO_BYTES_PER_DEVICE = 512;
+/** See `LIMITS.welcomeBytesPerAddedDevice`. */
+const WELCOME_BYTES_PER_ADDED_DEVICE = 512;
+/** The Welcome allowance of the largest group after the largest add: the largest MLS handshake object, in bytes. */
+const MAX_HANDSHAKE_BYTES = GROUP_INFO_BASE_BYTES + MAX_GROUP_SIZE * GROUP_INFO_BYTES_PER_DEVICE + MAX_GROUP_DEVICES * WELCOME_BYTES_PER_ADDED_DEVICE;
+/** Base64 length of `bytes` bytes (RFC 4648 §4, padded). */
+const base64Length = (bytes: number): number => Math.ceil(bytes / 3) * 4;
+
 export const LIMITS = {
-  /** Largest WebSocket message the server accepts, in bytes (close 1009 above it). */
-  maxFrameBytes: 1024 * 1024,
+  /**
+   * Largest WebSocket message the server accepts once authenticated, in bytes
+   * (close 1009 above it): a `commit` frame carrying a Commit, a GroupInfo and
+   * a Welcome of the largest group (`maxGroupSize`), each up to
+   * `maxHandshakeBytes` in base64, plus 64 KiB for the JSON and the device
+   * lists. About 10.5 MB; frames this large are paid for in the flood bucket
+   * by their size (`bytesPerFrameToken`).
+   */
+  maxFrameBytes: 3 * base64Length(MAX_HANDSHAKE_BYTES) + 64 * 1024,
+  /**
+   * A received frame costs one token of the flood bucket (`framesPerSecond`,
+   * `frameBurst`) per this many bytes or part of it, so a connection sends at
+   * most `framesPerSecond` × this (5 MiB/s) sustained whatever its frame sizes.
+   */
+  bytesPerFrameToken: 256 * 1024,
+  /**
+   * Devices (leaves) one MLS group may hold: a Commit that would make a group
+   * larger is refused with `CONCLAVE_ERR_GROUP_FULL`. Rooms of 2 000 members
+   * with two devices each; the MLS object limits below are derived from it.
+   */
+  maxGroupSize: MAX_GROUP_SIZE,
   /** Largest message text a client may send, in UTF-8 bytes (before encryption). */
   maxBodyBytes: 16 * 1024,
   /** Largest MLS PrivateMessage carrying one message, in bytes (text + framing, padding, tag). */
   maxCiphertextBytes: 20 * 1024,
-  /** Largest MLS handshake object (KeyPackage, Commit, Welcome, GroupInfo with its ratchet tree), in bytes. */
-  maxHandshakeBytes: 256 * 1024,
+  /**
+   * Largest MLS handshake object (KeyPackage, Commit, Welcome, GroupInfo with
+   * its ratchet tree), in bytes: the Welcome allowance of a group of
+   * `maxGroupSize` devices after a Commit adding `maxGroupDevices` (about
+   * 2.5 MiB). The server holds each GroupInfo and Welcome to the allowance of
+   * the group's own size (`groupInfoBaseBytes`…).
+   */
+  maxHandshakeBytes: MAX_HANDSHAKE_BYTES,
   /** KeyPackages one `publish_key_packages` frame may carry. */
   maxKeyPackagesPerPublish: 100,
   /**
@@ -41,7 +84,7 @@ export const LIMITS = {
   /** Users one `claim_key_packages` frame may name. */
   maxClaimUsers: 50,
   /** Devices one Commit may add or remove. */
-  maxGroupDevices: 1000,
+  maxGroupDevices: MAX_GROUP_DEVICES,
   /** Sustained frames per second a connection may send before it gets `CONCLAVE_ERR_RATE_LIMITED`. */
   framesPerSecond: 20,
   /** Burst of frames allowed above the sustained rate. */
@@ -61,8 +104,12 @@ export const LIMITS = {
   clientPingIntervalMs: 5_000,
   /** Time the client waits for a `pong` before it treats the connection as dead, in ms. */
   clientPongTimeoutMs: 7_000,
-  /** Bytes queued for a slow reader before the server drops the connection. */
-  maxBufferedBytes: 4 * 1024 * 1024,
+  /**
+   * Bytes queued for a slow reader before the server drops the connection:
+   * room for the largest frame the server sends (a Welcome or GroupInfo of the
+   * largest group, about 3.5 MB in base64) and the traffic behind it.
+   */
+  maxBufferedBytes: 8 * 1024 * 1024,
   /** Messages sent per batch while catching a device up from its cursor. */
   syncPageSize: 200,
   /** Conversations one `sync` frame may name. */
@@ -95,19 +142,20 @@ export const LIMITS = {
   /**
    * GroupInfo (with its ratchet tree) allowance, in bytes: a GroupInfo for a
    * group of n devices may be `groupInfoBaseBytes + n × groupInfoBytesPerDevice`
-   * bytes, and never more than `maxHandshakeBytes`. Measured with this suite:
-   * about 200 + 280 × n bytes, so the allowance is ~3.5× that.
+   * bytes, and never more than `maxHandshakeBytes`. Measured with this suite
+   * and 1–32-character usernames: about 200 + 260–280 × n bytes (1 000
+   * devices: 259 KB; 2 000: 520 KB), so the allowance is about twice that.
    */
-  groupInfoBaseBytes: 4 * 1024,
+  groupInfoBaseBytes: GROUP_INFO_BASE_BYTES,
   /** GroupInfo allowance per device in the group (after the Commit), in bytes; see `groupInfoBaseBytes`. */
-  groupInfoBytesPerDevice: 1024,
+  groupInfoBytesPerDevice: GROUP_INFO_BYTES_PER_DEVICE,
   /**
    * Welcome allowance per added device, in bytes, on top of the GroupInfo
    * allowance (a Welcome carries the encrypted GroupInfo with its ratchet tree
    * and one ~120-byte encrypted GroupSecrets per new member, RFC 9420 §12.4.3.1).
    * Never more than `maxHandshakeBytes`.
    */
-  welcomeBytesPerAddedDevice: 512,
+  welcomeBytesPerAddedDevice: WELCOME_BYTES_PER_ADDED_DEVICE,
   /**
    * One-time KeyPackages one user may claim of one target device per
    * `keyPackageClaimWindowMs` (adding a device to a group needs one, once;

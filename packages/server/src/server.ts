@@ -50,6 +50,8 @@ export interface ServerOptions {
   presenceBurst?: number;
   /** That window, ms; default `LIMITS.presenceBurstWindowMs`. */
   presenceBurstWindowMs?: number;
+  /** Devices one MLS group may hold; default `LIMITS.maxGroupSize` (tests lower it). */
+  maxGroupSize?: number;
   /**
    * Reverse proxies (addresses or CIDR subnets, e.g. `['127.0.0.1', '10.0.0.0/8']`)
    * whose `X-Forwarded-For` header names the client for login throttling and
@@ -128,7 +130,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const metrics = options.metrics ? new Metrics() : undefined;
     const delivery = new DeliveryService(stores.delivery, conversations, bus, settings, metrics);
     const devices = new DeviceService(stores.devices, stores.accounts);
-    const groups = new GroupService(stores.groups, conversations, devices, delivery, bus);
+    const groups = new GroupService(stores.groups, conversations, devices, delivery, bus, Date.now, options.maxGroupSize);
     const hub = new Hub(bus, conversations, signer, Date.now, {
       presenceGraceMs: options.presenceGraceMs,
       presenceBurst: options.presenceBurst,

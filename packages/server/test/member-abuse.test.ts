@@ -117,8 +117,11 @@ describe('one member cannot fill the disk (finding 4)', () => {
   });
 
   test('GroupInfo and Welcome are bounded by the size of the group, never above LIMITS.maxHandshakeBytes', async () => {
-    assert.equal(groupInfoAllowance(LIMITS.maxGroupDevices), LIMITS.maxHandshakeBytes, 'big rooms keep today\'s bound');
-    assert.ok(welcomeAllowance(LIMITS.maxGroupDevices, LIMITS.maxGroupDevices) <= LIMITS.maxHandshakeBytes);
+    // The largest group's Welcome adding the most devices one Commit may add is the largest MLS object.
+    assert.equal(welcomeAllowance(LIMITS.maxGroupSize, LIMITS.maxGroupDevices), LIMITS.maxHandshakeBytes);
+    assert.ok(groupInfoAllowance(2 * LIMITS.maxGroupSize) <= LIMITS.maxHandshakeBytes);
+    // A commit frame carrying all three at their largest, in base64, fits a frame.
+    assert.ok(3 * Math.ceil(LIMITS.maxHandshakeBytes / 3) * 4 < LIMITS.maxFrameBytes);
     const carol = await login('carol');
     const dave = await login('dave');
     const join = await carol.client.request({ type: 'join', room: '#padded' });

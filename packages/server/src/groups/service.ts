@@ -77,6 +77,8 @@ export class GroupService {
     private readonly delivery: DeliveryService,
     private readonly bus: Bus,
     private readonly now: () => number = Date.now,
+    /** Devices one group may hold (`LIMITS.maxGroupSize`). */
+    private readonly maxGroupSize: number = LIMITS.maxGroupSize,
   ) {}
 
   /**
@@ -117,7 +119,8 @@ export class GroupService {
    * @returns the Commit's seq and the new epoch.
    * The GroupInfo and Welcome must fit `groupInfoAllowance` / `welcomeAllowance`
    * of the group's device count after the Commit (devices in it + added + an external joiner).
-   * @throws ServiceError NOT_MEMBER (requester, or an added device's user), MLS_TOO_LARGE, MLS_INVALID,
+   * A Commit that adds (or joins) past `maxGroupSize` devices (`LIMITS.maxGroupSize`) is refused.
+   * @throws ServiceError NOT_MEMBER (requester, or an added device's user), GROUP_FULL, MLS_TOO_LARGE, MLS_INVALID,
    *   DEVICE_KEY_MISMATCH, NO_GROUP, NOT_GROUP_MEMBER, STALE_EPOCH
    */
   async commit(by: Principal, input: CommitInput): Promise<{ seq: number; epoch: number }> {
@@ -128,6 +131,10 @@ export class GroupService {
     const groupInfo = bytes(input.groupInfo);
     const addedCount = new Set<string>(input.added).size;
     const devicesAfter = (await this.store.deviceCount(conversationId)) + addedCount + (framing.external ? 1 : 0);
+    const removedCount = new Set<string>(input.removed).size;
+    if (devicesAfter - removedCount > this.maxGroupSize && addedCount + (framing.external ? 1 : 0) > 0) {
+      throw new ServiceError('CONCLAVE_ERR_GROUP_FULL', `${devicesAfter - removedCount} devices > ${this.maxGroupSize}`);
+    }
     assertSize('group info', groupInfo, groupInfoAllowance(devicesAfter));
     const groupInfoFraming = parseGroupInfo(groupInfo, conversationId);
     if (groupInfoFraming.epoch !== framing.epoch + 1) {

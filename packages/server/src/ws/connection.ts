@@ -201,8 +201,11 @@ export class Connection {
   }
 
   /**
-   * Takes one token from the flood bucket (LIMITS.framesPerSecond sustained,
-   * LIMITS.frameBurst burst), before the frame is parsed. Returns false when
+   * Takes a frame's tokens from the flood bucket (LIMITS.framesPerSecond
+   * sustained, LIMITS.frameBurst burst), before the frame is parsed: one per
+   * `LIMITS.bytesPerFrameToken` bytes or part of it (`bytes`: the frame's
+   * length), so a connection's sustained intake is bounded in bytes as well as
+   * in frames. Returns false when
    * the frame must be refused: it is answered with CONCLAVE_ERR_RATE_LIMITED,
    * carrying the id `requestId` reads cheaply from the unparsed text (see
    * `peekRequestId`), or — without one — at most once a second; closes the
@@ -213,12 +216,14 @@ export class Connection {
    * connection's queue because the server is busy are held back by pausing
    * the socket (`enqueue`), never refused as a flood.
    */
-  admit(requestId: () => string | undefined = () => undefined): boolean {
+  admit(requestId: () => string | undefined = () => undefined, bytes = 0): boolean {
     const now = Date.now();
     this.tokens = Math.min(LIMITS.frameBurst, this.tokens + ((now - this.lastRefill) / 1000) * LIMITS.framesPerSecond);
     this.lastRefill = now;
     if (this.tokens >= 1 && (this.phase === 'ready' || this.queued < LIMITS.frameBurst)) {
-      this.tokens -= 1;
+      // A large frame (a big room's Commit) is admitted whole and paid for by its size: the bucket may go
+      // below zero, and the connection's next frames wait until it has refilled.
+      this.tokens -= Math.max(1, Math.ceil(bytes / LIMITS.bytesPerFrameToken));
       // Before login the count is not reset: a connection that has not logged in has no reason to be refused often.
       if (this.phase === 'ready') this.rejectedInRow = 0;
       return true;

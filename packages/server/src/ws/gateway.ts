@@ -117,8 +117,9 @@ export function attachGateway(
         return conn.fail('CONCLAVE_ERR_FRAME_TOO_LARGE', `${bytes.length} bytes before authentication`);
       }
       // The rate limit comes before any parsing; a refused frame's id is read from its ends only.
-      const admitted = conn.admit(() =>
-        isBinary ? undefined : peekRequestId(bytes.subarray(0, ID_PEEK_BYTES).toString('utf8'), bytes.subarray(-ID_PEEK_BYTES).toString('utf8')),
+      const admitted = conn.admit(
+        () => (isBinary ? undefined : peekRequestId(bytes.subarray(0, ID_PEEK_BYTES).toString('utf8'), bytes.subarray(-ID_PEEK_BYTES).toString('utf8'))),
+        bytes.length,
       );
       if (!admitted) return void metrics?.frameReceived('unparsed');
       if (isBinary) {
