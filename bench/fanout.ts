@@ -44,6 +44,7 @@ import { LIMITS, type ServerFrame } from '@conclave/protocol';
 import { mls } from '@conclave/client';
 import { cpuPct, fail, machineLoad, parseFlags, percentile, pool, procSample, round, startServerChild, within, type ServerChild } from './lib/common.js';
 import { BenchDevice } from './lib/device.js';
+import { DeliveryClock, offerAt, sleep, watchProcess } from './lib/load.js';
 
 type State = Awaited<ReturnType<typeof mls.createGroupState>>;
 type KeyPackage = Awaited<ReturnType<typeof mls.generateKeyPackage>>;
@@ -225,13 +226,10 @@ async function applyCommit(s: Sender, f: { seq: number; body: string }): Promise
 
 /** Offers `messages` at `rate` msg/s over the senders and times every delivery; returns the figures. */
 async function load(server: ServerChild, devices: BenchDevice[], senders: Sender[], general: string, messages: number, rate: number, drainMs: number, phase: number) {
-  const expected = messages * (devices.length - 1);
+  const clock = new DeliveryClock(messages * (devices.length - 1));
   const sent = new Map<string, { t0: number; sender: number }>();
-  const latencies = new Float64Array(expected);
   const acks: number[] = [];
   const errors: Record<string, number> = {};
-  let delivered = 0;
-  let lastDeliveryAt = 0;
   const previousHandlers = devices.map((d) => d.onMessageText);
   devices.forEach((device, index) => {
     const previous = previousHandlers[index]!;
@@ -241,11 +239,7 @@ async function load(server: ServerChild, devices: BenchDevice[], senders: Sender
       const id = text.slice(at + 15, text.indexOf('"', at + 15));
       const entry = sent.get(id);
       if (entry === undefined) return previous(text);
-      if (entry.sender === index) return;
-      const now = performance.now();
-      if (delivered < expected) latencies[delivered] = now - entry.t0;
-      delivered++;
-      lastDeliveryAt = now;
+      if (entry.sender !== index) clock.record(entry.t0);
     };
   });
 
@@ -262,12 +256,10 @@ async function load(server: ServerChild, devices: BenchDevice[], senders: Sender
   }
   const encryptMsPerMessage = (performance.now() - encryptStarted) / messages;
   const cpuBefore = process.cpuUsage();
-  const serverBefore = procSample(server.pid);
-  let serverPeakRss = serverBefore.rssMiB;
-  const rssTimer = setInterval(() => (serverPeakRss = Math.max(serverPeakRss, procSample(server.pid).rssMiB)), 250);
+  const serverWatch = watchProcess(server.pid);
   const started = performance.now();
   const inFlight: Promise<void>[] = [];
-  const fire = (n: number): void => {
+  const offeredSeconds = await offerAt(messages, rate, (n) => {
     const s = senders[n % senders.length]!;
     const clientMsgId = `bench-${phase}-${n}-${s.index}`;
     const t0 = performance.now();
@@ -281,41 +273,30 @@ async function load(server: ServerChild, devices: BenchDevice[], senders: Sender
         },
       ),
     );
-  };
-  const intervalMs = 1000 / rate;
-  for (let n = 0; n < messages; ) {
-    const due = Math.min(messages, Math.floor((performance.now() - started) / intervalMs) + 1);
-    while (n < due) fire(n++);
-    if (n < messages) await sleep(Math.max(1, Math.min(intervalMs, 10)));
-  }
-  const offeredSeconds = (performance.now() - started) / 1000;
+  });
   await Promise.all(inFlight);
-  const drainDeadline = performance.now() + drainMs;
   const target = acks.length * (devices.length - 1);
-  while (delivered < target && performance.now() < drainDeadline) await sleep(20);
-  const serverAfter = procSample(server.pid);
-  clearInterval(rssTimer);
+  await clock.drain(target, drainMs);
+  const serverFigures = serverWatch.stop();
   devices.forEach((d, i) => (d.onMessageText = previousHandlers[i]!));
   const cpu = process.cpuUsage(cpuBefore);
-  const end = delivered > 0 ? lastDeliveryAt : performance.now();
-  const window = Math.max(1, end - started);
-  const samples = latencies.subarray(0, Math.min(delivered, expected));
+  const { deliveriesPerSec, p50Ms, p99Ms, maxMs, windowMs } = clock.figures(started);
   return {
-    delivered,
-    expected,
+    delivered: clock.delivered,
+    expected: clock.expected,
     expectedForAcked: target,
     errors,
-    deliveriesPerSec: round((delivered / window) * 1000),
-    messagesPerSec: round((acks.length / window) * 1000),
+    deliveriesPerSec,
+    messagesPerSec: round((acks.length / windowMs) * 1000),
     offeredSeconds: round(offeredSeconds),
-    p50Ms: percentile(samples, 50),
-    p99Ms: percentile(samples, 99),
-    maxMs: percentile(samples, 100),
+    p50Ms,
+    p99Ms,
+    maxMs,
     ackP50Ms: percentile(acks, 50),
     ackP99Ms: percentile(acks, 99),
-    serverRssMiB: round(Math.max(serverPeakRss, serverAfter.rssMiB)),
-    serverRssBeforeMiB: serverBefore.rssMiB,
-    serverCpuPct: cpuPct(serverBefore, serverAfter),
+    serverRssMiB: serverFigures.rssPeakMiB,
+    serverRssBeforeMiB: serverFigures.rssBeforeMiB,
+    serverCpuPct: serverFigures.cpuPct,
     encryptMsPerMessage: round(encryptMsPerMessage),
     loadGenCpuPct: round(((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100),
   };
@@ -323,10 +304,6 @@ async function load(server: ServerChild, devices: BenchDevice[], senders: Sender
 
 function b64(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 main().catch((err: unknown) => fail(BENCH, err));

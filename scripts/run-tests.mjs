@@ -6,7 +6,8 @@
  * - Chromium, for suites that drive the web client (they import
  *   `helpers/browser.js`): Debian's `/usr/bin/chromium`, or `CONCLAVE_CHROMIUM`;
  * - tmux, for suites that drive the terminal client through a pseudo-terminal
- *   (they call `tmux(`).
+ *   (they call `tmux(`);
+ * - ngIRCd, for the smoke run of the side-by-side bench (`bench/ngircd.ts`).
  * With `CONCLAVE_TEST_REQUIRE_ALL=1` (set by `.ci/run`, which installs the
  * tools) a missing tool is an error instead, so CI never skips a suite.
  * Arguments naming test files (`…/x.test.ts`) run just those suites; other
@@ -47,6 +48,17 @@ const TOOLS = [
     needs: (text) => text.includes('helpers/browser.js'),
     present: () => executable(chromium),
     enable: `install Debian's chromium (sudo apt-get install chromium) or set CONCLAVE_CHROMIUM to a Chromium binary; looked for ${chromium}`,
+  },
+  {
+    name: 'ngIRCd',
+    kind: 'side-by-side bench',
+    needs: (text) => text.includes("runBench('ngircd.ts'"),
+    present: () => {
+      // Debian installs it in /usr/sbin, often not on a user's PATH; bench/ngircd.ts looks there too.
+      const r = spawnSync(process.env.NGIRCD ?? (executable('/usr/sbin/ngircd') ? '/usr/sbin/ngircd' : 'ngircd'), ['--version'], { stdio: 'ignore' });
+      return r.error === undefined && r.status === 0;
+    },
+    enable: 'install ngIRCd (sudo apt-get install ngircd) or set NGIRCD to its binary',
   },
   {
     name: 'tmux',

@@ -1,42 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { assertFields, runBench } from './bench-run.js';
 
 // A tiny run of each benchmark, so a protocol change that breaks one fails `npm test`.
 // Figures are not asserted (this machine's timing is no test): only that each
 // bench exits 0 and prints one parseable JSON line with its named fields.
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-
-/** Runs `bench/<file>` with `args`; resolves with its exit code and the last stdout line parsed as JSON. */
-function runBench(file: string, args: string[], timeoutMs = 60_000): Promise<{ code: number | null; json: Record<string, unknown>; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench', file), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((resolve) => {
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      const last = out.trim().split('\n').at(-1) ?? '';
-      let json: Record<string, unknown> = {};
-      try {
-        json = JSON.parse(last) as Record<string, unknown>;
-      } catch {
-        // left empty: the assertions below say what was printed
-      }
-      resolve({ code, json, out, err });
-    });
-  });
-}
-
-function assertFields(run: Awaited<ReturnType<typeof runBench>>, fields: string[]): void {
-  assert.equal(run.code, 0, `exit 0 (stdout: ${run.out.slice(-500)}; stderr: ${run.err.slice(-500)})`);
-  for (const f of fields) assert.ok(f in run.json, `field ${f} in ${run.out.slice(-500)}`);
-}
 
 test('bench: fan-out in an MLS room (3 members, 10 messages) prints its figures', async () => {
   const run = await runBench('fanout.ts', ['--members', '3', '--messages', '10', '--senders', '2', '--rate', '20']);
