@@ -16,7 +16,12 @@
  *   (median of JOINS attempts, each from the same states with a fresh device);
  * - commit: the creator makes a Commit removing that joined device (so the
  *   group is N+1 leaves before it and N members after), the second member
- *   processes it (median of COMMITS attempts from the same states).
+ *   processes it (median of COMMITS attempts from the same states);
+ * - UI stall (`uiStall`): one more external join and its processing through
+ *   the runner the clients use (`ClientOptions.mls`), in this thread (`here`)
+ *   and on a worker thread (`worker`, the terminal client's): the wall time,
+ *   the longest stretch this thread could run nothing else (a 1 ms timer:
+ *   what a UI on it would freeze for) and its busy time in all (`busyMs`).
  * Repeated attempts are sibling branches from one state, as a client makes
  * when the Delivery Service refuses a Commit; the last one is kept. Only the
  * creator's and the second member's states are used after the build, and
@@ -37,7 +42,8 @@
  *   npm run bench:mls -- [--sizes 2,10,50] [--messages 50] [--welcome-joins K]
  * (bare numbers, the old form, are sizes too.)
  */
-import { mls } from '@conclave/client';
+import { mls, inProcessMls } from '@conclave/client';
+import { threadMls } from '../packages/cli/src/mls-thread.js';
 import { fail, parseFlags } from './lib/common.js';
 
 type State = Awaited<ReturnType<typeof mls.createGroupState>>;
@@ -74,6 +80,29 @@ async function timed<T>(step: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
   const out = await step();
   return [out, performance.now() - t0];
+}
+
+/**
+ * Starts a 1 ms interval timer; `stop()` gives the longest time between two of
+ * its ticks (how long this thread was kept busy at a stretch) and the time
+ * its event loop was busy in all (`performance.eventLoopUtilization`), ms.
+ */
+function stallWatch(): { stop(): { longestStallMs: number; busyMs: number } } {
+  let last = performance.now();
+  let longest = 0;
+  const utilization = performance.eventLoopUtilization();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 1);
+  return {
+    stop() {
+      clearInterval(timer);
+      const busyMs = performance.eventLoopUtilization(utilization).active;
+      return { longestStallMs: round(Math.max(longest, performance.now() - last)), busyMs: round(busyMs) };
+    },
+  };
 }
 
 async function newDevice(name: string): Promise<Device> {
@@ -135,6 +164,21 @@ async function measure(members: number, messages: number, commits: number, joins
     joinProcessSamples.push(processMs);
     joinCommit = ext.commit;
   }
+  // One more of these external joins and its processing, through the runner the UIs use — in this thread and
+  // on a worker thread — while a 1 ms timer measures how long this thread is kept from running anything else.
+  const uiStall: Record<string, { wallMs: number; longestStallMs: number; busyMs: number }> = {};
+  for (const [where, runner] of [['here', inProcessMls], ['worker', threadMls()]] as const) {
+    const joiner = await newDevice(`n${members}_ui_${where}`);
+    await runner.groupInfo(a); // a worker thread starts (and loads the library) before the clock
+    const watch = stallWatch();
+    const t0 = performance.now();
+    const ext = await runner.joinExternal(groupInfo, joiner, false);
+    await runner.processCommit(a, ext.commit);
+    uiStall[where] = { wallMs: round(performance.now() - t0), ...watch.stop() };
+    if (runner.where !== (where === 'here' ? 'here' : 'worker')) throw new Error(`the ${where} runner ran ${runner.where}`);
+    runner.close();
+  }
+
   a = await processAs('commit', a, joinCommit!);
   b = await processAs('commit', b, joinCommit!);
   const joinedLeaf = mls.membersOf(a).find((m) => m.userId.startsWith(`bench_n${members}_ext`))!.leafIndex;
@@ -170,6 +214,7 @@ async function measure(members: number, messages: number, commits: number, joins
     commitProcessMs: percentile(commitProcessSamples, 50),
     externalJoinMs: percentile(joinSamples, 50),
     externalJoinProcessMs: percentile(joinProcessSamples, 50),
+    uiStall,
     bytes: { message: messageBytes, commit: removal!.commit.length, groupInfo: groupInfo.length, welcome: built.welcome.length },
   };
 }

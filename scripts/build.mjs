@@ -15,7 +15,8 @@
  *   a different copy from the output folder than from the importing source
  *   (a nested `packages/x/node_modules`), in which case the importer's copy
  *   is bundled. Native addons and pino (its transports load by file name in
- *   a worker) always stay external.
+ *   a worker) always stay external. `mls-worker.js` beside it is the terminal
+ *   client's MLS worker thread (`packages/cli/src/mls-thread.ts`).
  * - `bench/dist/server-child.js`: the server process of the benchmarks, built
  *   the same way so a bench measures the compiled server.
  * - `packages/web/dist/`: the web client (Vite).
@@ -68,7 +69,7 @@ const PARTS = [
     what: 'the conclave program (packages/cli/dist)',
     output: 'packages/cli/dist/bin.js',
     sources: NODE_SOURCES,
-    build: () => bundle({ entryPoints: [at('packages/cli/src/bin.ts')], outdir: at('packages/cli/dist'), splitting: true }),
+    build: () => bundle({ entryPoints: [at('packages/cli/src/bin.ts'), at('packages/cli/src/mls-worker.ts')], outdir: at('packages/cli/dist'), splitting: true }),
   },
   {
     name: 'bench',

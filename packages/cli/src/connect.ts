@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { ConclaveClient, isConclaveError, type ClientStore, type Credentials } from '@conclave/client';
 import { CliError } from './errors.js';
 import { FileStore, savedUsers, userDir, WRONG_PROFILE_PASSWORD } from './profile.js';
+import { threadMls } from './mls-thread.js';
 import { nodeSocketFactory } from './socket.js';
 import type { Trust } from './tls/trust.js';
 import type { ServerAddress } from './url.js';
@@ -44,6 +45,8 @@ export function makeClient(
     store,
     clientName: 'conclave-cli/0.1',
     deviceName: deviceName(),
+    // Commits and joins of large groups run on a worker thread, off the terminal's event loop.
+    mls: threadMls(),
   });
 }
 

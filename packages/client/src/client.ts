@@ -181,13 +181,15 @@ export class ConclaveClient {
 
   /**
    * Closes the connection (the session stays valid for next time), fails
-   * unacknowledged messages with `CONCLAVE_ERR_CLOSED`, and saves cursors,
-   * read positions and the open conversation.
+   * unacknowledged messages with `CONCLAVE_ERR_CLOSED`, ends the MLS runner
+   * (`ClientOptions.mls`), and saves cursors, read positions and the open conversation.
    */
   async close(): Promise<void> {
     this.core.connection.close();
     this.core.stopTimers();
     this.core.sender.rejectAll(new ConclaveError('CONCLAVE_ERR_CLOSED', 'Closed before the server acknowledged the message.'));
+    // A Commit or join still in the runner is abandoned unapplied (CONCLAVE_ERR_CLOSED): it is done again at the next start.
+    this.core.options.mls?.close();
     await this.flushCursors();
   }
 

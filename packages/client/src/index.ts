@@ -33,6 +33,7 @@ export type { Unsubscribe } from './events.js';
 export type { SecurityEvent } from './types.js';
 export { Verification, type SafetyNumber } from './verification.js';
 export type { DeviceView } from './mls/observer.js';
+export { inProcessMls, serveMlsRequest, workerMls, type MlsRunner, type MlsWorkerPort, type MlsWorkerReply, type MlsWorkerRequest } from './mls/runner.js';
 export { keyFingerprint, safetyNumber, type SafetySide } from './trust/safety-number.js';
 export * as mls from './mls/index.js';
 export { ChatModel, mergeHistory, type ChatModelOptions, type Cue, type ExitReason, type OpeningView, type PaneItem, type TextMeasure } from './session/chat-model.js';

@@ -6,6 +6,7 @@ import type { ConclaveError } from './errors.js';
 import type { SentReceipt } from './outbox.js';
 import type { ChatSnapshot, OnlineUser } from './state/chat-state.js';
 import type { ClientStore, HistoryEntry } from './store/store.js';
+import type { MlsRunner } from './mls/runner.js';
 
 /** How to authenticate on the first connect (later reconnects always use the session token). */
 export type Credentials =
@@ -45,6 +46,13 @@ export interface ClientOptions {
    * of the same profile has not seen yet.
    */
   history?: 'deliver' | 'skip';
+  /**
+   * Where the MLS work that grows with the group runs (Commits, joins,
+   * GroupInfos: about a second each at 1 000 members): default this thread
+   * (`inProcessMls`); the terminal and web clients pass `workerMls(…)` so it
+   * never blocks their UI. Closed by `close()`.
+   */
+  mls?: MlsRunner;
 }
 
 /** A decoded message as a UI shows it. */

@@ -132,6 +132,12 @@ test('a DM between two browsers reaches the recipient and nobody else', async ()
   }
   assert.equal(await ui.conversations(dave.page).getByRole('button', { name: /^@(alice|bob)\b/ }).count(), 0, 'dave has no DM with alice or bob');
   assert.ok(!lines.some((l) => l.conversation.startsWith('@')), `carol got no DM: ${JSON.stringify(lines)}`);
+  // alice's DM group (its Commit adding bob's device) and bob's Welcome join ran in each page's MLS Web Worker,
+  // off the page's thread (a worker that failed to load would also show in the page-security test below).
+  for (const [who, p] of [['alice', a.page], ['bob', b.page]] as const) {
+    const urls = p.workers().map((w) => w.url());
+    assert.ok(urls.some((u) => /\/assets\/mls-worker-[\w-]+\.js$/.test(u)), `${who}'s page runs the MLS worker: ${JSON.stringify(urls)}`);
+  }
 });
 
 test('keyboard only: sign in with Tab, typing and Enter, then send a message', async () => {

@@ -67,6 +67,7 @@ export function assembleClient(options: ClientOptions): ClientCore {
     onMessage: (entry) => positions.deliver(entry),
     onSecurity: (e) => events.emit('security', e),
     onGap: () => sync.onGap(),
+    mls: options.mls,
   });
   const sync = new SyncController({
     sync: async () => void (await request({ type: 'sync', cursors: mls.engine?.cursors() ?? {} })),

@@ -7,20 +7,18 @@ import type { ClientStore, HistoryEntry } from '../store/store.js';
 import type { TrustStore } from '../trust/pins.js';
 import { decodeText, encodeText } from './content.js';
 import {
-  commitChanges,
   encryptMessage,
   createGroupState,
   decodeState,
   encodeState,
   epochOf,
   groupInfoOf,
-  joinExternally,
-  joinFromWelcome,
   membersOf,
   processEntry,
   welcomeTargets,
   type Member,
 } from './group.js';
+import type { MlsRunner } from './runner.js';
 import { decodeKeyPackage, encodeKeyPackage as encodeKeyPackageBytes, generateKeyPackage, type LocalKeyPackages } from './keypackages.js';
 import { groupInfoMembers } from './group-info.js';
 import type { LeafOwner, SignatureKeyPair } from './identity.js';
@@ -39,6 +37,8 @@ export interface EngineDeps {
   owner(): LeafOwner & { username: string };
   keys: SignatureKeyPair;
   keyPackages: LocalKeyPackages;
+  /** Where Commits, joins and GroupInfos are computed (`inProcessMls`, or a worker off the UI thread). */
+  mls: MlsRunner;
   trust: TrustStore;
   observer: Observer;
   conversation(id: ConversationId): ConversationInfo | undefined;
@@ -140,7 +140,7 @@ export class GroupEngine {
     return this.enqueue(conversationId, async () => {
       const g = this.groups.get(conversationId);
       if (g === undefined || g.pending !== undefined || epochOf(g.state) !== epoch) return;
-      const groupInfo = bytesToBase64(await groupInfoOf(g.state));
+      const groupInfo = bytesToBase64(await this.deps.mls.groupInfo(g.state));
       try {
         await this.deps.request({ type: 'publish_group_info', conversationId, epoch, groupInfo });
       } catch (err) {
@@ -254,8 +254,12 @@ export class GroupEngine {
     if (frame.seq !== g.cursor + 1) return this.deps.onGap();
     let processed;
     try {
-      processed = await processEntry(g.state, base64ToBytes(frame.body));
+      // A Commit's cost grows with the group: it goes to the runner (a worker where the client has one).
+      processed =
+        frame.kind === 'commit' ? await this.deps.mls.processCommit(g.state, base64ToBytes(frame.body)) : await processEntry(g.state, base64ToBytes(frame.body));
     } catch (err) {
+      // The client is closing (its MLS runner with it): the entry stays unapplied for the next start.
+      if (isConclaveError(err, 'CONCLAVE_ERR_CLOSED')) return;
       g.cursor = frame.seq;
       await this.save(id, g);
       const error = isConclaveError(err) ? err : new ConclaveError('CONCLAVE_ERR_UNDECRYPTABLE', undefined, { cause: err });
@@ -316,8 +320,9 @@ export class GroupEngine {
     if (found === undefined) return; // not made for a KeyPackage we hold (already used, or lost)
     let state: ClientState;
     try {
-      state = await joinFromWelcome(base64ToBytes(frame.welcome), found.kp);
+      state = await this.deps.mls.joinWelcome(base64ToBytes(frame.welcome), found.kp);
     } catch (err) {
+      if (isConclaveError(err, 'CONCLAVE_ERR_CLOSED')) return; // closing: the server sends the Welcome again at the next sync
       this.deps.onError(new ConclaveError('CONCLAVE_ERR_UNDECRYPTABLE', 'A Welcome to a conversation could not be used.', { cause: err }), frame.conversationId);
       return;
     }
@@ -363,9 +368,15 @@ export class GroupEngine {
       // Listed already: someone added this device, and its Welcome (queued before the next
       // attempt) is the way in; only a device that lost its state rejoins with `resync`.
       if (resync && attempt < WELCOME_WAIT_ATTEMPTS) return 'retry';
-      const { state, commit } = await joinExternally(base64ToBytes(info.group.groupInfo), own, resync);
-      const groupInfo = bytesToBase64(await groupInfoOf(state));
-      const committed = await this.deps.request({ type: 'commit', conversationId: id, commit: bytesToBase64(commit), groupInfo, added: [], removed: [] });
+      const { state, commit, groupInfo } = await this.deps.mls.joinExternal(base64ToBytes(info.group.groupInfo), own, resync);
+      const committed = await this.deps.request({
+        type: 'commit',
+        conversationId: id,
+        commit: bytesToBase64(commit),
+        groupInfo: bytesToBase64(groupInfo),
+        added: [],
+        removed: [],
+      });
       const g: GroupSession = { state, cursor: committed.seq };
       this.groups.set(id, g);
       await this.save(id, g);
@@ -395,7 +406,7 @@ export class GroupEngine {
         const changes = await plan(g.state);
         if (changes === null) return 'done';
         const epoch = epochOf(g.state);
-        const next = await commitChanges(g.state, changes);
+        const next = await this.deps.mls.commit(g.state, changes);
         g.pending = { epoch, state: next.state };
         await this.save(id, g); // if the reply is lost, the log's echo of our Commit finds the new state here
         try {
@@ -403,7 +414,7 @@ export class GroupEngine {
             type: 'commit',
             conversationId: id,
             commit: bytesToBase64(next.commit),
-            groupInfo: bytesToBase64(await groupInfoOf(next.state)),
+            groupInfo: bytesToBase64(next.groupInfo),
             ...(next.welcome !== undefined && { welcome: bytesToBase64(next.welcome) }),
             added: changes.added ?? [],
             removed: changes.removed ?? [],

