@@ -21,7 +21,8 @@ let alice: Opened;
 let bob: Opened;
 
 before(async () => {
-  env = await startWebEnv({ users: PASSWORDS });
+  // bob's sign-outs are announced 1 s after his page closes, not after the 10 s presence grace.
+  env = await startWebEnv({ users: PASSWORDS, presenceGraceMs: 1_000 });
   browser = await launchBrowser();
   alice = await openPage(browser, env.origin);
   bob = await openPage(browser, env.origin);

@@ -83,13 +83,23 @@ export interface WebEnv {
  * A real server on 127.0.0.1 (ephemeral port) in a temp data dir, serving the
  * built web client, with `users` (username → password) created (those named
  * in `admins` as admins, the others as members), and open registration when
- * `openRegistration`.
+ * `openRegistration`; `presenceGraceMs` shortens the wait before a `logout`
+ * notice (default `LIMITS.presenceGraceMs`, 10 s).
  */
-export async function startWebEnv(opts: { users?: Record<string, string>; admins?: string[]; openRegistration?: boolean } = {}): Promise<WebEnv> {
+export async function startWebEnv(
+  opts: { users?: Record<string, string>; admins?: string[]; openRegistration?: boolean; presenceGraceMs?: number } = {},
+): Promise<WebEnv> {
   ensureWebBuilt();
   const root = await mkdtemp(join(tmpdir(), 'conclave-web-test-'));
   const dataDir = join(root, 'data');
-  const options = (port: number): ServerOptions => ({ host: '127.0.0.1', port, dataDir, logLevel: 'silent', webRoot: WEB_ROOT });
+  const options = (port: number): ServerOptions => ({
+    host: '127.0.0.1',
+    port,
+    dataDir,
+    logLevel: 'silent',
+    webRoot: WEB_ROOT,
+    ...(opts.presenceGraceMs === undefined ? {} : { presenceGraceMs: opts.presenceGraceMs }),
+  });
   let server: RunningServer | null = await startServer(options(0));
   const port = server.port;
   if (opts.openRegistration) await setRegistrationPolicy(dataDir, 'open');
