@@ -110,7 +110,9 @@ if (requireAll && skipped.size > 0) {
   process.exit(1);
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...nodeArgs, ...run], { cwd: root, stdio: 'inherit' });
+// Three suites at a time: most of a suite's time is waiting on its server, browser or terminal, so on the
+// 2-core development machine three overlap better than two (npm test 4:54 → 3:36, the same 297 tests).
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=3', ...nodeArgs, ...run], { cwd: root, stdio: 'inherit' });
 child.on('exit', (code, signal) => {
   if (skipped.size > 0) console.error(`(${[...skipped.values()].flat().length} suites were skipped for a missing tool: see the lines at the start.)`);
   process.exit(code ?? (signal ? 1 : 0));
