@@ -4,6 +4,7 @@ import { CliError } from './errors.js';
 import { FileStore, savedUsers, userDir, WRONG_PROFILE_PASSWORD } from './profile.js';
 import { threadMls } from './mls-thread.js';
 import { nodeSocketFactory } from './socket.js';
+import { lockProfile } from './store/profile-lock.js';
 import type { Trust } from './tls/trust.js';
 import type { ServerAddress } from './url.js';
 
@@ -31,6 +32,44 @@ export function deviceName(): string {
   return `terminal on ${hostname()}`.slice(0, 64);
 }
 
+/** The lock release of each profile opened by `lockAndOpen`, by store. */
+const profileLocks = new WeakMap<ClientStore, () => Promise<void>>();
+/** The store of each client made by `makeClient`. */
+const storeOfClient = new WeakMap<ConclaveClient, ClientStore>();
+
+/**
+ * Takes the profile in `dir` for this process (`lockProfile`: a second
+ * `conclave` on the same profile waits), then opens it with `open`; on failure
+ * the lock is released again. `closeClient` releases it when done.
+ * @throws CliError when another process keeps the profile, or what `open` throws
+ */
+export async function lockAndOpen(dir: string, open: () => Promise<FileStore>): Promise<FileStore> {
+  const release = await lockProfile(dir);
+  try {
+    const store = await open();
+    profileLocks.set(store, release);
+    return store;
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
+
+/** Lets other processes use the profile of `store` again (no-op when it holds none). */
+export async function releaseProfile(store: ClientStore): Promise<void> {
+  await profileLocks.get(store)?.();
+}
+
+/** Closes `client` (see `ConclaveClient.close`), then lets other processes use its profile. */
+export async function closeClient(client: ConclaveClient): Promise<void> {
+  try {
+    await client.close();
+  } finally {
+    const store = storeOfClient.get(client);
+    if (store !== undefined) await releaseProfile(store);
+  }
+}
+
 /** A client for `addr` with the profile's store for `store` (not yet connected). */
 export function makeClient(
   addr: ServerAddress,
@@ -38,7 +77,7 @@ export function makeClient(
   store: ClientStore,
   history: 'deliver' | 'skip' = 'deliver',
 ): ConclaveClient {
-  return new ConclaveClient({
+  const client = new ConclaveClient({
     history,
     url: addr.wsUrl,
     socketFactory: nodeSocketFactory(trust),
@@ -48,6 +87,8 @@ export function makeClient(
     // Commits and joins of large groups run on a worker thread, off the terminal's event loop.
     mls: threadMls(),
   });
+  storeOfClient.set(client, store);
+  return client;
 }
 
 /** The profile directory of `user` on `addr` (see `FileStore`). */
@@ -56,13 +97,14 @@ export function profileOf(profileDir: string, addr: ServerAddress, user: string)
 }
 
 /**
- * Unlocks (or, on first use, creates) the profile in `dir` with `password`.
+ * Unlocks (or, on first use, creates) the profile in `dir` with `password`,
+ * holding it for this process until `closeClient` (`lockAndOpen`).
  * @throws CliError for a wrong password, naming the way out when the
  *   account's password changed since the profile was created
  */
 export async function unlockProfile(dir: string, user: string, password: string): Promise<FileStore> {
   try {
-    return await FileStore.open(dir, password, { username: user });
+    return await lockAndOpen(dir, () => FileStore.open(dir, password, { username: user }));
   } catch (err) {
     if (err instanceof CliError && err.message === WRONG_PROFILE_PASSWORD) throw wrongProfilePassword(dir);
     throw err;
@@ -118,7 +160,8 @@ export async function pickUser(profileDir: string, addr: ServerAddress, user: st
 /**
  * Connects without asking anything: unlocks the profile with `password`
  * (required: the profile is encrypted under it), resumes the saved session,
- * else (or if the server ended it) logs in with the same password.
+ * else (or if the server ended it) logs in with the same password. The
+ * profile stays held for this process until `closeClient`.
  * @throws CliError when no password is given or it does not unlock the
  *   profile; CliError / ConclaveError with a one-line reason otherwise.
  */
@@ -147,10 +190,15 @@ export async function connectNonInteractive(params: {
     params.onClient?.(client);
     return client;
   };
-  // A valid saved token resumes: the password only unlocked the profile and is not sent.
-  const resumed = await resumeStoredSession(store, create);
-  if (resumed !== null) return resumed;
-  return connectWithCredentials(store, create, { kind: 'login', username: user, password });
+  try {
+    // A valid saved token resumes: the password only unlocked the profile and is not sent.
+    const resumed = await resumeStoredSession(store, create);
+    if (resumed !== null) return resumed;
+    return await connectWithCredentials(store, create, { kind: 'login', username: user, password });
+  } catch (err) {
+    await releaseProfile(store);
+    throw err;
+  }
 }
 
 /** Reads the password for a non-interactive command: `--password-stdin` (first line) or `CONCLAVE_PASSWORD`. */

@@ -80,6 +80,25 @@ test('read --follow prints live messages until --timeout, then exits 0', async (
   assert.match(result.stdout, /\[#general\] \d\d:\d\d alice: live one/);
 });
 
+test('sends started at once from one profile all arrive readable: the profile is taken one process at a time', async (t) => {
+  const env = await startEnv();
+  t.after(() => env.close());
+  const common = ['--profile-dir', env.profileDir, '--fingerprint', env.server.fingerprint];
+  assert.equal((await runCli(['read', env.address, '--user', 'bob', ...common], asBob)).code, 0);
+  // The first send creates alice's profile and device; then six at once share it. Without the profile lock each
+  // would start from the same saved MLS state and reuse one key generation: bob could decrypt only one of them.
+  assert.equal((await runCli(['send', env.address, '--user', 'alice', '--to', '#general', ...common, 'first'], asAlice)).code, 0);
+  const texts = ['at once 1', 'at once 2', 'at once 3', 'at once 4', 'at once 5', 'at once 6'];
+  const sent = await Promise.all(texts.map((text) => runCli(['send', env.address, '--user', 'alice', '--to', '#general', ...common, text], asAlice)));
+  for (const r of sent) assert.equal(r.code, 0, r.stderr);
+  const read = await runCli(['read', env.address, '--user', 'bob', '--json', ...common], asBob);
+  assert.equal(read.code, 0, read.stderr);
+  const got = read.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
+  assert.deepEqual(got.slice(0, 1), ['first']);
+  assert.deepEqual([...got.slice(1)].sort(), [...texts].sort(), `bob read ${JSON.stringify(got)}`);
+  assert.doesNotMatch(read.stderr, /could not be decrypted/);
+});
+
 test('a wrong password exits non-zero with one clear line', async (t) => {
   const env = await startEnv();
   t.after(() => env.close());

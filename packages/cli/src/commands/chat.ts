@@ -3,6 +3,8 @@ import { ACCOUNT_RULES, passwordCharacterProblem } from '@conclave/protocol';
 import { ChatModel, isConclaveError, type ConclaveClient, type Credentials, type Cue } from '@conclave/client';
 import {
   connectWithCredentials,
+  lockAndOpen,
+  releaseProfile,
   makeClient,
   pickUser,
   profileOf,
@@ -142,11 +144,16 @@ async function logIn(
   };
   if (await FileStore.exists(dir)) {
     const { store, password: secret } = await unlockInteractively(dir, user);
-    const hadSession = (await store.loadSession()) !== null;
-    const resumed = await resumeStoredSession(store, creator(store));
-    if (resumed !== null) return resumed;
-    if (hadSession) process.stderr.write('Your session has ended; logging in again.\n');
-    return connectWithCredentials(store, creator(store), { kind: 'login', username: user, password: secret });
+    try {
+      const hadSession = (await store.loadSession()) !== null;
+      const resumed = await resumeStoredSession(store, creator(store));
+      if (resumed !== null) return resumed;
+      if (hadSession) process.stderr.write('Your session has ended; logging in again.\n');
+      return await connectWithCredentials(store, creator(store), { kind: 'login', username: user, password: secret });
+    } catch (err) {
+      await releaseProfile(store);
+      throw err;
+    }
   }
   const mode = await select({
     message: `${user} @ ${addr.key}`,
@@ -162,6 +169,7 @@ async function logIn(
     try {
       return await connectWithCredentials(store, creator(store), credentials);
     } catch (err) {
+      await releaseProfile(store);
       const retry = isConclaveError(err, 'CONCLAVE_ERR_BAD_CREDENTIALS', 'CONCLAVE_ERR_PASSWORD_WEAK', 'CONCLAVE_ERR_INVITE_INVALID');
       if (!retry || attempt >= 3) throw err;
       process.stderr.write(`${RED('✖')} ${err.message}\n`);
@@ -174,7 +182,7 @@ async function unlockInteractively(dir: string, user: string): Promise<{ store: 
   for (let attempt = 1; ; attempt++) {
     const secret = await password({ message: `Password for ${user}` });
     try {
-      return { store: await FileStore.open(dir, secret, { username: user }), password: secret };
+      return { store: await lockAndOpen(dir, () => FileStore.open(dir, secret, { username: user })), password: secret };
     } catch (err) {
       if (!(err instanceof CliError && err.message === WRONG_PROFILE_PASSWORD)) throw err;
       if (attempt >= 3) throw wrongProfilePassword(dir);

@@ -1,5 +1,5 @@
 import type { ChatMessage } from '@conclave/client';
-import { connectNonInteractive, passwordSource, pickUser } from '../connect.js';
+import { closeClient, connectNonInteractive, passwordSource, pickUser } from '../connect.js';
 import { CliError, EXIT } from '../errors.js';
 import { formatReadJson, formatReadLine } from '../format.js';
 import { establishTrust } from '../tls/trust.js';
@@ -40,7 +40,7 @@ export async function runRead(url: string, opts: ReadOptions): Promise<void> {
   })();
   if (opts.follow !== true) {
     const client = await withTimeout(work, timeoutMs);
-    await client.close();
+    await closeClient(client);
     return;
   }
   const client = await work;
@@ -50,7 +50,7 @@ export async function runRead(url: string, opts: ReadOptions): Promise<void> {
     });
     if (timeoutMs !== undefined) setTimeout(resolve, timeoutMs);
     for (const signal of stopSignals(process.platform)) process.once(signal, () => resolve());
-  }).finally(() => client.close());
+  }).finally(() => closeClient(client));
 }
 
 /**

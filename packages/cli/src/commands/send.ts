@@ -1,6 +1,6 @@
 import type { ConversationInfo } from '@conclave/protocol';
 import { normalizeRoom, type ConclaveClient, type SentReceipt } from '@conclave/client';
-import { connectNonInteractive, passwordSource, pickUser } from '../connect.js';
+import { closeClient, connectNonInteractive, passwordSource, pickUser } from '../connect.js';
 import { CliError, EXIT } from '../errors.js';
 import { establishTrust } from '../tls/trust.js';
 import { parseServerAddress } from '../url.js';
@@ -36,7 +36,7 @@ export async function runSend(url: string, words: string[], opts: SendOptions): 
     const receipt = await client.sendText(conversation.conversationId, text);
     await ownHistoryWritten(client, receipt);
   } finally {
-    await client.close();
+    await closeClient(client);
   }
 }
 

@@ -2,6 +2,7 @@ import { createElement } from 'react';
 import { render } from 'ink';
 import type { ChatModel, ConclaveClient, ConclaveError, ExitReason } from '@conclave/client';
 import { App } from './App.js';
+import { closeClient } from '../connect.js';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT_SCREEN = '\x1b[?1049l';
@@ -34,6 +35,6 @@ export async function runChatUi(client: ConclaveClient, model: ChatModel, opts: 
   await ink.waitUntilExit().catch(() => undefined);
   restore();
   process.off('exit', restore);
-  await client.close();
+  await closeClient(client);
   return error === undefined ? { reason } : { reason, error };
 }
