@@ -108,6 +108,13 @@ describe('MLS runner', () => {
     assert.equal(runner.where, 'fallback');
     runner.close();
 
+    // A request the port cannot post (a structured clone refused it) runs here; the worker stays for the others.
+    const picky = channelPort();
+    const refusing = workerMls({ ...picky, post: () => { throw new DOMException('could not be cloned', 'DataCloneError'); } });
+    assert.equal(epochOf((await refusing.commit(alice, {})).state), 1);
+    assert.equal(refusing.where, 'worker');
+    refusing.close();
+
     const closing = workerMls(channelPort({ broken: true }));
     const inFlight = closing.commit(alice, {}).catch((err: unknown) => err);
     closing.close();

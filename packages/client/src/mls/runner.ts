@@ -199,7 +199,13 @@ export function workerMls(port: MlsWorkerPort): MlsRunner {
         reject,
         fallback: () => void inProcess().then(resolve, reject),
       });
-      port.post({ ...request, id });
+      try {
+        port.post({ ...request, id });
+      } catch {
+        // Not postable (a value a structured clone refuses): this call runs here; the worker stays for others.
+        pending.delete(id);
+        inProcess().then(resolve, reject);
+      }
     });
   };
   return {
