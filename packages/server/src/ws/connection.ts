@@ -13,15 +13,13 @@ import type { DeliveryService } from '../delivery/service.js';
 import { messageFrame } from '../delivery/service.js';
 import type { Metrics, SentFrameLabel } from '../metrics/metrics.js';
 import { LogLimiter } from './log-limiter.js';
-import { TickCork } from './tick-cork.js';
+import { FrameWriter } from './frame-writer.js';
 
 /** How long a connection closed before it logged in may take to answer the close handshake, ms (an authenticated one: 2 s). */
 const UNAUTHENTICATED_CLOSE_MS = 500;
 
 /** How long reading pauses when an unauthenticated connection exceeds its frame rate, ms. */
 const PRE_AUTH_PAUSE_MS = 1_000;
-/** Frames are JSON text: a `Buffer` given to `ws.send` goes out as a text message too. */
-const TEXT_FRAME = { binary: false } as const;
 
 /** Life of one WebSocket: waiting for `hello`, then for credentials, then ready, then closed. */
 export type ConnectionPhase = 'hello' | 'unauthenticated' | 'ready' | 'closed';
@@ -53,8 +51,8 @@ export class Connection {
   private lastRateNotice = 0;
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
-  /** Batches this tick's writes into one `writev`. */
-  private readonly cork: TickCork;
+  /** Writes frames in order: a tick's small ones in one `writev`, a large one in pieces. */
+  private readonly writer: FrameWriter;
   /** Reading is paused because `queued` reached the burst (see `enqueue`). */
   private backpressured = false;
   /** Refused frames by code since the last refusal line written (see `refused`). */
@@ -80,7 +78,7 @@ export class Connection {
     /** The server-wide bound on connection log lines (one per connection when not shared). */
     private readonly lines: LogLimiter = new LogLimiter(),
   ) {
-    this.cork = new TickCork(ws);
+    this.writer = new FrameWriter(ws);
   }
 
   /**
@@ -150,12 +148,12 @@ export class Connection {
    */
   sendText(text: string | Buffer, type: SentFrameLabel): boolean {
     if (this.ws.readyState !== WebSocket.OPEN) return false;
-    if (this.ws.bufferedAmount > LIMITS.maxBufferedBytes) {
-      this.fail('CONCLAVE_ERR_SLOW_READER', `buffered ${this.ws.bufferedAmount} bytes`);
+    const buffered = this.ws.bufferedAmount + this.writer.pendingBytes;
+    if (buffered > LIMITS.maxBufferedBytes) {
+      this.fail('CONCLAVE_ERR_SLOW_READER', `buffered ${buffered} bytes`);
       return false;
     }
-    this.cork.hold();
-    this.ws.send(text, TEXT_FRAME);
+    this.writer.write(text);
     this.metrics?.frameSent(type);
     return true;
   }
@@ -180,7 +178,8 @@ export class Connection {
   fail(code: ErrorCode, detail: string): void {
     if (this.phase === 'closed') return;
     this.logLine('warn', { code, detail }, 'closing connection');
-    if (this.ws.readyState === WebSocket.OPEN && this.ws.bufferedAmount <= LIMITS.maxBufferedBytes) {
+    // Not in the middle of a fragmented frame: a data frame may not interleave with its pieces (RFC 6455 §5.4).
+    if (this.ws.readyState === WebSocket.OPEN && this.ws.bufferedAmount <= LIMITS.maxBufferedBytes && !this.writer.streaming) {
       this.ws.send(encodeFrame({ type: 'error', code, message: errorMessage(code) }));
       this.metrics?.frameSent('error');
       this.metrics?.errorSent(code);
@@ -382,7 +381,7 @@ export class Connection {
   /** Waits until the socket's send buffer is below a quarter of the slow-reader bound. */
   private async drained(): Promise<void> {
     const deadline = Date.now() + 30_000;
-    while (this.ws.bufferedAmount > LIMITS.maxBufferedBytes / 4 && this.phase !== 'closed') {
+    while (this.ws.bufferedAmount + this.writer.pendingBytes > LIMITS.maxBufferedBytes / 4 && this.phase !== 'closed') {
       if (Date.now() > deadline) {
         this.fail('CONCLAVE_ERR_SLOW_READER', 'catch-up stalled');
         return;
