@@ -21,6 +21,10 @@ test('the terminal client logs in, sends, receives, answers /who, /help and a ty
   // The shell keeps the pane open after the client exits, so its last words can be read.
   const chat = `${[process.execPath, BIN, 'chat', env.address, '--user', 'alice', ...common].map(shellQuote).join(' ')}; echo "[exit $?]"; sleep 60`;
 
+  // alice is an admin (from the shell, as an operator would), so /invite works for her below.
+  const promoted = await runCli(['admin', 'promote', 'alice', '--data-dir', env.dataDir]);
+  assert.equal(promoted.code, 0, promoted.stderr);
+
   await tm.start('chat', chat);
   await tm.waitFor('chat', /Log in/);
   await tm.keys('chat', 'Enter'); // "Log in" is the first choice
@@ -28,7 +32,7 @@ test('the terminal client logs in, sends, receives, answers /who, /help and a ty
   await tm.type('chat', PASSWORDS.alice);
   let screen = await tm.waitFor('chat', /● connected/);
   assert.match(screen, /#general ›/, 'input prompt names the conversation');
-  assert.match(screen, /alice @ 127\.0\.0\.1:\d+/, 'header shows who and where');
+  assert.match(screen, /alice \(admin\) @ 127\.0\.0\.1:\d+/, 'header shows who (an admin) and where');
   assert.doesNotMatch(screen, new RegExp(PASSWORDS.alice), 'the password is never shown');
 
   await tm.type('chat', 'hello from the terminal');
@@ -86,8 +90,18 @@ test('the terminal client logs in, sends, receives, answers /who, /help and a ty
   await tm.type('chat', '/verify');
   await tm.waitFor('chat', /Usage: \/verify USER \[yes\]/);
 
-  await tm.type('chat', '/join #random');
+  // The familiar aliases: /j joins, /names lists who is here.
+  await tm.type('chat', '/j #random');
   await tm.waitFor('chat', /#random ›/);
+  await tm.type('chat', '/names');
+  await tm.waitFor('chat', /In #random \(1\): ● alice/);
+
+  // An invite link opens the web client's register page with the code filled in.
+  await tm.type('chat', '/invite');
+  screen = await tm.waitFor('chat', /Invite link: https:\/\/127\.0\.0\.1:\d+\/#\/register\?invite=[\w-]+/);
+  const code = /Invite code: ([\w-]+)/.exec(screen)?.[1];
+  assert.ok(code !== undefined, screen);
+  assert.match(screen, new RegExp(`Invite link: https://127\\.0\\.0\\.1:${env.server.port}/#/register\\?invite=${code}`));
 
   await tm.type('chat', '/quit');
   screen = await tm.waitFor('chat', /\[exit \d+\]/);

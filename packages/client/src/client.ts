@@ -122,6 +122,11 @@ export class ConclaveClient {
     return this.core.requests.rooms();
   }
 
+  /** The server's WebSocket address this client connects to (`wss://host:port/ws`). */
+  get serverUrl(): string {
+    return this.core.options.url;
+  }
+
   /** Admin only: a single-use invite code valid for `hours` (server default 24). */
   createInvite(hours?: number): Promise<{ code: string; expiresAt: number }> {
     return this.core.requests.createInvite(hours);

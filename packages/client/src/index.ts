@@ -42,4 +42,5 @@ export { deviceLines, safetyNumberLines, safetyNumberRows, securityLevel, securi
 export { conversationLabel, formatDate, formatTime, sanitize, trustTag } from './session/format.js';
 export { createSealingKey, sealBytes, openBytes, type SealingKey } from './store/sealing.js';
 export { keepSessionCookie, dropSessionCookie } from './session/cookie.js';
+export { inviteCodeIn, inviteLink } from './session/invite-link.js';
 export { probeServer, type ServerInfo } from './connection/probe.js';

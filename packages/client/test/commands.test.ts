@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closest, editDistance, helpLines, parseCommand, type Command } from '../src/index.js';
+import { closest, editDistance, helpLines, inviteCodeIn, inviteLink, parseCommand, type Command } from '../src/index.js';
 
 function hint(line: string): string {
   const c = parseCommand(line);
@@ -129,11 +129,29 @@ test('help lists every command aligned, or explains one', () => {
   assert.ok(lines.some((l) => l.startsWith('/invite [HOURS]')));
   assert.ok(lines.some((l) => l.startsWith('/verify USER [yes]') && l.includes('safety number')));
   assert.ok(lines.some((l) => l.startsWith('/devices [USER]') && l.includes('fingerprints')));
-  assert.deepEqual(helpLines('msg'), ['/msg USER [TEXT] — private message; without TEXT, switch to the conversation with USER', 'also: /whisper']);
+  assert.deepEqual(helpLines('msg'), ['/msg USER [TEXT] — private message; without TEXT, switch to the conversation with USER', 'also: /whisper, /query']);
 });
 
 test('edit distance counts a swap as one edit', () => {
   assert.equal(editDistance('hepl', 'help'), 1);
   assert.equal(editDistance('kitten', 'sitting'), 3);
   assert.equal(closest('qq', ['help', 'who']), null);
+});
+
+test('the familiar aliases: /query is /msg, /j is /join, /names is /who', () => {
+  assert.deepEqual(parseCommand('/query bob hi'), parseCommand('/msg bob hi'));
+  assert.deepEqual(parseCommand('/query bob'), parseCommand('/msg bob'));
+  assert.deepEqual(parseCommand('/j #ops'), parseCommand('/join #ops'));
+  assert.deepEqual(parseCommand('/names'), { kind: 'who' });
+  assert.match(helpLines('join').join('\n'), /also: \/j/);
+});
+
+test('invite links carry the code in the fragment, and the page reads it back', () => {
+  assert.equal(inviteLink('wss://chat.example:8443/ws', 'AB12-CD34'), 'https://chat.example:8443/#/register?invite=AB12-CD34');
+  assert.equal(inviteLink('ws://127.0.0.1:9000/ws', 'a b/c'), 'http://127.0.0.1:9000/#/register?invite=a%20b%2Fc');
+  assert.equal(inviteCodeIn('#/register?invite=a%20b%2Fc'), 'a b/c');
+  assert.equal(inviteCodeIn('#/register?invite=AB12-CD34'), 'AB12-CD34');
+  for (const fragment of ['', '#', '#/register', '#/register?invite=', '#/register?invite=%E0%A4%A', '#/sign-in?invite=X']) {
+    assert.equal(inviteCodeIn(fragment), undefined, fragment);
+  }
 });

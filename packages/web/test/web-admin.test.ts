@@ -208,6 +208,22 @@ test('an admin sees users and live counts, promotes a member (whose page gets Ad
   await users.getByRole('button', { name: 'Copy invite code', exact: true }).waitFor({ state: 'visible' });
   await until(async () => (await admin.audit(a).first().getAttribute('data-action')) === 'invite', 'the invite in the audit log');
 
+  // The invite link opens the register page with the code filled in, in a browser that never saw the server.
+  const inviteCode = (await code.innerText()).trim();
+  const link = (await users.locator('.secret', { hasText: 'Invite link' }).locator('[data-secret]').innerText()).trim();
+  assert.equal(link, `${env.origin}/#/register?invite=${encodeURIComponent(inviteCode)}`);
+  const invited = await open();
+  await invited.page.goto(link);
+  const codeField = invited.page.getByLabel('Invite code', { exact: true });
+  await codeField.waitFor({ state: 'visible' });
+  assert.equal(await codeField.inputValue(), inviteCode, 'the code is filled in');
+  assert.equal(new URL(invited.page.url()).hash, '', 'the code leaves the address bar');
+  await ui.username(invited.page).fill('frank');
+  await ui.password(invited.page).fill('frank-password-42');
+  await ui.repeatPassword(invited.page).fill('frank-password-42');
+  await ui.createAccountButton(invited.page).click();
+  await waitForChat(invited.page);
+
   // After a reload the setting is still 30, and the page no longer holds the password anywhere.
   await a.reload();
   await waitForChat(a);
@@ -322,7 +338,7 @@ test('the admin page on a phone fits the width with finger-sized targets; screen
   assert.deepEqual(r.small, [], 'admin page: targets smaller than 44 px');
   // The users table is laid out as cards here, and is still a table to assistive technology.
   const rows = admin.section(p, 'Users').getByRole('row');
-  assert.equal(await rows.count(), 5, 'a header row and four user rows');
+  assert.equal(await rows.count(), 6, 'a header row and five user rows (frank registered with the invite link)');
   assert.equal(await admin.section(p, 'Users').getByRole('rowheader', { name: /^carol/ }).count(), 1, "carol's row is named by her name");
   await shootAdmin(p, 'admin-phone');
   // Back returns to the conversation list.

@@ -1,9 +1,9 @@
 /** The slash commands a user can type, with their help text. */
 export const COMMANDS = {
   help: { usage: '/help [COMMAND]', summary: 'list commands, or explain one', aliases: [] },
-  who: { usage: '/who', summary: 'who is online, and who is in this conversation', aliases: [] },
-  msg: { usage: '/msg USER [TEXT]', summary: 'private message; without TEXT, switch to the conversation with USER', aliases: ['whisper'] },
-  join: { usage: '/join #ROOM', summary: 'join a room (created if it does not exist) and switch to it', aliases: [] },
+  who: { usage: '/who', summary: 'who is online, and who is in this conversation', aliases: ['names'] },
+  msg: { usage: '/msg USER [TEXT]', summary: 'private message; without TEXT, switch to the conversation with USER', aliases: ['whisper', 'query'] },
+  join: { usage: '/join #ROOM', summary: 'join a room (created if it does not exist) and switch to it', aliases: ['j'] },
   leave: { usage: '/leave [#ROOM]', summary: 'leave a room (default: the current one)', aliases: ['part'] },
   rooms: { usage: '/rooms', summary: 'list the rooms on this server', aliases: [] },
   verify: { usage: '/verify USER [yes]', summary: 'compare your safety number with USER and mark their devices verified', aliases: [] },

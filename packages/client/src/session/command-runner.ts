@@ -4,6 +4,7 @@ import { helpLines } from '../commands/catalog.js';
 import type { Command } from '../commands/parse.js';
 import { adminResultLines } from './admin-text.js';
 import { conversationLabel } from './format.js';
+import { inviteLink } from './invite-link.js';
 import type { VerifyCommands } from './verify-commands.js';
 
 /** The commands that address no conversation of their own (`text`, `/msg` and `/join` are planned by the model). */
@@ -67,6 +68,7 @@ export async function runCommand(command: PlainCommand, ctx: CommandContext): Pr
     case 'invite': {
       const invite = await client.createInvite(command.hours ?? undefined);
       say(`Invite code: ${invite.code}  (single use, valid until ${new Date(invite.expiresAt).toLocaleString()})`, 'ok');
+      say(`Invite link: ${inviteLink(client.serverUrl, invite.code)}  (opens the register page with the code filled in)`, 'ok');
       return;
     }
     case 'admin': {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Credentials } from '@conclave/client';
+import { inviteCodeIn, type Credentials } from '@conclave/client';
 import { cues } from '../app/cues.js';
 import { closeHere, resume, signIn, signOut, type Session } from '../app/session.js';
 import { Register } from './auth/Register.js';
@@ -11,7 +11,7 @@ import { Elsewhere, Unreachable } from './Unreachable.js';
 type Phase =
   | { kind: 'starting' }
   | { kind: 'sign-in'; username: string; notice?: string | undefined }
-  | { kind: 'register'; username: string }
+  | { kind: 'register'; username: string; code?: string | undefined }
   | { kind: 'unreachable'; username: string; message: string }
   | { kind: 'elsewhere'; username: string }
   | { kind: 'chat'; session: Session };
@@ -21,6 +21,7 @@ const RETRY_DELAY_KEY = 'conclave.retryDelay';
 /**
  * The page: resumes the last user's session on load (the token is an
  * HttpOnly cookie), else shows sign-in; after sign-in or register, the chat.
+ * An invite link (`#/register?invite=CODE`) opens the register page instead.
  * One tab at a time runs a user's chat (see `tab-lock.ts`).
  */
 export function App() {
@@ -43,6 +44,14 @@ export function App() {
 
   const start = useCallback(
     async (takeOver = false) => {
+      // An invite link (`#/register?invite=CODE`) opens the register page with its code filled in; the
+      // fragment is then dropped, so a reload or a bookmark does not offer the used code again.
+      const invite = inviteCodeIn(location.hash);
+      if (invite !== undefined) {
+        history.replaceState(null, '', `${location.pathname}${location.search}`);
+        show({ kind: 'register', username: '', code: invite });
+        return;
+      }
       show({ kind: 'starting' });
       const result = await resume(cues.handle, takenOver, { takeOver });
       if (result.kind !== 'unreachable') sessionStorage.removeItem(RETRY_DELAY_KEY);
@@ -100,6 +109,7 @@ export function App() {
       return (
         <Register
           initialUsername={phase.username}
+          initialCode={phase.code ?? ''}
           onSubmit={(username, password, code) => connect({ kind: 'register', username, password, ...(code !== undefined && { code }) })}
           onSignIn={(username) => show({ kind: 'sign-in', username })}
         />

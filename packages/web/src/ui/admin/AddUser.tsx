@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import type { ConclaveClient } from '@conclave/client';
+import { inviteLink, type ConclaveClient } from '@conclave/client';
+import { webSocketUrl } from '../../app/session.js';
 import { errorText } from './admin-hooks.js';
 import { Secret } from './Secret.js';
 
@@ -131,7 +132,7 @@ export function CreateInvite({ client, onCreated }: { client: ConclaveClient; on
   return (
     <div className="admin-form">
       <h3 className="admin-form__title">Invite</h3>
-      <p className="field__hint">Someone with an invite code creates their own account and password on the sign-in page.</p>
+      <p className="field__hint">Someone with an invite link (or its code) creates their own account and password on the register page.</p>
       <div>
         <button type="button" className="button button--secondary" onClick={() => void create()} disabled={busy}>
           {busy && <span className="spinner spinner--small" aria-hidden="true" />}
@@ -142,7 +143,10 @@ export function CreateInvite({ client, onCreated }: { client: ConclaveClient; on
         {error ?? ''}
       </p>
       {invite !== null && (
-        <Secret label="Invite code" value={invite.code} hint={`Single use, valid until ${new Date(invite.expiresAt).toLocaleString()}.`} />
+        <>
+          <Secret label="Invite link" value={inviteLink(webSocketUrl(), invite.code)} hint="Opens the register page with the code filled in." />
+          <Secret label="Invite code" value={invite.code} hint={`Single use, valid until ${new Date(invite.expiresAt).toLocaleString()}.`} />
+        </>
       )}
     </div>
   );

@@ -7,6 +7,8 @@ import { AuthLayout, Field, FormError } from './AuthLayout.js';
 /** Props of `Register`: `onSubmit` rejects with an Error whose message is shown under the form. */
 export interface RegisterProps {
   initialUsername: string;
+  /** The invite code of the link that opened the page (`#/register?invite=CODE`), or ''. */
+  initialCode: string;
   onSubmit: (username: string, password: string, code: string | undefined) => Promise<void>;
   onSignIn: (username: string) => void;
 }
@@ -34,11 +36,11 @@ function validate(username: string, password: string, repeat: string): string | 
  * The register page: Username, Password, "Repeat password", and the invite
  * or setup code when the server's policy needs one (asked with `probeServer`).
  */
-export function Register({ initialUsername, onSubmit, onSignIn }: RegisterProps) {
+export function Register({ initialUsername, initialCode, onSubmit, onSignIn }: RegisterProps) {
   const [username, setUsername] = useState(initialUsername);
   const [password, setPassword] = useState('');
   const [repeat, setRepeat] = useState('');
-  const [code, setCode] = useState('');
+  const [code, setCode] = useState(initialCode);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [probe, setProbe] = useState<ServerInfo | null | 'failed'>(null);
