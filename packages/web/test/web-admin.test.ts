@@ -217,6 +217,7 @@ test('an admin sees users and live counts, promotes a member (whose page gets Ad
   const codeField = invited.page.getByLabel('Invite code', { exact: true });
   await codeField.waitFor({ state: 'visible' });
   assert.equal(await codeField.inputValue(), inviteCode, 'the code is filled in');
+  await invited.page.getByText('Filled in from your invite link.', { exact: true }).waitFor({ state: 'visible' });
   assert.equal(new URL(invited.page.url()).hash, '', 'the code leaves the address bar');
   await ui.username(invited.page).fill('frank');
   await ui.password(invited.page).fill('frank-password-42');

@@ -101,7 +101,7 @@ export function Register({ initialUsername, initialCode, onSubmit, onSignIn }: R
               value={code}
               onChange={setCode}
               autoComplete="one-time-code"
-              hint={codeField.hint}
+              hint={initialCode !== '' && code === initialCode ? 'Filled in from your invite link.' : codeField.hint}
               required={probe !== 'failed'}
             />
           )}
