@@ -23,7 +23,7 @@ export const FRAGMENT_BYTES = 16 * 1024;
 export class FrameWriter {
   private readonly cork: TickCork;
   /** Frames waiting behind the large frame being written (undefined: none is). */
-  private waiting: Buffer[] | undefined;
+  private waiting: Array<string | Buffer> | undefined;
   private waitingBytes = 0;
 
   constructor(private readonly ws: WebSocket) {
@@ -42,20 +42,16 @@ export class FrameWriter {
 
   /** Writes `text` (JSON, or that text UTF-8 encoded) as one WebSocket text message, after the frames before it. */
   write(text: string | Buffer): void {
-    if (this.waiting === undefined && (typeof text === 'string' ? text.length * 3 : text.length) <= LARGE_FRAME_BYTES) {
-      this.cork.hold();
-      this.ws.send(text, { binary: false });
-      return;
-    }
-    const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+    // A string is encoded here only when it may be large (UTF-8 takes at most 3 bytes per UTF-16 unit).
+    const frame = typeof text === 'string' && text.length * 3 > LARGE_FRAME_BYTES ? Buffer.from(text, 'utf8') : text;
     if (this.waiting !== undefined) {
-      this.waiting.push(bytes);
-      this.waitingBytes += bytes.length;
-    } else if (bytes.length <= LARGE_FRAME_BYTES) {
-      this.cork.hold();
-      this.ws.send(bytes, { binary: false });
+      this.waiting.push(frame);
+      this.waitingBytes += Buffer.byteLength(frame);
+    } else if (typeof frame !== 'string' && frame.length > LARGE_FRAME_BYTES) {
+      this.stream(frame);
     } else {
-      this.stream(bytes);
+      this.cork.hold();
+      this.ws.send(frame, { binary: false });
     }
   }
 
@@ -80,22 +76,11 @@ export class FrameWriter {
     next();
   }
 
-  /** After a large frame: writes what waited, in order (stopping again behind the next large one). */
+  /** After a large frame: writes what waited, in order (a large one among them makes the rest wait again). */
   private flush(): void {
     const queued = this.waiting ?? [];
     this.waiting = undefined;
     this.waitingBytes = 0;
-    for (let i = 0; i < queued.length; i++) {
-      this.write(queued[i]!);
-      // `write` may have started streaming a large frame (TypeScript keeps `waiting` narrowed to undefined here).
-      const behind = this.waiting as Buffer[] | undefined;
-      if (behind !== undefined) {
-        // The rest waits behind it, still in order.
-        const rest = queued.slice(i + 1);
-        behind.push(...rest);
-        this.waitingBytes += rest.reduce((n, b) => n + b.length, 0);
-        return;
-      }
-    }
+    for (const frame of queued) this.write(frame);
   }
 }
