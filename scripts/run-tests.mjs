@@ -7,7 +7,11 @@
  *   `helpers/browser.js`): Debian's `/usr/bin/chromium`, or `CONCLAVE_CHROMIUM`;
  * - tmux, for suites that drive the terminal client through a pseudo-terminal
  *   (they call `tmux(`);
- * - ngIRCd, for the smoke run of the side-by-side bench (`bench/ngircd.ts`).
+ * - ngIRCd, for the smoke run of the side-by-side bench (`bench/ngircd.ts`);
+ * - PostgreSQL (127.0.0.1:5432 or `CONCLAVE_TEST_POSTGRES_URL`), for the store
+ *   suites on PostgreSQL and the cluster suites (they import `pg-database.js`
+ *   or `cluster-env.js`);
+ * - Redis (127.0.0.1:6379 or `CONCLAVE_TEST_REDIS_URL`), for the cluster suites.
  * With `CONCLAVE_TEST_REQUIRE_ALL=1` (set by `.ci/run`, which installs the
  * tools) a missing tool is an error instead, so CI never skips a suite.
  * Arguments naming test files (`…/x.test.ts`) run just those suites; other
@@ -17,7 +21,7 @@
 import { spawnSync, spawn } from 'node:child_process';
 import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const requireAll = process.env.CONCLAVE_TEST_REQUIRE_ALL === '1';
@@ -36,6 +40,17 @@ function executable(file) {
 function onPath(name) {
   const r = spawnSync(name, ['-V'], { stdio: 'ignore' });
   return r.error === undefined && r.status === 0;
+}
+
+/**
+ * Whether the server of `url` accepts a TCP connection within 1 s (in a child
+ * process: this script decides synchronously). The suites report a refused login themselves.
+ */
+function accepts(url, defaultPort) {
+  const { hostname, port } = new URL(url);
+  const probe = `const s = require('node:net').connect(${Number(port || defaultPort)}, ${JSON.stringify(hostname || '127.0.0.1')});
+    s.setTimeout(1000, () => process.exit(1)); s.on('error', () => process.exit(1)); s.on('connect', () => process.exit(0));`;
+  return spawnSync(process.execPath, ['-e', probe], { stdio: 'ignore', timeout: 5000 }).status === 0;
 }
 
 const chromium = process.env.CONCLAVE_CHROMIUM ?? '/usr/bin/chromium';
@@ -59,6 +74,20 @@ const TOOLS = [
       return r.error === undefined && r.status === 0;
     },
     enable: 'install ngIRCd (sudo apt-get install ngircd) or set NGIRCD to its binary',
+  },
+  {
+    name: 'PostgreSQL',
+    kind: 'database',
+    needs: (text) => text.includes('pg-database.js') || text.includes('cluster-env.js'),
+    present: () => accepts(process.env.CONCLAVE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test', 5432),
+    enable: 'install PostgreSQL (sudo apt-get install postgresql) with a passwordless postgres role on 127.0.0.1:5432 and a database named test, or set CONCLAVE_TEST_POSTGRES_URL to such a server',
+  },
+  {
+    name: 'Redis',
+    kind: 'cluster',
+    needs: (text) => text.includes('cluster-env.js'),
+    present: () => accepts(process.env.CONCLAVE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', 6379),
+    enable: 'install Redis (sudo apt-get install redis-server) on 127.0.0.1:6379, or set CONCLAVE_TEST_REDIS_URL',
   },
   {
     name: 'tmux',

@@ -24,3 +24,14 @@ export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string } | null;
   return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === '23505';
 }
+
+/**
+ * True when `err` is a PostgreSQL error that aborts a transaction which
+ * succeeds when run again: `40P01` deadlock detected, `40001` serialization
+ * failure (PostgreSQL docs, Appendix A "Error codes" and §13.2). SQLite never
+ * raises them: its one writer cannot deadlock.
+ */
+export function isRetryableTransactionError(err: unknown): boolean {
+  const e = err as { code?: string } | null;
+  return e?.code === '40P01' || e?.code === '40001';
+}

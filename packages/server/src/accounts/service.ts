@@ -1,4 +1,6 @@
 import { ACCOUNT_RULES, asDeviceId, asUserId, type DeviceId, type UserInfo } from '@conclave/protocol';
+import type { SharedSetupCode } from '../cluster/identity.js';
+import { memoryLimiters, type LimiterFactory } from '../cluster/limiters.js';
 import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { SettingsService } from '../settings/service.js';
@@ -50,8 +52,10 @@ export class AccountService {
     private readonly settings: SettingsService,
     private readonly onUserCreated: UserCreatedHook,
     private readonly now: () => number = Date.now,
+    /** Where the login throttle counts (default: this process's memory; Redis in a cluster). */
+    limiters: LimiterFactory = memoryLimiters,
   ) {
-    this.throttle = new LoginThrottle(() => settings.loginLimits());
+    this.throttle = new LoginThrottle(() => settings.loginLimits(), limiters);
   }
 
   /**
@@ -207,12 +211,25 @@ export class AccountService {
 
   /**
    * While no admin exists, replaces any earlier setup code with a fresh one.
+   * With `shared` (the nodes of a cluster), the code stored there is kept
+   * while it is still usable, so every node prints the same one; two nodes
+   * starting at once agree on the first one's.
    * @returns the code to print, or null when an admin already exists.
+   * @throws Error when the shared code cannot be opened (a node given another secret key)
    */
-  async ensureSetupCode(): Promise<string | null> {
-    if ((await this.store.countAdmins()) > 0) return null;
+  async ensureSetupCode(shared?: SharedSetupCode): Promise<string | null> {
+    if ((await this.store.countAdmins()) > 0) {
+      await shared?.clear();
+      return null;
+    }
+    const stored = await shared?.load();
+    if (stored !== undefined && (await this.store.isInviteUsable(hashSecret(stored), this.now()))) return stored;
+    if (stored !== undefined) await shared?.clear();
+    const fresh = newHumanCode();
+    const code = shared ? await shared.offer(fresh, this.now()) : fresh;
+    // Another node offered first: that node stores the invite.
+    if (code !== fresh) return code;
     await this.store.deleteUnusedInvites('setup');
-    const code = newHumanCode();
     const now = this.now();
     await this.store.insertInvite({
       codeHash: hashSecret(code),

@@ -1,5 +1,6 @@
 import { LIMITS } from '@conclave/protocol';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { memoryLimiters, type LimiterFactory } from '../cluster/limiters.js';
 import { ServiceError } from '../errors.js';
 import type { LoginLimits } from '../settings/service.js';
 
@@ -12,11 +13,11 @@ export interface Reservation {
 /** The counters for one window length (a setting, so one set per length in use). */
 interface Counters {
   /** Password failures from one address, any account. */
-  byAddress: RateLimiterMemory;
+  byAddress: RateLimiterAbstract;
   /** Password failures for one account from one address (key: `account address`). */
-  byAccountAddress: RateLimiterMemory;
+  byAccountAddress: RateLimiterAbstract;
   /** Password failures for one account from every address. */
-  byAccount: RateLimiterMemory;
+  byAccount: RateLimiterAbstract;
 }
 
 /** Counts only: points are compared with the settings here, so a changed setting applies to the counts already made. */
@@ -36,14 +37,21 @@ const UNLIMITED = Number.MAX_SAFE_INTEGER;
  * - per account from all addresses (`login_max_failures_per_account_all_addresses`),
  *   the slower ceiling against guesses spread over many addresses.
  * Token resumes are not throttled here (a session token has 256 random bits).
- * Counters are in memory: per process, reset by a restart.
+ * Counters are in memory (per process, reset by a restart), or in Redis when
+ * the server is one node of a cluster (shared by every node).
  */
 export class LoginThrottle {
   private readonly counters = new Map<number, Counters>();
   /** Lock-outs of one account from one address within `LIMITS.loginBackoffMaxMs`. */
-  private readonly lockouts = new RateLimiterMemory({ points: UNLIMITED, duration: LIMITS.loginBackoffMaxMs / 1000 });
+  private readonly lockouts: RateLimiterAbstract;
 
-  constructor(private readonly limits: () => Promise<LoginLimits>) {}
+  /** @param limiters where the counts live (default: this process's memory) */
+  constructor(
+    private readonly limits: () => Promise<LoginLimits>,
+    private readonly limiters: LimiterFactory = memoryLimiters,
+  ) {
+    this.lockouts = limiters('login-lockouts', { points: UNLIMITED, duration: LIMITS.loginBackoffMaxMs / 1000 });
+  }
 
   /**
    * Reserves one password check from `address`, for `accountKey` (the
@@ -55,7 +63,7 @@ export class LoginThrottle {
     const limits = await this.limits();
     const c = this.countersFor(limits.windowMs);
     const pairKey = accountKey === null ? null : `${accountKey} ${address}`;
-    const taken: Array<[RateLimiterMemory, string]> = [];
+    const taken: Array<[RateLimiterAbstract, string]> = [];
     const giveBack = () => Promise.all(taken.map(([limiter, key]) => limiter.reward(key, 1)));
     if (pairKey !== null) {
       const pair = await count(c.byAccountAddress, pairKey);
@@ -100,7 +108,11 @@ export class LoginThrottle {
     let c = this.counters.get(windowMs);
     if (!c) {
       const options = { points: UNLIMITED, duration: Math.ceil(windowMs / 1000) };
-      c = { byAddress: new RateLimiterMemory(options), byAccountAddress: new RateLimiterMemory(options), byAccount: new RateLimiterMemory(options) };
+      c = {
+        byAddress: this.limiters(`login-address-${windowMs}`, options),
+        byAccountAddress: this.limiters(`login-account-address-${windowMs}`, options),
+        byAccount: this.limiters(`login-account-${windowMs}`, options),
+      };
       this.counters.set(windowMs, c);
     }
     return c;
@@ -112,7 +124,7 @@ export class LoginThrottle {
  * points are unlimited) except for a key `block`ed by a lock-out: its count
  * is then returned as well (above any setting).
  */
-async function count(limiter: RateLimiterMemory, key: string): Promise<RateLimiterRes> {
+async function count(limiter: RateLimiterAbstract, key: string): Promise<RateLimiterRes> {
   try {
     return await limiter.consume(key, 1);
   } catch (err) {

@@ -75,10 +75,10 @@ export class AdminService {
       }
       case 'list_users': {
         const users = await this.accountStore.listUsers(this.now());
-        const hub = this.runtime?.hub;
+        const online = new Set<string>((await this.runtime?.hub.online())?.map((u) => u.userId));
         return {
           action: 'list_users',
-          users: users.map((u) => ({ ...u, userId: asUserId(u.userId), online: hub?.isOnline(u.userId) ?? false })),
+          users: users.map((u) => ({ ...u, userId: asUserId(u.userId), online: online.has(u.userId) })),
         };
       }
       case 'logout_user': {
@@ -107,13 +107,13 @@ export class AdminService {
       case 'broadcast': {
         this.runtime?.hub.notice({ kind: 'broadcast', ...this.from(actor), text: command.text });
         await this.record(actor, 'broadcast', null, `${command.text.length} characters`);
-        return { action: 'broadcast', online: this.runtime?.hub.online().length ?? 0 };
+        return { action: 'broadcast', online: (await this.runtime?.hub.online())?.length ?? 0 };
       }
       case 'notice': {
         const user = await this.accounts.activeUser(command.username);
         this.runtime?.hub.notice({ kind: 'direct', ...this.from(actor), user: ref(user), text: command.text }, user.id);
         await this.record(actor, 'notice', user.username, `${command.text.length} characters`);
-        return { action: 'notice', user: ref(user), online: this.runtime?.hub.isOnline(user.id) ?? false };
+        return { action: 'notice', user: ref(user), online: (await this.runtime?.hub.isOnline(user.id)) ?? false };
       }
       case 'shutdown': {
         const seconds = command.seconds ?? 0;
@@ -127,6 +127,8 @@ export class AdminService {
       }
       case 'set': {
         const setting = await this.settings.set(command.key, command.value);
+        // The other nodes of a cluster drop their cached value now rather than within a second.
+        this.runtime?.bus.publish({ kind: 'settings', key: setting.key });
         await this.record(actor, 'set', setting.key, `${setting.key}=${setting.value}`);
         return { action: 'set', setting };
       }

@@ -26,11 +26,25 @@ export type BusEvent =
       joined: Array<{ deviceId: string; since: number; welcomed: boolean }>;
       left: string[];
       welcomeFrame?: string;
-    };
+    }
+  /** A setting was changed: every node forgets its cached value at once (instead of within the cache time). */
+  | { kind: 'settings'; key: string }
+  /** An admin's `/shutdown`: every node of the cluster stops after `delayMs` (ms). */
+  | { kind: 'shutdown'; delayMs: number };
 
-/** A publish/subscribe channel for `BusEvent`s (in-process now; Redis for scale-out). */
+/**
+ * A publish/subscribe channel for `BusEvent`s: in process (`LocalBus`), or
+ * across the nodes of a cluster (`RedisBus`). A node's own subscribers get
+ * its events synchronously, in `publish`.
+ */
 export interface Bus {
   publish(event: BusEvent): void;
   /** @returns a function that unsubscribes. */
   subscribe(handler: (event: BusEvent) => void): () => void;
+  /**
+   * Runs `handler` when this node may have missed events (its link to the
+   * other nodes came back): connections should catch up from the log.
+   * @returns a function that removes the handler.
+   */
+  onResync(handler: () => void): () => void;
 }

@@ -12,4 +12,9 @@ export class LocalBus implements Bus {
     this.handlers.add(handler);
     return () => this.handlers.delete(handler);
   }
+
+  /** A single process misses nothing: `handler` never runs. */
+  onResync(_handler: () => void): () => void {
+    return () => undefined;
+  }
 }

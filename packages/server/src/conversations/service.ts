@@ -6,7 +6,8 @@ import {
   type ConversationInfo,
   type UserInfo,
 } from '@conclave/protocol';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { memoryLimiters, type LimiterFactory } from '../cluster/limiters.js';
 import type { Bus } from '../bus/bus.js';
 import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -39,8 +40,8 @@ function infoOf(c: ConversationRecord, peer?: { userId: string; username: string
 export class ConversationService {
   private readonly routing = new Map<string, Set<string>>();
   private generalId: string | undefined;
-  /** Rooms created per member within the hour, by the setting `rooms_per_user_per_hour` in force (in this process). */
-  private readonly roomCreations = new Map<number, RateLimiterMemory>();
+  /** Rooms created per member within the hour, by the setting `rooms_per_user_per_hour` in force (in this process, or the cluster's Redis). */
+  private readonly roomCreations = new Map<number, RateLimiterAbstract>();
 
   constructor(
     private readonly store: ConversationStore,
@@ -48,6 +49,8 @@ export class ConversationService {
     private readonly bus: Bus,
     private readonly settings: SettingsService,
     private readonly now: () => number = Date.now,
+    /** Where room creations are counted (default: this process's memory; Redis in a cluster). */
+    private readonly limiters: LimiterFactory = memoryLimiters,
   ) {}
 
   /** Creates `#general` when missing, adds every user to it, and loads the routing table. */
@@ -58,11 +61,11 @@ export class ConversationService {
     for (const { conversationId, userId } of await this.store.allMemberships()) this.route(conversationId, userId, 'add');
   }
 
-  /** Adds a (new) user to `#general`. */
+  /** Adds a (new) user to `#general`; every node of a cluster routes them. */
   async addToGeneral(userId: string): Promise<void> {
     const general = this.generalId ?? (await this.ensureRoom(GENERAL_ROOM)).id;
     await this.store.addMember(general, userId, this.now());
-    this.route(general, userId, 'add');
+    this.bus.publish({ kind: 'membership', conversationId: general, userId, change: 'add' });
   }
 
   /** Applies a membership change from the bus to the routing table. */
@@ -78,6 +81,18 @@ export class ConversationService {
   /** True when the user is a member (from memory). */
   isMember(conversationId: string, userId: string): boolean {
     return this.routing.get(conversationId)?.has(userId) ?? false;
+  }
+
+  /**
+   * True when the user is a member: from memory, else from the database (and
+   * then routed). For users who may never have connected to this node — a
+   * user created from the shell, or on another node of a cluster.
+   */
+  async hasMember(conversationId: string, userId: string): Promise<boolean> {
+    if (this.isMember(conversationId, userId)) return true;
+    if ((await this.store.membership(conversationId, userId)) === undefined) return false;
+    this.route(conversationId, userId, 'add');
+    return true;
   }
 
   /**
@@ -217,7 +232,7 @@ export class ConversationService {
   private async countRoomCreation(userId: string): Promise<void> {
     const perHour = await this.settings.roomsPerUserPerHour();
     let limiter = this.roomCreations.get(perHour);
-    if (!limiter) this.roomCreations.set(perHour, (limiter = new RateLimiterMemory({ points: perHour, duration: 3600 })));
+    if (!limiter) this.roomCreations.set(perHour, (limiter = this.limiters(`room-creations-${perHour}`, { points: perHour, duration: 3600 })));
     try {
       await limiter.consume(userId);
     } catch (err) {

@@ -1,5 +1,6 @@
 import { asDeviceId, asUserId, LIMITS, type DeviceEntry, type DeviceId, type UserId } from '@conclave/protocol';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { memoryLimiters, type LimiterFactory } from '../cluster/limiters.js';
 import type { Principal } from '../accounts/service.js';
 import type { AccountStore } from '../accounts/store.js';
 import { ServiceError } from '../errors.js';
@@ -28,19 +29,23 @@ export type ClaimedEntry = DeviceEntry & { userId: UserId; keyPackage?: string }
 export class DeviceService {
   /**
    * One-time KeyPackages handed out per (claiming user, target device) within
-   * `LIMITS.keyPackageClaimWindowMs` (in this process). Past
+   * `LIMITS.keyPackageClaimWindowMs` (in this process, or the cluster's Redis). Past
    * `LIMITS.keyPackageClaimsPerTargetDevice` the claimer gets the last-resort one.
    */
-  private readonly claims = new RateLimiterMemory({
-    points: LIMITS.keyPackageClaimsPerTargetDevice,
-    duration: Math.ceil(LIMITS.keyPackageClaimWindowMs / 1000),
-  });
+  private readonly claims: RateLimiterAbstract;
 
   constructor(
     private readonly store: DeviceStore,
     private readonly accounts: AccountStore,
     private readonly now: () => number = Date.now,
-  ) {}
+    /** Where claims are counted (default: this process's memory; Redis in a cluster). */
+    limiters: LimiterFactory = memoryLimiters,
+  ) {
+    this.claims = limiters('key-package-claims', {
+      points: LIMITS.keyPackageClaimsPerTargetDevice,
+      duration: Math.ceil(LIMITS.keyPackageClaimWindowMs / 1000),
+    });
+  }
 
   /**
    * Stores the device's KeyPackages (base64 MLSMessages); an empty publish just reports the stock.

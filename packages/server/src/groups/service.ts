@@ -156,7 +156,7 @@ export class GroupService {
     }
     for (const deviceId of added) {
       const device = await this.devices.findDevice(deviceId);
-      if (!device || device.signatureKey === null || !this.conversations.isMember(conversationId, device.userId)) {
+      if (!device || device.signatureKey === null || !(await this.conversations.hasMember(conversationId, device.userId))) {
         throw new ServiceError('CONCLAVE_ERR_NOT_MEMBER', 'added device is not a member user\'s');
       }
     }

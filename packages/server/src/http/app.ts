@@ -34,6 +34,8 @@ export interface HttpAppOptions {
   log: Logger;
   /** True once the server accepts connections (`/healthz` answers 503 before). */
   isReady: () => boolean;
+  /** Reachability of what the server depends on (`database`, and `redis` in a cluster); `/healthz` answers 503 when one is unreachable. */
+  health?: (() => Promise<Record<string, 'ok' | 'unreachable'>>) | undefined;
   accounts: AccountService;
   /** Directory of the built web client (`index.html`, `assets/`…); a landing page when absent or not built. */
   webRoot?: string | undefined;
@@ -42,7 +44,8 @@ export interface HttpAppOptions {
 }
 
 /**
- * The HTTPS application: `GET /healthz` (`{"status":"ok"}` once ready),
+ * The HTTPS application: `GET /healthz` (`{"status":"ok","database":"ok"}` once
+ * ready and its database — and Redis, in a cluster — answer; 503 otherwise),
  * `GET /metrics` (Prometheus text format, only with `metrics`), the web
  * client at `/` (static files from `webRoot`), and the web session cookie at
  * `SESSION_PATH`. Security headers (CSP, HSTS, nosniff, no framing) on
@@ -71,7 +74,9 @@ export function createHttpApp(options: HttpAppOptions) {
   });
   app.get('/healthz', async (_req, reply) => {
     if (!options.isReady()) return reply.code(503).send({ status: 'starting' });
-    return { status: 'ok' };
+    const checks = (await options.health?.()) ?? {};
+    if (Object.values(checks).some((c) => c !== 'ok')) return reply.code(503).send({ status: 'degraded', ...checks });
+    return { status: 'ok', ...checks };
   });
   const metrics = options.metrics;
   if (metrics) {

@@ -31,6 +31,8 @@ export interface MetricsOptions {
    * `process_cpu_seconds_total`). Default true.
    */
   processMetrics?: boolean;
+  /** This node's name in a cluster, added as the label `node` to every series (so one Prometheus tells the nodes apart). */
+  node?: string;
 }
 
 /**
@@ -100,6 +102,7 @@ export class Metrics {
     // Zero series for the closed label sets an operator alerts on, so a rate() has a baseline before the first event.
     for (const reason of ['bad_credentials', 'throttled'] as const) this.loginFailures.inc({ reason }, 0);
     for (const reason of ['address', 'preauth_address', 'session'] as const) this.connectionsRefused.inc({ reason }, 0);
+    if (options.node !== undefined) this.registry.setDefaultLabels({ node: options.node });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 

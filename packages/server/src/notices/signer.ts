@@ -31,7 +31,7 @@ export class NoticeSigner {
       pem = await readFile(file, 'utf8');
     } catch (err) {
       if ((err as { code?: string }).code !== 'ENOENT') throw err;
-      pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+      pem = NoticeSigner.newPem();
       await writeFile(file, pem, { mode: 0o600, flag: 'wx' }).catch(async (e: unknown) => {
         // Another process (a shell command) created it first: use theirs.
         if ((e as { code?: string }).code !== 'EEXIST') throw e;
@@ -39,8 +39,22 @@ export class NoticeSigner {
       });
       await chmod(file, 0o600);
     }
+    return NoticeSigner.fromPem(pem, file);
+  }
+
+  /** A new Ed25519 private key as PKCS#8 PEM. */
+  static newPem(): string {
+    return generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  }
+
+  /**
+   * The signer of a PKCS#8 PEM private key.
+   * @param source where the key came from, for the error message
+   * @throws Error when `pem` is not an Ed25519 private key.
+   */
+  static fromPem(pem: string, source: string): NoticeSigner {
     const key = createPrivateKey(pem);
-    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${file} is not an Ed25519 key`);
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${source} is not an Ed25519 key`);
     return new NoticeSigner(key);
   }
 

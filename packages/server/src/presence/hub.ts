@@ -4,6 +4,7 @@ import type { ConversationService } from '../conversations/service.js';
 import type { NoticeSigner } from '../notices/signer.js';
 import type { Connection } from '../ws/connection.js';
 import { PresenceAnnouncer } from './announcer.js';
+import { LOCAL_PRESENCE, type PresenceDirectory } from './directory.js';
 import { LogoutGrace } from './grace.js';
 
 /** Tuning of presence. */
@@ -14,6 +15,8 @@ export interface HubOptions {
   presenceBurst?: number | undefined;
   /** That window, ms; default `LIMITS.presenceBurstWindowMs`. */
   presenceBurstWindowMs?: number | undefined;
+  /** Who is on the other nodes of a cluster; default: none (one process). */
+  directory?: PresenceDirectory | undefined;
 }
 
 /**
@@ -38,6 +41,8 @@ export class Hub {
   private lastSecond = 0;
   private readonly grace: LogoutGrace;
   private readonly announcer: PresenceAnnouncer;
+  private readonly directory: PresenceDirectory;
+  private readonly unsubscribeResync: () => void;
 
   constructor(
     private readonly bus: Bus,
@@ -53,7 +58,12 @@ export class Hub {
       options.presenceBurst ?? LIMITS.presenceBurst,
       options.presenceBurstWindowMs ?? LIMITS.presenceBurstWindowMs,
     );
+    this.directory = options.directory ?? LOCAL_PRESENCE;
     this.unsubscribe = bus.subscribe((event) => this.onEvent(event));
+    // Events this node missed (its link to the cluster dropped): every connection reads them from the log.
+    this.unsubscribeResync = bus.onResync(() => {
+      for (const conn of this.all()) conn.catchUpAll();
+    });
   }
 
   /**
@@ -71,7 +81,14 @@ export class Hub {
     if (!devices) this.byDevice.set(deviceId, (devices = new Set()));
     devices.add(conn);
     this.usernames.set(user.userId, user.username);
-    if (first && !this.grace.cancel(user.userId)) this.announcer.announce('login', user);
+    this.directory.set(user, set.size);
+    if (first && !this.grace.cancel(user.userId)) void this.announceLogin(user);
+  }
+
+  /** Announces a login unless another node already has the user (online or in grace): a cluster announces once. */
+  private async announceLogin(user: UserRef): Promise<void> {
+    if (this.directory !== LOCAL_PRESENCE && (await this.directory.seenElsewhere(user.userId)) !== 'none') return;
+    this.announcer.announce('login', user);
   }
 
   /** Unregisters a connection; when it was the user's last, announces a logout after the grace period. */
@@ -83,18 +100,35 @@ export class Hub {
     if (devices?.delete(conn) && devices.size === 0) this.byDevice.delete(deviceId);
     const set = this.byUser.get(user.userId);
     if (!set?.delete(conn)) return;
+    this.directory.set(user, set.size);
     if (set.size === 0) {
       this.byUser.delete(user.userId);
-      this.grace.start(user.userId, () => {
-        if (!this.isOnline(user.userId)) this.announcer.announce('logout', user);
-      });
+      this.grace.start(user.userId, () => void this.announceLogout(user));
     }
   }
 
-  /** Every user with a device connected now (not those in their grace period), with the device count, by name. */
-  online(): Array<UserRef & { devices: number }> {
-    return [...this.byUser.entries()]
-      .map(([userId, conns]) => ({ userId: asUserId(userId), username: this.usernames.get(userId) ?? '?', devices: conns.size }))
+  /** After the grace period: announces a logout unless the user came back here or is online on another node. */
+  private async announceLogout(user: UserRef): Promise<void> {
+    if (this.isOnlineHere(user.userId)) return;
+    this.directory.set(user, 'gone');
+    if (this.directory !== LOCAL_PRESENCE && (await this.directory.seenElsewhere(user.userId)) === 'online') return;
+    if (!this.isOnlineHere(user.userId)) this.announcer.announce('logout', user);
+  }
+
+  /**
+   * Every user with a device connected now on any node of the cluster (not
+   * those in their grace period), with the count of connections, by name.
+   * @throws Error when the cluster's Redis does not answer.
+   */
+  async online(): Promise<Array<UserRef & { devices: number }>> {
+    const users = new Map<string, { username: string; devices: number }>();
+    for (const [userId, remote] of await this.directory.elsewhere()) if (remote.devices > 0) users.set(userId, remote);
+    for (const [userId, conns] of this.byUser) {
+      const remote = users.get(userId)?.devices ?? 0;
+      users.set(userId, { username: this.usernames.get(userId) ?? '?', devices: conns.size + remote });
+    }
+    return [...users.entries()]
+      .map(([userId, u]) => ({ userId: asUserId(userId), username: u.username, devices: u.devices }))
       .sort((a, b) => a.username.localeCompare(b.username));
   }
 
@@ -116,8 +150,16 @@ export class Hub {
     return this.perSecond.reduce((a, b) => a + b, 0);
   }
 
-  /** Whether the user has a device connected now (false during their grace period). */
-  isOnline(userId: string): boolean {
+  /**
+   * Whether the user has a device connected now on any node (false during their grace period).
+   * @throws Error when the cluster's Redis does not answer.
+   */
+  async isOnline(userId: string): Promise<boolean> {
+    return this.isOnlineHere(userId) || (await this.directory.seenElsewhere(userId)) === 'online';
+  }
+
+  /** Whether the user has a device connected to this node. */
+  isOnlineHere(userId: string): boolean {
     return (this.byUser.get(userId)?.size ?? 0) > 0;
   }
 
@@ -160,6 +202,7 @@ export class Hub {
     this.grace.stop();
     this.announcer.stop();
     this.unsubscribe();
+    this.unsubscribeResync();
   }
 
   private onEvent(event: BusEvent): void {
@@ -188,6 +231,10 @@ export class Hub {
         }
         return;
       }
+      case 'settings':
+      case 'shutdown':
+        // The server's own subscribers handle these (settings cache, stop timer).
+        return;
       case 'disconnect':
         for (const conn of [...this.connectionsOf(event.userId)]) conn.fail(event.code, 'ended by an admin');
         return;

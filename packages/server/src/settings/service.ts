@@ -192,6 +192,11 @@ export class SettingsService {
     return this.info(name);
   }
 
+  /** Drops the cached value of `key` (another node changed it): the next read goes to the store. */
+  forget(key: string): void {
+    if (isSettingKey(key)) this.cache.delete(key);
+  }
+
   async registrationPolicy(): Promise<RegistrationPolicy> {
     return (await this.get('registration')) as RegistrationPolicy;
   }

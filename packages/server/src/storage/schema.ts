@@ -20,6 +20,7 @@ export interface Database {
   welcomes: WelcomesTable;
   audit_log: AuditLogTable;
   departures: DeparturesTable;
+  server_secrets: ServerSecretsTable;
 }
 
 export interface UsersTable {
@@ -178,4 +179,12 @@ export interface DeparturesTable {
   conversation_id: string;
   user_id: string;
   at: number;
+}
+
+/** A value every node of a cluster shares (see `SecretStore`), written once. */
+export interface ServerSecretsTable {
+  name: string;
+  /** Sealed by the caller; opaque to the store. */
+  sealed: string;
+  created_at: number;
 }

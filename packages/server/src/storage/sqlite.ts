@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
-import { migrationProvider } from './migrations/index.js';
+import { migrateToLatest } from './migrate.js';
 
 /** How many distinct SQL texts keep their prepared statement (the oldest is dropped beyond). */
 const STATEMENT_CACHE_SIZE = 256;
@@ -51,12 +51,6 @@ export async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
   file.pragma('busy_timeout = 5000');
   file.defaultSafeIntegers(false);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
-  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
-  if (error) {
-    await db.destroy();
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    const reason = error instanceof Error ? error.message : 'unknown error';
-    throw new Error(`database migration ${failed} failed: ${reason}`, { cause: error });
-  }
+  await migrateToLatest(db);
   return db;
 }

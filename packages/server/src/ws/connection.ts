@@ -352,6 +352,14 @@ export class Connection {
     return run;
   }
 
+  /** Catches up every conversation this connection follows (the node may have missed live messages). */
+  catchUpAll(): void {
+    for (const conversationId of this.cursors.keys()) {
+      this.offeredDuringCatchUp.add(conversationId);
+      void this.catchUp(conversationId);
+    }
+  }
+
   /** The catch-up loop; leaves `catchingUp` in the same step that finds the log exhausted. */
   private async runCatchUp(conversationId: string, settle: () => void): Promise<void> {
     try {

@@ -215,15 +215,16 @@ async function join(ctx: HandlerContext, conn: Connection, frame: RequestFrame<'
 }
 
 async function who(ctx: HandlerContext, conn: Connection, frame: RequestFrame<'who'>): Promise<Answer<'who'>> {
-  const online = ctx.hub.online();
+  const online = await ctx.hub.online();
   if (frame.conversationId === undefined) return { type: 'who', online };
   const members = await ctx.conversations.membersWithNames(me(conn).user, frame.conversationId);
+  const onlineIds = new Set<string>(online.map((u) => u.userId));
   return {
     type: 'who',
     online,
     conversation: {
       conversationId: frame.conversationId,
-      members: members.map((m) => ({ userId: asUserId(m.userId), username: m.username, online: ctx.hub.isOnline(m.userId) })),
+      members: members.map((m) => ({ userId: asUserId(m.userId), username: m.username, online: onlineIds.has(m.userId) })),
     },
   };
 }

@@ -1,4 +1,5 @@
-import { sql, type Kysely, type Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
+import { bytesType } from './types.js';
 
 /** Accounts, devices, sessions, invites, settings, conversations and the message log. */
 export const initial: Migration = {
@@ -72,7 +73,7 @@ export const initial: Migration = {
       .addColumn('sender_user_id', 'text', (c) => c.notNull())
       .addColumn('sender_device_id', 'text', (c) => c.notNull())
       .addColumn('client_msg_id', 'text', (c) => c.notNull())
-      .addColumn('body', sql`blob`, (c) => c.notNull())
+      .addColumn('body', bytesType(db), (c) => c.notNull())
       .addColumn('sent_at', 'bigint', (c) => c.notNull())
       .addPrimaryKeyConstraint('messages_pk', ['conversation_id', 'seq'])
       .addUniqueConstraint('messages_idempotency', ['conversation_id', 'sender_device_id', 'client_msg_id'])

@@ -1,4 +1,5 @@
-import { sql, type Kysely, type Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
+import { bytesType } from './types.js';
 
 /**
  * End-to-end encryption (MLS, RFC 9420) on the Delivery Service side: device
@@ -19,7 +20,7 @@ export const mls: Migration = {
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id').onDelete('cascade'))
       .addColumn('last_resort', 'integer', (c) => c.notNull())
-      .addColumn('key_package', sql`blob`, (c) => c.notNull())
+      .addColumn('key_package', bytesType(db), (c) => c.notNull())
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('key_packages_device').on('key_packages').columns(['device_id', 'last_resort', 'created_at']).execute();
@@ -27,7 +28,7 @@ export const mls: Migration = {
       .createTable('groups')
       .addColumn('conversation_id', 'text', (c) => c.primaryKey().references('conversations.id').onDelete('cascade'))
       .addColumn('epoch', 'bigint', (c) => c.notNull())
-      .addColumn('group_info', sql`blob`, (c) => c.notNull())
+      .addColumn('group_info', bytesType(db), (c) => c.notNull())
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .execute();
     await db.schema
@@ -43,7 +44,7 @@ export const mls: Migration = {
       .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id').onDelete('cascade'))
       .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
       .addColumn('seq', 'bigint', (c) => c.notNull())
-      .addColumn('welcome', sql`blob`, (c) => c.notNull())
+      .addColumn('welcome', bytesType(db), (c) => c.notNull())
       .addPrimaryKeyConstraint('welcomes_pk', ['device_id', 'conversation_id', 'seq'])
       .execute();
   },

@@ -1,9 +1,11 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AccountStore, DeviceCap, DeviceRecord, InviteRecord, SessionRecord, UserRecord, UserSummary } from '../../accounts/store.js';
 import type { LiveSessionStore } from '../../accounts/revocation.js';
 import { isUniqueViolation, ServiceError } from '../../errors.js';
 import type { Database, UsersTable } from '../schema.js';
+import { dialectOf } from '../dialect.js';
 import { GroupCommit } from '../group-commit.js';
+import { transaction } from './transaction.js';
 
 function toUser(row: Selectable<UsersTable>): UserRecord {
   return {
@@ -17,21 +19,37 @@ function toUser(row: Selectable<UsersTable>): UserRecord {
   };
 }
 
-/** `AccountStore` (and the revocation check's `LiveSessionStore`) over Kysely; dialect-neutral SQL. */
 /** A last-used / last-seen time to record: a session's (by token hash) or a device's. */
 type Touch = { table: 'sessions' | 'devices'; id: string; now: number };
 
+/** Touches in lock order (table, then id; stable, so a later touch of a row still wins). */
+const byRow = (a: Touch, b: Touch): number => a.table.localeCompare(b.table) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * `AccountStore` (and the revocation check's `LiveSessionStore`) over Kysely.
+ * On PostgreSQL the checks a single SQLite writer made safe take row locks:
+ * the admin rows before a demotion or deletion (last-admin check), the user
+ * row before the device cap. Invites are consumed by a guarded
+ * `update … where used_at is null`, which a concurrent consumer waits on and
+ * then re-evaluates (PostgreSQL docs §13.2.1), so a code is used once.
+ */
 export class SqlAccountStore implements AccountStore, LiveSessionStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** Lock rows: PostgreSQL has concurrent writers, SQLite one. */
+  private readonly lock: boolean;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.lock = dialectOf(db) === 'postgres';
+  }
 
   /**
    * Session and device touches are group-committed: a reconnect storm of
    * 1 000 clients wrote and fsynced two rows per `authenticate`, one
-   * transaction each (issue 12: 41–85 connections/s).
+   * transaction each (issue 12: 41–85 connections/s). Rows are updated in
+   * (table, id) order so two nodes' batches cannot deadlock on them.
    */
   private readonly touches = new GroupCommit<Touch, void>((batch) =>
-    this.db.transaction().execute(async (trx) => {
-      for (const t of batch) {
+    transaction(this.db, async (trx) => {
+      for (const t of [...batch].sort(byRow)) {
         if (t.table === 'sessions') await trx.updateTable('sessions').set({ last_used_at: t.now }).where('token_hash', '=', t.id).execute();
         else await trx.updateTable('devices').set({ last_seen_at: t.now }).where('id', '=', t.id).execute();
       }
@@ -51,7 +69,7 @@ export class SqlAccountStore implements AccountStore, LiveSessionStore {
 
   async insertUser(user: UserRecord, inviteHash: string | null, now: number): Promise<'admin' | 'member'> {
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      return await transaction(this.db, async (trx) => {
         let role = user.role;
         if (inviteHash !== null) {
           const invite = await trx
@@ -96,7 +114,7 @@ export class SqlAccountStore implements AccountStore, LiveSessionStore {
   }
 
   async setRole(userId: string, role: 'admin' | 'member'): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       if (role === 'member' && !(await this.anotherAdminExists(trx, userId))) return false;
       await trx.updateTable('users').set({ role }).where('id', '=', userId).execute();
       return true;
@@ -104,7 +122,7 @@ export class SqlAccountStore implements AccountStore, LiveSessionStore {
   }
 
   async markDeleted(userId: string, now: number): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       if (!(await this.anotherAdminExists(trx, userId))) {
         const user = await trx.selectFrom('users').select('role').where('id', '=', userId).executeTakeFirst();
         if (user?.role === 'admin') return false;
@@ -168,16 +186,25 @@ export class SqlAccountStore implements AccountStore, LiveSessionStore {
     return Number(row.n);
   }
 
-  /** True when an admin other than `userId` exists (run inside the transaction that changes a role). */
-  private async anotherAdminExists(trx: Kysely<Database>, userId: string): Promise<boolean> {
-    const other = await trx
+  /**
+   * True when an admin other than `userId` exists (run inside the transaction
+   * that changes a role). On PostgreSQL every admin row, `userId`'s included,
+   * is locked first, in id order: of two admins demoting each other on two
+   * nodes, the second waits, then no longer sees the first as an admin
+   * (PostgreSQL docs §13.3.2 and SELECT "The Locking Clause": a locking read
+   * rechecks the updated row). `for no key update` is the lock a role update
+   * takes itself, and unlike `for update` it lets sessions and devices that
+   * reference the user be inserted meanwhile.
+   */
+  private async anotherAdminExists(trx: Transaction<Database>, userId: string): Promise<boolean> {
+    const admins = await trx
       .selectFrom('users')
       .select('id')
       .where('role', '=', 'admin')
       .where('deleted_at', 'is', null)
-      .where('id', '!=', userId)
-      .executeTakeFirst();
-    return other !== undefined;
+      .$if(this.lock, (q) => q.orderBy('id').forNoKeyUpdate())
+      .execute();
+    return admins.some((a) => a.id !== userId);
   }
 
   async findDevice(id: string): Promise<DeviceRecord | undefined> {
@@ -190,9 +217,11 @@ export class SqlAccountStore implements AccountStore, LiveSessionStore {
   }
 
   async insertDevice(device: DeviceRecord, now: number, cap?: DeviceCap): Promise<string[]> {
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       let pruned: string[] = [];
       if (cap) {
+        // Two nodes adding devices for one user count them one after the other.
+        if (this.lock) await trx.selectFrom('users').select('id').where('id', '=', device.userId).forNoKeyUpdate().execute();
         const existing = await trx
           .selectFrom('devices')
           .select('id')

@@ -1,7 +1,10 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ConversationRecord, ConversationStore, MembershipView } from '../../conversations/store.js';
 import { isUniqueViolation } from '../../errors.js';
+import { dialectOf } from '../dialect.js';
 import type { ConversationsTable, Database } from '../schema.js';
+import { groupEpoch } from './log.js';
+import { transaction } from './transaction.js';
 
 function toConversation(row: Selectable<ConversationsTable>): ConversationRecord {
   return {
@@ -16,7 +19,12 @@ function toConversation(row: Selectable<ConversationsTable>): ConversationRecord
 
 /** `ConversationStore` over Kysely. */
 export class SqlConversationStore implements ConversationStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** Lock group rows: PostgreSQL has concurrent writers, SQLite one. */
+  private readonly lock: boolean;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.lock = dialectOf(db) === 'postgres';
+  }
 
   async findById(id: string): Promise<ConversationRecord | undefined> {
     const row = await this.db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
@@ -35,7 +43,7 @@ export class SqlConversationStore implements ConversationStore {
 
   async create(c: Omit<ConversationRecord, 'lastSeq'>, memberIds: string[], now: number): Promise<boolean> {
     try {
-      await this.db.transaction().execute(async (trx) => {
+      await transaction(this.db, async (trx) => {
         await trx
           .insertInto('conversations')
           .values({ id: c.id, kind: c.kind, name: c.name, name_key: c.nameKey, dm_key: c.dmKey, created_at: now })
@@ -76,7 +84,9 @@ export class SqlConversationStore implements ConversationStore {
   }
 
   async removeMember(conversationId: string, userId: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await transaction(this.db, async (trx) => {
+      // Group membership changes under the group row's lock, like Commits and appends (see `lockGroups`).
+      if (this.lock) await groupEpoch(trx, conversationId, true);
       await trx.deleteFrom('members').where('conversation_id', '=', conversationId).where('user_id', '=', userId).execute();
       // Their leaves stay in the group until a member commits the Remove (see departures).
       await trx

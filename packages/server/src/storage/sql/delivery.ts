@@ -3,13 +3,17 @@ import type { DeliveryStore, LoggedMessage, NewMessage } from '../../delivery/st
 import { ServiceError } from '../../errors.js';
 import type { Database } from '../schema.js';
 import { GroupCommit } from '../group-commit.js';
-import { appendEntry, groupDeviceSince, groupEpoch } from './log.js';
+import { dialectOf } from '../dialect.js';
+import { appendEntry, groupDeviceSince, groupEpoch, lockGroups } from './log.js';
+import { transaction } from './transaction.js';
 
 type Appended = { seq: number; sentAt: number; duplicate: boolean };
 
 /**
  * One application message's checks and append inside `trx`, in the order
- * `DeliveryStore.appendApplication` documents.
+ * `DeliveryStore.appendApplication` documents. The caller holds the group
+ * row's lock (PostgreSQL), so the repeat check, the membership and the epoch
+ * are the latest committed and stay so until the append commits.
  * @throws ServiceError NOT_GROUP_MEMBER, STALE_EPOCH before writing anything
  */
 async function appendOne(trx: Transaction<Database>, m: NewMessage, epoch: number): Promise<Appended> {
@@ -32,11 +36,24 @@ async function appendOne(trx: Transaction<Database>, m: NewMessage, epoch: numbe
 
 /** `DeliveryStore` over Kysely; application appends are group-committed. */
 export class SqlDeliveryStore implements DeliveryStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** Lock group rows: PostgreSQL has concurrent writers, SQLite one. */
+  private readonly lock: boolean;
 
-  /** Appends submitted together share one transaction (see `GroupCommit`). */
+  constructor(private readonly db: Kysely<Database>) {
+    this.lock = dialectOf(db) === 'postgres';
+  }
+
+  /**
+   * Appends submitted together share one transaction (see `GroupCommit`). On
+   * PostgreSQL it first locks all the batch's group rows in one statement, in
+   * conversation id order (`lockGroups`): two nodes' batches over the same
+   * conversations then queue instead of deadlocking, and a Commit on another
+   * node waits for the batch (or the batch for it). A deadlock or
+   * serialization failure that happens anyway reruns the batch (`transaction`).
+   */
   private readonly appends = new GroupCommit<{ m: NewMessage; epoch: number }, Appended>((batch) =>
-    this.db.transaction().execute(async (trx) => {
+    transaction(this.db, async (trx) => {
+      if (this.lock) await lockGroups(trx, batch.map(({ m }) => m.conversationId));
       const outcomes: Array<Appended | Error> = [];
       for (const { m, epoch } of batch) {
         try {

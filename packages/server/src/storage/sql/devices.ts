@@ -2,7 +2,9 @@ import type { Kysely, Transaction } from 'kysely';
 import type { ClaimedKeyPackage, DeviceRecord, DeviceStore, KeyPackageStock } from '../../devices/store.js';
 import { ServiceError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import { dialectOf } from '../dialect.js';
 import type { Database } from '../schema.js';
+import { transaction } from './transaction.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -23,9 +25,43 @@ async function stockOf(db: Db, deviceId: string): Promise<KeyPackageStock> {
   return { count, hasLastResort: rows.some((r) => Number(r.last_resort) === 1) };
 }
 
-/** `DeviceStore` over Kysely. */
+/**
+ * Takes `device`'s oldest one-time KeyPackage (deletes it), else hands out
+ * its last-resort one (kept), else none. A one-time KeyPackage another
+ * transaction deleted first is skipped: ours deletes 0 rows and looks again.
+ */
+async function claimOne(trx: Transaction<Database>, device: DeviceRecord & { signatureKey: string }, lastResortOnly: boolean): Promise<ClaimedKeyPackage> {
+  for (;;) {
+    // Oldest one-time first; the last-resort one (last_resort = 1) sorts after them and is kept.
+    const kp = await trx
+      .selectFrom('key_packages')
+      .select(['id', 'last_resort', 'key_package'])
+      .where('device_id', '=', device.id)
+      .$if(lastResortOnly, (q) => q.where('last_resort', '=', 1))
+      .orderBy('last_resort')
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    if (kp === undefined || Number(kp.last_resort) === 1) return { device, keyPackage: kp?.key_package };
+    const { numDeletedRows } = await trx.deleteFrom('key_packages').where('id', '=', kp.id).executeTakeFirst();
+    if (numDeletedRows > 0n) return { device, keyPackage: kp.key_package, oneTimeLeft: (await stockOf(trx, device.id)).count };
+  }
+}
+
+/**
+ * `DeviceStore` over Kysely. A one-time KeyPackage is handed out only by the
+ * claim whose `delete` removed it: a concurrent claimer on another node waits
+ * on the row, deletes nothing, and takes the next one (PostgreSQL docs
+ * §13.2.1); SQLite's one writer never gets there.
+ */
 export class SqlDeviceStore implements DeviceStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** Lock rows: PostgreSQL has concurrent writers, SQLite one. */
+  private readonly lock: boolean;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.lock = dialectOf(db) === 'postgres';
+  }
 
   async findDevice(id: string): Promise<DeviceRecord | undefined> {
     const row = await this.db
@@ -59,7 +95,9 @@ export class SqlDeviceStore implements DeviceStore {
     maxOneTime: number,
     now: number,
   ): Promise<KeyPackageStock> {
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
+      // Two nodes adding to one device's stock check the cap and replace the last-resort one in turn.
+      if (this.lock) await trx.selectFrom('devices').select('id').where('id', '=', deviceId).forNoKeyUpdate().execute();
       const before = await stockOf(trx, deviceId);
       if (before.count + oneTime.length > maxOneTime) throw new ServiceError('CONCLAVE_ERR_KEY_PACKAGES_FULL');
       if (oneTime.length > 0) {
@@ -81,7 +119,7 @@ export class SqlDeviceStore implements DeviceStore {
 
   async claimKeyPackages(userIds: string[], exceptDeviceId: string, lastResortOnly: ReadonlySet<string> = new Set()): Promise<ClaimedKeyPackage[]> {
     if (userIds.length === 0) return [];
-    return this.db.transaction().execute(async (trx) => {
+    return transaction(this.db, async (trx) => {
       const devices = await trx
         .selectFrom('devices')
         .select(['id', 'user_id', 'name', 'signature_key', 'created_at'])
@@ -94,23 +132,7 @@ export class SqlDeviceStore implements DeviceStore {
         .execute();
       const claimed: ClaimedKeyPackage[] = [];
       for (const device of devices.map(toDevice).filter(withKey)) {
-        // Oldest one-time first; the last-resort one (last_resort = 1) sorts after them and is kept.
-        const kp = await trx
-          .selectFrom('key_packages')
-          .select(['id', 'last_resort', 'key_package'])
-          .where('device_id', '=', device.id)
-          .$if(lastResortOnly.has(device.id), (q) => q.where('last_resort', '=', 1))
-          .orderBy('last_resort')
-          .orderBy('created_at')
-          .orderBy('id')
-          .limit(1)
-          .executeTakeFirst();
-        if (kp && Number(kp.last_resort) === 0) {
-          await trx.deleteFrom('key_packages').where('id', '=', kp.id).execute();
-          claimed.push({ device, keyPackage: kp.key_package, oneTimeLeft: (await stockOf(trx, device.id)).count });
-        } else {
-          claimed.push({ device, keyPackage: kp?.key_package });
-        }
+        claimed.push(await claimOne(trx, device, lastResortOnly.has(device.id)));
       }
       return claimed;
     });

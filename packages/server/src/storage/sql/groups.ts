@@ -2,11 +2,22 @@ import type { Kysely } from 'kysely';
 import { isUniqueViolation, ServiceError } from '../../errors.js';
 import type { CommitChange, GroupDeviceMembership, GroupRecord, GroupStore, PendingWelcome } from '../../groups/store.js';
 import type { Database } from '../schema.js';
+import { dialectOf } from '../dialect.js';
 import { appendEntry, groupDeviceSince, groupEpoch } from './log.js';
+import { transaction } from './transaction.js';
 
-/** `GroupStore` over Kysely. */
+/**
+ * `GroupStore` over Kysely. On PostgreSQL, `commit` and `replaceGroupInfo`
+ * lock the group row (`select … for update`) before any check, so the epoch
+ * compare-and-set holds across nodes; SQLite runs the same statements unlocked.
+ */
 export class SqlGroupStore implements GroupStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** Lock group rows: PostgreSQL has concurrent writers, SQLite one. */
+  private readonly lock: boolean;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.lock = dialectOf(db) === 'postgres';
+  }
 
   async find(conversationId: string): Promise<GroupRecord | undefined> {
     const row = await this.db
@@ -19,7 +30,7 @@ export class SqlGroupStore implements GroupStore {
 
   async create(conversationId: string, groupInfo: { bytes: Uint8Array; wanted: boolean }, deviceId: string, now: number): Promise<number> {
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      return await transaction(this.db, async (trx) => {
         await trx
           .insertInto('groups')
           .values({ conversation_id: conversationId, epoch: 0, group_info: groupInfo.bytes, group_info_wanted: groupInfo.wanted ? 1 : 0, updated_at: now })
@@ -45,8 +56,8 @@ export class SqlGroupStore implements GroupStore {
 
   async commit(c: CommitChange, now: number): Promise<{ seq: number; epoch: number }> {
     const conversationId = c.entry.conversationId;
-    return this.db.transaction().execute(async (trx) => {
-      const current = await groupEpoch(trx, conversationId);
+    return transaction(this.db, async (trx) => {
+      const current = await groupEpoch(trx, conversationId, this.lock);
       if (current === undefined) throw new ServiceError('CONCLAVE_ERR_NO_GROUP');
       if (!c.external && (await groupDeviceSince(trx, conversationId, c.entry.senderDeviceId)) === undefined) {
         throw new ServiceError('CONCLAVE_ERR_NOT_GROUP_MEMBER');
@@ -90,8 +101,8 @@ export class SqlGroupStore implements GroupStore {
   }
 
   async replaceGroupInfo(conversationId: string, deviceId: string, epoch: number, groupInfo: Uint8Array, now: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const current = await groupEpoch(trx, conversationId);
+    await transaction(this.db, async (trx) => {
+      const current = await groupEpoch(trx, conversationId, this.lock);
       if (current === undefined) throw new ServiceError('CONCLAVE_ERR_NO_GROUP');
       if ((await groupDeviceSince(trx, conversationId, deviceId)) === undefined) throw new ServiceError('CONCLAVE_ERR_NOT_GROUP_MEMBER');
       if (current !== epoch) throw new ServiceError('CONCLAVE_ERR_STALE_EPOCH', `group info epoch ${epoch}, group epoch ${current}`);

@@ -5,6 +5,10 @@ import type { Database } from '../schema.js';
 /**
  * Appends one entry with the conversation's next seq, inside the caller's
  * transaction (so the caller's checks and the append commit together).
+ * `update … returning` row-locks the conversation until the transaction ends,
+ * so two writers never take the same seq, and a rolled-back append gives its
+ * seq back: seqs have no gaps (PostgreSQL docs §13.3.2, FOR NO KEY UPDATE).
+ * Callers lock the group row first (`lockGroups`, `groupEpoch(…, true)`).
  * @returns the seq assigned.
  */
 export async function appendEntry(trx: Transaction<Database>, m: NewMessage): Promise<number> {
@@ -42,8 +46,35 @@ export async function groupDeviceSince(trx: Transaction<Database>, conversationI
   return row === undefined ? undefined : Number(row.since_seq);
 }
 
-/** The group's current epoch, or undefined when the conversation has no group. */
-export async function groupEpoch(trx: Transaction<Database>, conversationId: string): Promise<number | undefined> {
-  const row = await trx.selectFrom('groups').select('epoch').where('conversation_id', '=', conversationId).executeTakeFirst();
+/**
+ * The group's current epoch, or undefined when the conversation has no group.
+ * With `lock` (PostgreSQL only: SQLite has no `FOR UPDATE`, and its one writer
+ * already serialises) the group row is locked `for update` until the
+ * transaction ends, and the epoch read is the latest committed one (PostgreSQL
+ * docs §13.2.1: a locking read waits for a concurrent writer, then rechecks the
+ * newest row version).
+ */
+export async function groupEpoch(trx: Transaction<Database>, conversationId: string, lock = false): Promise<number | undefined> {
+  const row = await trx
+    .selectFrom('groups')
+    .select('epoch')
+    .where('conversation_id', '=', conversationId)
+    .$if(lock, (q) => q.forUpdate())
+    .executeTakeFirst();
   return row === undefined ? undefined : Number(row.epoch);
+}
+
+/**
+ * Locks the group rows of `conversationIds` (PostgreSQL only) in one
+ * statement, in conversation id order: every transaction that appends to a
+ * log or changes a group locks its group rows first and in this order, so two
+ * nodes' transactions over the same conversations wait for each other instead
+ * of deadlocking (PostgreSQL docs §13.3.2 row-level locks, §13.3.4 deadlocks:
+ * "acquire locks on multiple objects in a consistent order"). Conversations
+ * without a group lock nothing (their appends are refused STALE_EPOCH anyway).
+ */
+export async function lockGroups(trx: Transaction<Database>, conversationIds: readonly string[]): Promise<void> {
+  const ids = [...new Set(conversationIds)].sort();
+  if (ids.length === 0) return;
+  await trx.selectFrom('groups').select('conversation_id').where('conversation_id', 'in', ids).orderBy('conversation_id').forUpdate().execute();
 }

@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { addUser, type ServerOptions } from '../src/index.js';
+import { PASSWORD, tempDir } from './helpers.js';
+import { freshPostgres, type FreshPostgres } from './pg-database.js';
+
+/** The Redis tests use (override with env `CONCLAVE_TEST_REDIS_URL`). */
+export const TEST_REDIS_URL = process.env.CONCLAVE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const NODE_SCRIPT = fileURLToPath(new URL('./cluster-node.ts', import.meta.url));
+
+/** A running node process of a test cluster. */
+export interface ClusterNode {
+  wsUrl: string;
+  url: string;
+  setupCode: string | null;
+  nodeId: string;
+  process: ChildProcess;
+  /** Resolves when the process has exited. */
+  exited: Promise<void>;
+  /** SIGKILL: the node dies without closing anything (its Redis presence expires, its sockets drop). */
+  kill(): Promise<void>;
+  /** SIGTERM: a clean shutdown. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A throw-away cluster: a fresh PostgreSQL database, a Redis key prefix of its
+ * own, one data directory (the nodes share its TLS certificate and secret key
+ * file, as nodes given the same `--tls-cert` and `CONCLAVE_SECRET_KEY` do),
+ * and node processes started on demand. `dispose()` stops the nodes, drops the
+ * database and deletes the prefix's keys.
+ */
+export interface TestCluster {
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  dataDir: string;
+  /** Starts a node (one at a time: the first creates the certificate the next ones load). */
+  node(name: string, options?: Partial<ServerOptions>): Promise<ClusterNode>;
+  /** Creates users in the shared database, as `conclave admin add-user --database-url` does. */
+  addUsers(...names: string[]): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** Starts a test cluster's shared services (no node yet). */
+export async function startCluster(): Promise<TestCluster> {
+  const database: FreshPostgres = await freshPostgres();
+  const redisPrefix = `conclave-t-${randomBytes(6).toString('hex')}:`;
+  const dataDir = tempDir('cluster');
+  const nodes: ClusterNode[] = [];
+  const base = { dataDir, databaseUrl: database.url, redisUrl: TEST_REDIS_URL, redisPrefix };
+  return {
+    ...base,
+    async node(name, options = {}) {
+      const node = await spawnNode({ ...base, nodeId: name, ...options });
+      nodes.push(node);
+      return node;
+    },
+    async addUsers(...names) {
+      for (const username of names) await addUser({ dataDir, databaseUrl: database.url, username, password: PASSWORD });
+    },
+    async dispose() {
+      await Promise.all(nodes.map((n) => n.stop()));
+      await database.drop();
+      await deleteKeys(redisPrefix);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function spawnNode(options: Partial<ServerOptions>): Promise<ClusterNode> {
+  const child = spawn(process.execPath, ['--import', 'tsx', NODE_SCRIPT], {
+    env: { ...process.env, CONCLAVE_TEST_NODE: JSON.stringify(options) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const line = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`node ${options.nodeId} exited with ${code} before listening`)));
+  });
+  const info = JSON.parse(line) as { wsUrl: string; url: string; setupCode: string | null; nodeId: string };
+  const signal = async (sig: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    await exited;
+  };
+  return { ...info, process: child, exited, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
+}
+
+/** Deletes every Redis key under `prefix` (SCAN, so a shared Redis is not blocked). */
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,237 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { ServerFrame } from '@conclave/protocol';
+import { startCluster, type ClusterNode, type TestCluster } from './cluster-env.js';
+import { RawClient, randomSignatureKey, sleep } from './helpers.js';
+import { joinRoom, MlsDevice } from './mls-fixture.js';
+
+// Issue 15: N identical nodes on one PostgreSQL database and one Redis.
+
+/** Every `message` frame of one connection for a conversation appears once: no seq twice, none out of order. */
+function assertOnceInOrder(device: MlsDevice, conversationId: string): void {
+  const seqs = device.client.messages(conversationId).map((m) => m.seq);
+  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), `${device.username}: in seq order`);
+  assert.equal(new Set(seqs).size, seqs.length, `${device.username}: each seq once`);
+}
+
+/** Moves a device to another node: connects there as the same device and syncs from its cursors. */
+async function moveTo(device: MlsDevice, node: ClusterNode): Promise<void> {
+  device.server = node;
+  await device.connect();
+  await device.sync();
+}
+
+/** Makes `members[0]` create the conversation's group and add the others; each accepts its Welcome. */
+async function groupOf(conversationId: string, creator: MlsDevice, ...others: MlsDevice[]): Promise<void> {
+  for (const d of others) assert.equal((await d.publish(3)).type, 'key_package_stock');
+  assert.equal((await creator.createGroup(conversationId)).type, 'committed');
+  const added = await creator.addUsers(conversationId, others.map((d) => d.userId));
+  assert.equal(added.type, 'committed', JSON.stringify(added));
+  for (const d of others) await d.acceptWelcome(conversationId);
+}
+
+describe('two nodes on one PostgreSQL database and one Redis', () => {
+  let cluster: TestCluster;
+  let a: ClusterNode;
+  let b: ClusterNode;
+  const devices: MlsDevice[] = [];
+
+  before(async () => {
+    cluster = await startCluster();
+    a = await cluster.node('node-a');
+    b = await cluster.node('node-b');
+    await cluster.addUsers('alice', 'bob', 'carol', 'dave');
+  });
+  after(async () => {
+    for (const d of devices) d.close();
+    await cluster.dispose();
+  });
+
+  const login = async (node: ClusterNode, name: string): Promise<MlsDevice> => {
+    const d = await MlsDevice.login(node, name);
+    devices.push(d);
+    return d;
+  };
+
+  test('both nodes present one server: the same notice key and setup code', async () => {
+    const hello = async (node: ClusterNode) => {
+      const client = await RawClient.connect(node);
+      const frame = await client.hello();
+      client.close();
+      return frame;
+    };
+    const [ha, hb] = await Promise.all([hello(a), hello(b)]);
+    assert.ok(ha.type === 'hello' && hb.type === 'hello');
+    assert.equal(ha.noticeKey, hb.noticeKey);
+    assert.ok(a.setupCode !== null && a.setupCode === b.setupCode, 'one setup code for the cluster');
+  });
+
+  test('alice on node A and bob on node B chat in #general and in a DM, every message once and in order; /who on either lists both', async () => {
+    const alice = await login(a, 'alice');
+    const bob = await login(b, 'bob');
+    const general = alice.conversationId('#general');
+    await groupOf(general, alice, bob);
+    for (let i = 0; i < 10; i++) {
+      assert.equal((await alice.send(general, `a${i}`)).type, 'sent');
+      assert.equal((await bob.send(general, `b${i}`)).type, 'sent');
+    }
+    const expected = Array.from({ length: 10 }, (_, i) => [`a${i}`, `b${i}`]).flat();
+    assert.deepEqual((await bob.waitRead(general, 20)).map((m) => m.text), expected);
+    assert.deepEqual((await alice.waitRead(general, 20)).map((m) => m.text), expected);
+
+    const dm = await alice.client.request({ type: 'open_dm', username: 'bob' });
+    assert.ok(dm.type === 'conversation');
+    const dmId = dm.conversation.conversationId;
+    // The DM's announcement crosses the bus to bob's node.
+    await bob.client.waitFor((f) => f.type === 'conversation' && f.conversation.conversationId === dmId);
+    await groupOf(dmId, alice, bob);
+    assert.equal((await alice.send(dmId, 'psst, bob')).type, 'sent');
+    assert.equal((await bob.send(dmId, 'hi alice')).type, 'sent');
+    assert.deepEqual((await bob.waitRead(dmId, 2)).map((m) => m.text), ['psst, bob', 'hi alice']);
+    assert.deepEqual((await alice.waitRead(dmId, 2)).map((m) => m.text), ['psst, bob', 'hi alice']);
+    for (const d of [alice, bob]) for (const id of [general, dmId]) assertOnceInOrder(d, id);
+
+    for (const d of [alice, bob]) {
+      const who = await d.client.request({ type: 'who' });
+      assert.ok(who.type === 'who');
+      assert.deepEqual(
+        who.online.map((u) => u.username),
+        ['alice', 'bob'],
+        `/who on ${d === alice ? 'node A' : 'node B'}`,
+      );
+    }
+  });
+
+  test('two members on different nodes commit at the same epoch: one wins, the other retries, no fork', async () => {
+    const carol = await login(a, 'carol');
+    const dave = await login(b, 'dave');
+    const room = await joinRoom('#forks', carol, dave);
+    await groupOf(room, carol, dave);
+    const epoch = carol.epoch(room);
+    assert.equal(dave.epoch(room), epoch);
+    // Both update their own leaf at the same epoch, at once, through different nodes.
+    const [fromCarol, fromDave] = await Promise.all([carol.commit(room, {}), dave.commit(room, {})]);
+    const codes = [fromCarol, fromDave].map((f: ServerFrame) => (f.type === 'error' ? f.code : f.type)).sort();
+    assert.deepEqual(codes, ['CONCLAVE_ERR_STALE_EPOCH', 'committed']);
+    const [winner, loser] = fromCarol.type === 'committed' ? [carol, dave] : [dave, carol];
+    // The loser reads the winner's Commit and retries on top of it.
+    await loser.readUntil(room, (await loser.client.waitForMessages(room, 1)).at(-1)!.seq);
+    while (loser.epoch(room) === epoch) {
+      await loser.read(room);
+      await sleep(10);
+    }
+    assert.equal((await loser.commit(room, {})).type, 'committed');
+    while (winner.epoch(room) === epoch + 1) {
+      await winner.read(room);
+      await sleep(10);
+    }
+    assert.equal((await winner.send(room, 'same epoch?')).type, 'sent');
+    assert.deepEqual((await loser.waitRead(room, 1)).map((m) => m.text), ['same epoch?']);
+    assert.equal(winner.epoch(room), epoch + 2);
+    assert.equal(loser.epoch(room), epoch + 2);
+  });
+
+  test("an admin's /logoutuser on node A closes bob's connection on node B within a second", async () => {
+    await cluster.addUsers('root');
+    const { runShellAdmin } = await import('../src/index.js');
+    await runShellAdmin({ dataDir: cluster.dataDir, databaseUrl: cluster.databaseUrl }, { action: 'promote', username: 'root' });
+    const root = await login(a, 'root');
+    const bob = await login(b, 'bob');
+    const started = Date.now();
+    const reply = await root.client.request({ type: 'admin', command: { action: 'logout_user', username: 'bob' } });
+    assert.equal(reply.type, 'admin', JSON.stringify(reply));
+    const closed = await bob.client.waitClosed(5_000);
+    assert.ok(Date.now() - started < 1_000, `closed after ${Date.now() - started} ms`);
+    assert.ok(bob.client.frames.some((f) => f.type === 'error' && f.code === 'CONCLAVE_ERR_SESSION_REVOKED'), `closed with ${closed.code}`);
+  });
+
+  test('100 parallel wrong guesses at one account spread over both nodes: exactly login_max_failures_per_account are checked', async () => {
+    await cluster.addUsers('owner');
+    const device = () => ({ name: 't', signatureKey: randomSignatureKey() });
+    const clients = await Promise.all(Array.from({ length: 20 }, (_, i) => RawClient.connect(i % 2 === 0 ? a : b)));
+    await Promise.all(clients.map((c) => c.hello()));
+    const replies = await Promise.all(
+      clients.flatMap((c, k) =>
+        Array.from({ length: 5 }, (_, j) => c.request({ type: 'login', username: 'owner', password: `wrong-guess-${k}-${j}-xyz`, device: device() }, 30_000)),
+      ),
+    );
+    const tally = new Map<string, number>();
+    for (const r of replies) {
+      const code = r.type === 'error' ? r.code : r.type;
+      tally.set(code, (tally.get(code) ?? 0) + 1);
+    }
+    assert.equal(tally.get('CONCLAVE_ERR_BAD_CREDENTIALS'), 10, `checked: ${JSON.stringify([...tally])}`);
+    assert.equal(tally.get('CONCLAVE_ERR_LOGIN_THROTTLED'), 90);
+    for (const c of clients) c.close();
+  });
+});
+
+describe('a node dies', () => {
+  let cluster: TestCluster;
+  const devices: MlsDevice[] = [];
+  before(async () => {
+    cluster = await startCluster();
+  });
+  after(async () => {
+    for (const d of devices) d.close();
+    await cluster.dispose();
+  });
+
+  test('node A is killed (SIGKILL) while alice and carol send through it: they reconnect to node B and every acknowledged message reaches every member exactly once', async () => {
+    const a = await cluster.node('node-a');
+    const b = await cluster.node('node-b');
+    await cluster.addUsers('alice', 'bob', 'carol');
+    const alice = await MlsDevice.login(a, 'alice');
+    const carol = await MlsDevice.login(a, 'carol');
+    const bob = await MlsDevice.login(b, 'bob');
+    devices.push(alice, carol, bob);
+    const general = alice.conversationId('#general');
+    await groupOf(general, alice, bob, carol);
+    await carol.read(general);
+
+    const acked: string[] = [];
+    let killed = false;
+    /** Sends until the node dies, then through node B; every `sent` ack is recorded. */
+    const sender = async (d: MlsDevice, name: string) => {
+      for (let i = 0; i < 30; i++) {
+        const text = `${name}-${i}`;
+        const clientMsgId = `${name}-msg-${i}`;
+        let reply: ServerFrame | undefined;
+        while (reply === undefined) {
+          try {
+            reply = await d.send(general, text, clientMsgId);
+          } catch {
+            // The node died under the request: come back through node B and retry with the same client message id.
+            while (!killed) await sleep(10);
+            await moveTo(d, b);
+            await d.read(general);
+            reply = await d.client.sendBody(general, await d.encrypt(general, text, clientMsgId), clientMsgId);
+          }
+        }
+        assert.equal(reply.type, 'sent', JSON.stringify(reply));
+        acked.push(text);
+        await sleep(5);
+      }
+    };
+    const sending = Promise.all([sender(alice, 'alice'), sender(carol, 'carol')]);
+    await sleep(150);
+    await a.kill();
+    killed = true;
+    const ackedBeforeKill = acked.length;
+    await sending;
+    assert.ok(ackedBeforeKill > 0 && ackedBeforeKill < 60, `${ackedBeforeKill} acknowledged before the kill`);
+    assert.equal(acked.length, 60);
+
+    for (const d of [alice, bob, carol]) {
+      const texts = (await d.waitRead(general, 60, 20_000)).map((m) => m.text);
+      assert.equal(texts.length, 60, `${d.username} read every acknowledged message`);
+      assert.equal(new Set(texts).size, 60, `${d.username} read each once`);
+      assert.deepEqual(new Set(texts), new Set(acked));
+      for (const name of ['alice', 'carol']) {
+        const own = texts.filter((t) => t.startsWith(`${name}-`));
+        assert.deepEqual(own, Array.from({ length: 30 }, (_, i) => `${name}-${i}`), `${d.username} has ${name}'s in order`);
+      }
+    }
+    assertOnceInOrder(bob, general);
+  });
+});

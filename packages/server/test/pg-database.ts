@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openStores, type Stores } from '../src/storage/index.js';
+import type { OpenedStores } from './store-fixtures.js';
+
+/** The PostgreSQL server tests create their databases on (its `test` database is only connected to). */
+export const TEST_POSTGRES_URL = process.env.CONCLAVE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A throw-away PostgreSQL database: its URL, and `drop()` to remove it (call in `after`/`finally`). */
+export interface FreshPostgres {
+  url: string;
+  /** Ends every connection to the database and drops it. */
+  drop(): Promise<void>;
+}
+
+/** Runs `statement` on the server's admin database (no transaction: CREATE/DROP DATABASE need none). */
+async function admin(statement: string, values: unknown[] = []): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(statement, values);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Creates an empty database `conclave_t_<16 hex>` on `TEST_POSTGRES_URL`'s
+ * server (override with env `CONCLAVE_TEST_POSTGRES_URL`).
+ * @throws the driver's error when the server is unreachable
+ */
+export async function freshPostgres(): Promise<FreshPostgres> {
+  const name = `conclave_t_${randomBytes(8).toString('hex')}`;
+  await admin(`create database ${name}`);
+  const url = new URL(TEST_POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
+      await admin(`drop database if exists ${name}`);
+    },
+  };
+}
+
+/** `nodes` Stores (each its own pool, as separate server processes have) over one fresh PostgreSQL database. */
+export async function postgresNodes(nodes: number): Promise<{ nodes: Stores[]; dispose(): Promise<void> }> {
+  const database = await freshPostgres();
+  const opened: Stores[] = [];
+  try {
+    for (let i = 0; i < nodes; i++) opened.push(await openStores({ dataDir: '/nonexistent', databaseUrl: database.url }));
+  } catch (err) {
+    await Promise.all(opened.map((s) => s.close()));
+    await database.drop();
+    throw err;
+  }
+  return {
+    nodes: opened,
+    async dispose() {
+      await Promise.all(opened.map((s) => s.close()));
+      await database.drop();
+    },
+  };
+}
+
+/** Stores over a fresh PostgreSQL database. */
+export async function postgresStores(): Promise<OpenedStores> {
+  const { nodes, dispose } = await postgresNodes(1);
+  return { stores: nodes[0]!, dispose };
+}
