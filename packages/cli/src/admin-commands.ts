@@ -4,7 +4,7 @@ import { passwordCharacterProblem, type AdminCommand, type AdminResultOf } from 
 import { ServiceError } from '@conclave/server/errors';
 import { SETTING_KEYS } from '@conclave/server/settings';
 import { CliError } from './errors.js';
-import { dataDirOption } from './server-config.js';
+import { databaseUrlOption, dataDirOption } from './server-config.js';
 
 // The server's storage and services (and the client's row formatting) load
 // only when an admin command runs, not for `conclave --help` (see main.ts);
@@ -23,9 +23,20 @@ async function shell<T>(task: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Runs one admin command on the data directory of `opts`, audited as `shell`. */
-function run<C extends AdminCommand>(opts: { dataDir: string }, command: C): Promise<AdminResultOf<C['action']>> {
-  return shell(async () => (await server()).runShellAdmin(path.resolve(opts.dataDir), command) as Promise<AdminResultOf<C['action']>>);
+/** The storage options of an admin subcommand (`--data-dir`, `--database-url`). */
+interface StorageOpts {
+  dataDir: string;
+  databaseUrl?: string;
+}
+
+/** Where an admin subcommand works: the data directory's SQLite database, or the PostgreSQL one of `--database-url`. */
+function targetOf(opts: StorageOpts): { dataDir: string; databaseUrl?: string } {
+  return { dataDir: path.resolve(opts.dataDir), ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }) };
+}
+
+/** Runs one admin command on the storage of `opts`, audited as `shell`. */
+function run<C extends AdminCommand>(opts: StorageOpts, command: C): Promise<AdminResultOf<C['action']>> {
+  return shell(async () => (await server()).runShellAdmin(targetOf(opts), command) as Promise<AdminResultOf<C['action']>>);
 }
 
 /**
@@ -86,9 +97,10 @@ export function registerAdminCommands(program: Command): void {
     .description('create an account; the password comes from stdin or a hidden prompt')
     .option('--admin', 'make the user an admin')
     .addOption(dataDirOption())
-    .action(async (name: string, opts: { admin?: boolean; dataDir: string }) => {
+    .addOption(databaseUrlOption())
+    .action(async (name: string, opts: StorageOpts & { admin?: boolean }) => {
       const password = await readPassword(true);
-      const user = await shell(async () => (await server()).addUser({ dataDir: path.resolve(opts.dataDir), username: name, password, admin: opts.admin === true }));
+      const user = await shell(async () => (await server()).addUser({ ...targetOf(opts), username: name, password, admin: opts.admin === true }));
       write(`Created ${user.role} "${user.username}".`);
     });
 
@@ -96,9 +108,10 @@ export function registerAdminCommands(program: Command): void {
     .command('reset-password <name>')
     .description("set a new password (stdin or hidden prompt) and end all the user's sessions")
     .addOption(dataDirOption())
-    .action(async (name: string, opts: { dataDir: string }) => {
+    .addOption(databaseUrlOption())
+    .action(async (name: string, opts: StorageOpts) => {
       const password = await readPassword(true, `New password for ${name}:`);
-      const { user, sessions } = await shell(async () => (await server()).resetPassword(path.resolve(opts.dataDir), name, password));
+      const { user, sessions } = await shell(async () => (await server()).resetPassword(targetOf(opts), name, password));
       write(`Password of "${user.username}" changed; ${sessions} session${sessions === 1 ? '' : 's'} ended (connected devices are disconnected within seconds and must log in again).`);
     });
 
@@ -107,7 +120,8 @@ export function registerAdminCommands(program: Command): void {
     .description('every user: role, last seen, devices, sessions')
     .option('--json', 'one JSON object per user')
     .addOption(dataDirOption())
-    .action(async (opts: { dataDir: string; json?: boolean }) => {
+    .addOption(databaseUrlOption())
+    .action(async (opts: StorageOpts & { json?: boolean }) => {
       const { users } = await run(opts, { action: 'list_users' });
       if (opts.json === true) {
         for (const u of users) write(JSON.stringify({ username: u.username, role: u.role, devices: u.devices, sessions: u.sessions, lastSeenAt: u.lastSeenAt, createdAt: u.createdAt }));
@@ -125,7 +139,8 @@ export function registerAdminCommands(program: Command): void {
       .command(`${role} <name>`)
       .description(role === 'promote' ? 'make a user an admin' : 'make an admin a member again (never the last admin)')
       .addOption(dataDirOption())
-      .action(async (name: string, opts: { dataDir: string }) => {
+      .addOption(databaseUrlOption())
+      .action(async (name: string, opts: StorageOpts) => {
         const { user } = await run(opts, { action: role, username: name });
         write(`"${user.username}" is now ${user.role === 'admin' ? 'an admin' : 'a member'}.`);
       });
@@ -135,7 +150,8 @@ export function registerAdminCommands(program: Command): void {
     .command('set <key> <value>')
     .description(`change a stored setting (${SETTING_KEYS.join(', ')}); see \`conclave admin settings\``)
     .addOption(dataDirOption())
-    .action(async (key: string, value: string, opts: { dataDir: string }) => {
+    .addOption(databaseUrlOption())
+    .action(async (key: string, value: string, opts: StorageOpts) => {
       const { setting } = await run(opts, { action: 'set', key, value });
       write(`${setting.key} = ${setting.value}`);
     });
@@ -144,7 +160,8 @@ export function registerAdminCommands(program: Command): void {
     .command('settings')
     .description('every setting with its value, default and meaning')
     .addOption(dataDirOption())
-    .action(async (opts: { dataDir: string }) => {
+    .addOption(databaseUrlOption())
+    .action(async (opts: StorageOpts) => {
       const { settings } = await run(opts, { action: 'settings' });
       const width = Math.max(...settings.map((s) => s.key.length));
       for (const s of settings) write(`${s.key.padEnd(width)} = ${s.value}${s.value === s.default ? '' : `  (default ${s.default})`}  — ${s.description}`);
@@ -155,7 +172,8 @@ export function registerAdminCommands(program: Command): void {
     .description('the last admin actions, newest first')
     .option('-n, --limit <n>', 'how many (1–500)', '20')
     .addOption(dataDirOption())
-    .action(async (opts: { dataDir: string; limit: string }) => {
+    .addOption(databaseUrlOption())
+    .action(async (opts: StorageOpts & { limit: string }) => {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new CliError('--limit must be a whole number from 1 to 500');
       const { entries } = await run(opts, { action: 'audit', limit });

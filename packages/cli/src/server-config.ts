@@ -14,7 +14,14 @@
  * | `--log-level`    | `CONCLAVE_LOG_LEVEL` | `logLevel`      | `info`                 |
  * | `--metrics`      | `CONCLAVE_METRICS`   | `metrics`       | off                    |
  * | `--trust-proxy`  | `CONCLAVE_TRUST_PROXY` | `trustProxy`  | none                   |
+ * | `--database-url` | `CONCLAVE_DATABASE_URL` | `databaseUrl` | SQLite in the data dir |
+ * | `--redis-url`    | `CONCLAVE_REDIS_URL` | `redisUrl`      | none (a single node)   |
+ * | `--node-id`      | `CONCLAVE_NODE_ID`   | `nodeId`        | `<hostname>-<pid>`     |
+ * | `--secret-key-file` | `CONCLAVE_SECRET_KEY_FILE` | `secretKeyFile` | `<data dir>/secret.key` |
  * | `--config`       | `CONCLAVE_CONFIG`    | —               | none                   |
+ *
+ * The cluster secret key itself may also come from `CONCLAVE_SECRET_KEY`
+ * (never a flag: a command line is visible to every local user).
  *
  * Flags and environment values are parsed by commander (`Option.env`), which
  * already ranks a flag above its variable; this module slots the config file
@@ -42,6 +49,9 @@ export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const 
 
 const PathValue = z.string().min(1, 'must be a non-empty path');
 
+/** What a node id may be made of (it is part of Redis keys and the metrics' `node` label). */
+const NODE_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
 /**
  * The JSON config file (`--config <file>` / `CONCLAVE_CONFIG`): an object with
  * any of these keys and no others, e.g.
@@ -57,6 +67,10 @@ export const ServerConfigFileSchema = z.strictObject({
   logLevel: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`).optional(),
   metrics: z.boolean('must be true or false').optional(),
   trustProxy: z.union([z.string(), z.array(z.string())], 'must be a string or a list of strings').optional(),
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  nodeId: z.string().regex(NODE_ID_PATTERN, 'must be 1–64 letters, digits, dots, dashes or underscores').optional(),
+  secretKeyFile: PathValue.optional(),
 });
 /** The parsed config file. */
 export type ServerConfigFile = z.infer<typeof ServerConfigFileSchema>;
@@ -74,6 +88,14 @@ export interface ServerConfig {
   metrics: boolean;
   /** Reverse proxies (addresses, CIDR subnets) whose `X-Forwarded-For` names the client; absent: none. */
   trustProxy?: string[];
+  /** PostgreSQL instead of SQLite (`postgres://…`). */
+  databaseUrl?: string;
+  /** Redis of the cluster this node joins (`redis://…`). */
+  redisUrl?: string;
+  /** This node's name in the cluster. */
+  nodeId?: string;
+  /** File holding the cluster secret key (absolute path). */
+  secretKeyFile?: string;
 }
 
 /** `--port` / `CONCLAVE_PORT`: an integer 0–65535 (commander names the flag or variable in its error). */
@@ -97,6 +119,29 @@ export function parseTrustProxy(value: string | readonly string[]): string[] {
   }
 }
 
+/** `--database-url` / `CONCLAVE_DATABASE_URL`: a `postgres://` or `postgresql://` URL (not echoed: it may hold a password). */
+export function parseDatabaseUrl(value: string): string {
+  if (!/^postgres(ql)?:\/\//.test(value)) throw new InvalidArgumentError('expected a postgres:// URL (e.g. postgres://conclave:secret@db:5432/conclave).');
+  return value;
+}
+
+/** `--redis-url` / `CONCLAVE_REDIS_URL`: a `redis://` or `rediss://` URL (not echoed). */
+export function parseRedisUrl(value: string): string {
+  if (!/^rediss?:\/\//.test(value)) throw new InvalidArgumentError('expected a redis:// URL (e.g. redis://redis:6379).');
+  return value;
+}
+
+/** `--node-id` / `CONCLAVE_NODE_ID`: 1–64 letters, digits, `.`, `-`, `_`. */
+export function parseNodeId(value: string): string {
+  if (!NODE_ID_PATTERN.test(value)) throw new InvalidArgumentError('expected 1–64 letters, digits, dots, dashes or underscores.');
+  return value;
+}
+
+/** `--database-url` of the `admin` subcommands, also from `CONCLAVE_DATABASE_URL`: they then work on that PostgreSQL database. */
+export function databaseUrlOption(): Option {
+  return new Option('--database-url <url>', 'the PostgreSQL database of the server (instead of --data-dir)').env('CONCLAVE_DATABASE_URL').argParser(parseDatabaseUrl);
+}
+
 /**
  * The options of `conclave server`, each with its environment variable. No
  * option has a commander default except where the help should show one: a
@@ -113,7 +158,11 @@ export function serverOptions(): Option[] {
     new Option('--log-level <level>', 'log detail').env('CONCLAVE_LOG_LEVEL').choices(LOG_LEVELS).default('info'),
     new Option('--metrics', 'serve Prometheus metrics at /metrics (CONCLAVE_METRICS=1 also turns them on)'),
     new Option('--trust-proxy <addresses>', 'reverse proxies (comma-separated addresses or CIDR subnets) whose X-Forwarded-For names the client; default none').env('CONCLAVE_TRUST_PROXY').argParser(parseTrustProxy),
-    new Option('--config <file>', 'a JSON config file (keys: host, port, dataDir, tlsCert, tlsKey, webRoot, logLevel, metrics, trustProxy)').env('CONCLAVE_CONFIG'),
+    new Option('--database-url <url>', 'PostgreSQL instead of SQLite (postgres://…); shared by the nodes of a cluster').env('CONCLAVE_DATABASE_URL').argParser(parseDatabaseUrl),
+    new Option('--redis-url <url>', 'Redis (redis://…) of the cluster this node joins (with --database-url)').env('CONCLAVE_REDIS_URL').argParser(parseRedisUrl),
+    new Option('--node-id <name>', "this node's name in the cluster (default: hostname-pid)").env('CONCLAVE_NODE_ID').argParser(parseNodeId),
+    new Option('--secret-key-file <file>', 'the cluster secret key (same on every node; or CONCLAVE_SECRET_KEY); default <data-dir>/secret.key').env('CONCLAVE_SECRET_KEY_FILE'),
+    new Option('--config <file>', 'a JSON config file (keys: host, port, dataDir, tlsCert, tlsKey, webRoot, logLevel, metrics, trustProxy, databaseUrl, redisUrl, nodeId, secretKeyFile)').env('CONCLAVE_CONFIG'),
   ];
 }
 
@@ -177,7 +226,7 @@ export interface ConfigSources {
   cwd?: string;
 }
 
-const PATH_KEYS = new Set(['dataDir', 'tlsCert', 'tlsKey', 'webRoot']);
+const PATH_KEYS = new Set(['dataDir', 'tlsCert', 'tlsKey', 'webRoot', 'secretKeyFile']);
 
 /**
  * Merges flags, environment, config file and defaults (in that precedence) into
@@ -201,6 +250,12 @@ export function resolveServerConfig(sources: ConfigSources): ServerConfig {
     (metricsEnv !== undefined ? parseSwitch('CONCLAVE_METRICS', metricsEnv) : (sources.file?.values.metrics ?? false));
   const tlsCert = pick('tlsCert') as string | undefined;
   const tlsKey = pick('tlsKey') as string | undefined;
+  const cluster = {
+    databaseUrl: pick('databaseUrl') as string | undefined,
+    redisUrl: pick('redisUrl') as string | undefined,
+    nodeId: pick('nodeId') as string | undefined,
+    secretKeyFile: pick('secretKeyFile') as string | undefined,
+  };
   const trustProxy = trustProxyOf(sources);
   return {
     host: pick('host') as string,
@@ -212,6 +267,7 @@ export function resolveServerConfig(sources: ConfigSources): ServerConfig {
     logLevel: pick('logLevel') as LogLevel,
     metrics,
     ...(trustProxy === undefined ? {} : { trustProxy }),
+    ...Object.fromEntries(Object.entries(cluster).filter(([, v]) => v !== undefined)),
   };
 }
 

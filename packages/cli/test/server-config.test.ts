@@ -15,7 +15,7 @@ function parseServer(args: string[], env: Record<string, string>): Command {
   for (const key of Object.keys(process.env)) if (key.startsWith('CONCLAVE_')) delete process.env[key];
   Object.assign(process.env, env);
   try {
-    const cmd = new Command('server').exitOverride();
+    const cmd = new Command('server').exitOverride().configureOutput({ writeErr: () => undefined });
     for (const option of serverOptions()) cmd.addOption(option);
     return cmd.parse(args, { from: 'user' });
   } finally {
@@ -82,6 +82,8 @@ test('a config file is validated: unknown keys and bad values are named in one l
       ['{"logLevel": "loud", "metrics": "yes"}', /: "logLevel" must be one of silent, error, warn, info, debug; "metrics" must be true or false$/],
       ['[1]', /: must be a JSON object$/],
       ['{"port": 8443,}', /: not valid JSON \(/],
+      ['{"databaseUrl": "mysql://db/conclave"}', /: "databaseUrl" must be a postgres:\/\/ URL$/],
+      ['{"redisUrl": "localhost:6379", "nodeId": "a b"}', /: "redisUrl" must be a redis:\/\/ or rediss:\/\/ URL; "nodeId" must be 1–64 letters, digits, dots, dashes or underscores$/],
     ];
     for (const [text, message] of cases) {
       assert.throws(() => readConfigFile(write('bad.json', text)), (err: Error) => {
@@ -94,6 +96,25 @@ test('a config file is validated: unknown keys and bad values are named in one l
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('cluster settings: --database-url, --redis-url, --node-id and --secret-key-file from flags, variables or the config file', () => {
+  const file: ServerConfigFile = { databaseUrl: 'postgres://db/file', redisUrl: 'redis://file:6379', nodeId: 'from-file', secretKeyFile: 'keys/secret' };
+  const fromFile = resolve([], {}, file);
+  assert.equal(fromFile.databaseUrl, 'postgres://db/file');
+  assert.equal(fromFile.redisUrl, 'redis://file:6379');
+  assert.equal(fromFile.nodeId, 'from-file');
+  assert.equal(fromFile.secretKeyFile, '/etc/conclave/keys/secret', 'relative to the config file');
+  const fromEnv = resolve([], { CONCLAVE_DATABASE_URL: 'postgresql://db/env', CONCLAVE_NODE_ID: 'node-b' }, file);
+  assert.equal(fromEnv.databaseUrl, 'postgresql://db/env');
+  assert.equal(fromEnv.nodeId, 'node-b');
+  assert.equal(fromEnv.redisUrl, 'redis://file:6379');
+  const fromFlags = resolve(['--redis-url', 'rediss://flag:6380', '--node-id', 'node.c'], { CONCLAVE_REDIS_URL: 'redis://env:6379' }, file);
+  assert.equal(fromFlags.redisUrl, 'rediss://flag:6380');
+  assert.equal(fromFlags.nodeId, 'node.c');
+  assert.equal(resolve([], {}).databaseUrl, undefined, 'SQLite by default');
+  assert.throws(() => parseServer(['--database-url', 'mysql://db'], {}), /expected a postgres:\/\/ URL/);
+  assert.throws(() => parseServer(['--node-id', 'has space'], {}), /expected 1–64 letters/);
 });
 
 /** GET over HTTPS from the server just started (self-signed), bounded. */

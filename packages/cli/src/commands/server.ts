@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   fingerprintHex,
   lanAddresses,
@@ -5,12 +6,12 @@ import {
   startServer,
   type RunningServer,
 } from '@conclave/server';
-import { CliError } from '../errors.js';
+import { CliError, EXIT } from '../errors.js';
 import type { ServerConfig } from '../server-config.js';
 import { StatusLine } from '../status-line.js';
 
 /** The lines printed when the server is up: where to connect, what to trust, how to become admin. */
-export function startupBanner(server: RunningServer, host: string): string {
+export function startupBanner(server: RunningServer, host: string, cluster?: { redis: boolean }): string {
   const hosts =
     host === '0.0.0.0' || host === '::' ? ['localhost', ...lanAddresses()] : [host];
   const urls = hosts.map((h) => `    https://${h.includes(':') ? `[${h}]` : h}:${server.port}`);
@@ -24,6 +25,8 @@ export function startupBanner(server: RunningServer, host: string): string {
     `    ${fingerprintHex(server.fingerprint)}`,
     '  Clients ask you to compare it on their first connection.',
   ];
+  if (cluster?.redis) lines.push('', `  Node "${server.nodeId}" of a cluster: PostgreSQL for state, Redis for fan-out and presence.`);
+  else if (cluster) lines.push('', '  State in PostgreSQL (a single node: add --redis-url to run several).');
   if (server.setupCode) {
     lines.push(
       '',
@@ -44,12 +47,14 @@ export function startupBanner(server: RunningServer, host: string): string {
  */
 export async function runServer(config: ServerConfig): Promise<void> {
   let server: RunningServer;
+  const secretKey = secretKeyOf(config, process.env);
   try {
-    server = await startServer({ ...config, prettyLogs: process.stdout.isTTY === true });
+    server = await startServer({ ...config, ...(secretKey === undefined ? {} : { secretKey }), prettyLogs: process.stdout.isTTY === true });
   } catch (err) {
     throw new CliError(describeServerError(err));
   }
-  process.stdout.write(startupBanner(server, config.host) + '\n');
+  const cluster = config.databaseUrl === undefined ? undefined : { redis: config.redisUrl !== undefined };
+  process.stdout.write(startupBanner(server, config.host, cluster) + '\n');
   // On a terminal, line 1 shows live counts above the scrolling log; reset on exit (status-line.ts).
   if (process.stdout.isTTY) new StatusLine(process.stdout, () => server.status()).start();
   let stopping = false;
@@ -70,6 +75,22 @@ export async function runServer(config: ServerConfig): Promise<void> {
     process.stdout.write('\n  Stopped by an admin (/shutdown).\n');
     process.exit(0);
   });
+}
+
+/**
+ * The cluster secret key: `CONCLAVE_SECRET_KEY`, else the contents of
+ * `--secret-key-file`, else undefined (the server uses `<data dir>/secret.key`).
+ * @throws CliError when the file cannot be read
+ */
+export function secretKeyOf(config: ServerConfig, env: NodeJS.ProcessEnv): string | undefined {
+  const fromEnv = env.CONCLAVE_SECRET_KEY;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (config.secretKeyFile === undefined) return undefined;
+  try {
+    return readFileSync(config.secretKeyFile, 'utf8').trim();
+  } catch (err) {
+    throw new CliError(`secret key file ${config.secretKeyFile}: cannot be read (${(err as { code?: string }).code ?? 'unknown error'})`, EXIT.usage);
+  }
 }
 
 /** One line for an error from a server command: the catalogue's message, never a stack trace. */
