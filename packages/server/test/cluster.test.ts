@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { get } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import type { ServerFrame } from '@conclave/protocol';
 import { startCluster, type ClusterNode, type TestCluster } from './cluster-env.js';
@@ -12,6 +13,19 @@ function assertOnceInOrder(device: MlsDevice, conversationId: string): void {
   const seqs = device.client.messages(conversationId).map((m) => m.seq);
   assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), `${device.username}: in seq order`);
   assert.equal(new Set(seqs).size, seqs.length, `${device.username}: each seq once`);
+}
+
+/** GET `path` from a node (self-signed certificate): status and JSON body. */
+function getJson(node: ClusterNode, path: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = get(`${node.url}${path}`, { rejectUnauthorized: false, timeout: 5_000 }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+  });
 }
 
 /** Moves a device to another node: connects there as the same device and syncs from its cursors. */
@@ -64,6 +78,10 @@ describe('two nodes on one PostgreSQL database and one Redis', () => {
     assert.ok(ha.type === 'hello' && hb.type === 'hello');
     assert.equal(ha.noticeKey, hb.noticeKey);
     assert.ok(a.setupCode !== null && a.setupCode === b.setupCode, 'one setup code for the cluster');
+  });
+
+  test('/healthz on each node reports the database and Redis', async () => {
+    for (const node of [a, b]) assert.deepEqual(await getJson(node, '/healthz'), { status: 200, body: { status: 'ok', database: 'ok', redis: 'ok' } });
   });
 
   test('alice on node A and bob on node B chat in #general and in a DM, every message once and in order; /who on either lists both', async () => {
@@ -180,11 +198,19 @@ describe('a node dies', () => {
   test('node A is killed (SIGKILL) while alice and carol send through it: they reconnect to node B and every acknowledged message reaches every member exactly once', async () => {
     const a = await cluster.node('node-a');
     const b = await cluster.node('node-b');
-    await cluster.addUsers('alice', 'bob', 'carol');
+    await cluster.addUsers('alice', 'bob', 'carol', 'dave');
     const alice = await MlsDevice.login(a, 'alice');
     const carol = await MlsDevice.login(a, 'carol');
     const bob = await MlsDevice.login(b, 'bob');
-    devices.push(alice, carol, bob);
+    // Dave stays on node A and does not come back: node B forgets him once node A's presence expires.
+    const dave = await MlsDevice.login(a, 'dave');
+    devices.push(alice, carol, bob, dave);
+    const onlineSeenBy = async (d: MlsDevice) => {
+      const who = await d.client.request({ type: 'who' });
+      assert.ok(who.type === 'who');
+      return who.online.map((u) => u.username);
+    };
+    assert.deepEqual(await onlineSeenBy(bob), ['alice', 'bob', 'carol', 'dave']);
     const general = alice.conversationId('#general');
     await groupOf(general, alice, bob, carol);
     await carol.read(general);
@@ -233,5 +259,13 @@ describe('a node dies', () => {
       }
     }
     assertOnceInOrder(bob, general);
+
+    // Node A's presence expires (its heartbeat stopped with it): within 15 s plus a heartbeat, dave is offline.
+    const deadline = Date.now() + 30_000;
+    while ((await onlineSeenBy(bob)).includes('dave')) {
+      assert.ok(Date.now() < deadline, 'the dead node\'s users leave /who');
+      await sleep(500);
+    }
+    assert.deepEqual(await onlineSeenBy(bob), ['alice', 'bob', 'carol']);
   });
 });

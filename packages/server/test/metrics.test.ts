@@ -80,6 +80,8 @@ describe('GET /metrics', () => {
     const before = parseExposition(first.body);
     assert.equal(before.get('conclave_frames_received_total')?.type, 'COUNTER');
     assert.equal(before.get('conclave_websocket_connections')?.type, 'GAUGE');
+    // Every series names the node (one Prometheus scrapes every node of a cluster).
+    assert.equal(before.get('conclave_websocket_connections')?.metrics[0]?.labels?.node, server.nodeId);
     assert.equal(before.get('conclave_message_delivery_latency_seconds')?.type, 'HISTOGRAM');
     assert.ok(before.has('process_cpu_seconds_total'), 'default process metrics are on the registry');
 
@@ -122,7 +124,9 @@ describe('GET /metrics', () => {
     assert.equal(moved('conclave_errors_sent_total', { code: 'CONCLAVE_ERR_BAD_FRAME' }), 1);
     assert.equal(sample(now, 'conclave_websocket_connections'), 3, 'alice, bob and the raw socket are open');
     const latency = now.get('conclave_message_delivery_latency_seconds')!.metrics[0]!;
-    assert.ok(Number(latency.count) >= 6, `live deliveries observed (count ${latency.count})`);
+    // parse-prometheus-text-format drops `_count` of a labelled histogram (ours carry `node`): the +Inf bucket is the count.
+    const observed = Number(latency.count ?? latency.buckets?.['+Inf']);
+    assert.ok(observed >= 6, `live deliveries observed (count ${observed})`);
     assert.equal(latency.buckets?.['0.001'] !== undefined && latency.buckets['10'] !== undefined, true, 'buckets from 1 ms to 10 s');
 
     // Nothing that identifies a user or a session.

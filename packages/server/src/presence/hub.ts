@@ -4,7 +4,7 @@ import type { ConversationService } from '../conversations/service.js';
 import type { NoticeSigner } from '../notices/signer.js';
 import type { Connection } from '../ws/connection.js';
 import { PresenceAnnouncer } from './announcer.js';
-import { LOCAL_PRESENCE, type PresenceDirectory } from './directory.js';
+import { LOCAL_PRESENCE, type PresenceDirectory, type PresenceElsewhere } from './directory.js';
 import { LogoutGrace } from './grace.js';
 
 /** Tuning of presence. */
@@ -85,9 +85,14 @@ export class Hub {
     if (first && !this.grace.cancel(user.userId)) void this.announceLogin(user);
   }
 
+  /** What the other nodes say of a user; 'none' when Redis does not answer (a notice too many beats none). */
+  private seenElsewhere(userId: string): Promise<PresenceElsewhere> {
+    return this.directory.seenElsewhere(userId).catch(() => 'none' as const);
+  }
+
   /** Announces a login unless another node already has the user (online or in grace): a cluster announces once. */
   private async announceLogin(user: UserRef): Promise<void> {
-    if (this.directory !== LOCAL_PRESENCE && (await this.directory.seenElsewhere(user.userId)) !== 'none') return;
+    if (this.directory !== LOCAL_PRESENCE && (await this.seenElsewhere(user.userId)) !== 'none') return;
     this.announcer.announce('login', user);
   }
 
@@ -111,7 +116,7 @@ export class Hub {
   private async announceLogout(user: UserRef): Promise<void> {
     if (this.isOnlineHere(user.userId)) return;
     this.directory.set(user, 'gone');
-    if (this.directory !== LOCAL_PRESENCE && (await this.directory.seenElsewhere(user.userId)) === 'online') return;
+    if (this.directory !== LOCAL_PRESENCE && (await this.seenElsewhere(user.userId)) === 'online') return;
     if (!this.isOnlineHere(user.userId)) this.announcer.announce('logout', user);
   }
 
