@@ -25,6 +25,13 @@
  *
  *   npm run bench -- --members 100 --messages 2000 --senders 10 --rate 200
  *
+ * `--database postgres` keeps the state in a PostgreSQL database of its own
+ * (the cost the database adds per message, against the default `sqlite`);
+ * `--nodes N` (with `--database postgres`) runs N server processes — one
+ * cluster on that database and Redis — and spreads the members over them
+ * round robin (member i on node i mod N); `serverCpuPct` and `serverRssMiB`
+ * are then summed over the nodes, `perNode` lists each.
+ *
  * `--rate 50,200,800` runs one phase per rate on the same room (2 s apart)
  * and prints one JSON line per phase (setup is minutes at 1 000 members);
  * `--seconds D` makes each phase rate × D messages instead of `messages`;
@@ -43,6 +50,7 @@ import { addUser, runShellAdmin } from '@conclave/server';
 import { LIMITS, type ServerFrame } from '@conclave/protocol';
 import { mls } from '@conclave/client';
 import { cpuPct, fail, machineLoad, parseFlags, percentile, pool, procSample, round, startServerChild, within, type ServerChild } from './lib/common.js';
+import { benchStorage } from './lib/cluster.js';
 import { BenchDevice } from './lib/device.js';
 import { DeliveryClock, offerAt, sleep, watchProcess } from './lib/load.js';
 
@@ -72,37 +80,46 @@ interface Sender {
 }
 
 async function main(): Promise<void> {
-  const opts = parseFlags(process.argv.slice(2), { members: 50, messages: 1000, senders: 0, rate: [50], seconds: 0, settle: 2, 'setup-timeout': 900, 'drain-timeout': 30 });
+  const opts = parseFlags(process.argv.slice(2), { members: 50, messages: 1000, senders: 0, rate: [50], seconds: 0, settle: 2, 'setup-timeout': 900, 'drain-timeout': 30, database: 'sqlite', nodes: 1 });
   const members = opts.members;
   const senderCount = opts.senders > 0 ? opts.senders : Math.max(1, Math.ceil(Math.max(...opts.rate) / 15));
   if (members < 2 || senderCount > members || opts.messages < 1 || opts.rate.some((r) => r <= 0)) throw new Error('need members ≥ 2, 1 ≤ senders ≤ members, messages ≥ 1, rate > 0');
+  if (!Number.isInteger(opts.nodes) || opts.nodes < 1) throw new Error('--nodes must be a whole number ≥ 1');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conclave-bench-'));
   process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  const storage = await benchStorage(opts.database, opts.nodes);
+  const target = { dataDir, ...storage.serverOptions };
   const setupStarted = performance.now();
 
   // Accounts and the connection cap, before the server starts.
-  await addUser({ dataDir, username: 'member0', password: PASSWORD }); // creates the database
+  await addUser({ ...target, username: 'member0', password: PASSWORD }); // creates the database
   await pool(
     Array.from({ length: members - 1 }, (_, i) => i + 1),
     2,
-    async (i) => void (await addUser({ dataDir, username: `member${i}`, password: PASSWORD })),
+    async (i) => void (await addUser({ ...target, username: `member${i}`, password: PASSWORD })),
   );
-  await runShellAdmin(dataDir, { action: 'set', key: 'max_connections_per_address', value: String(members + 100) });
+  await runShellAdmin(target, { action: 'set', key: 'max_connections_per_address', value: String(members + 100) });
   const usersMs = performance.now() - setupStarted;
-  const server = await startServerChild(dataDir);
+  // One after the other: the first node makes the certificate (and secret key) the others load from the shared data directory.
+  const servers: ServerChild[] = [];
+  for (let n = 0; n < opts.nodes; n++) servers.push(await startServerChild(dataDir, 60_000, { ...storage.serverOptions, nodeId: `node-${n + 1}` }));
+  const stopAll = async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    await storage.dispose();
+  };
   try {
-    const { devices, creatorState, senders, general } = await within(setup(server, members, senderCount), opts['setup-timeout'] * 1000, 'room setup');
+    const { devices, creatorState, senders, general } = await within(setup(servers, members, senderCount), opts['setup-timeout'] * 1000, 'room setup');
     const setupMs = performance.now() - setupStarted;
     void creatorState;
-    // Quiet before the first phase; the server's CPU meanwhile says whether setup work was still running.
-    const settleFrom = procSample(server.pid);
+    // Quiet before the first phase; the servers' CPU meanwhile says whether setup work was still running.
+    const settleFrom = servers.map((s) => procSample(s.pid));
     await sleep(opts.settle * 1000);
-    const settleCpuPct = cpuPct(settleFrom, procSample(server.pid));
+    const settleCpuPct = round(servers.reduce((sum, s, i) => sum + cpuPct(settleFrom[i]!, procSample(s.pid)), 0));
     let allComplete = true;
     for (const [phase, rate] of opts.rate.entries()) {
       if (phase > 0) await sleep(2_000);
       const messages = opts.seconds > 0 ? Math.max(1, Math.round(rate * opts.seconds)) : opts.messages;
-      const result = await load(server, devices, senders, general, messages, rate, opts['drain-timeout'] * 1000, phase);
+      const result = await load(servers, devices, senders, general, messages, rate, opts['drain-timeout'] * 1000, phase);
       // Frames the server refused (`errors`) are figures; a delivery missing for an acknowledged message is a failure.
       const complete = result.delivered >= result.expectedForAcked;
       allComplete &&= complete;
@@ -112,6 +129,8 @@ async function main(): Promise<void> {
           members,
           senders: senderCount,
           messages,
+          database: opts.database,
+          nodes: opts.nodes,
           offeredRate: rate,
           perSenderRate: round(rate / senderCount),
           receiversDecrypt: false,
@@ -119,7 +138,7 @@ async function main(): Promise<void> {
           setupMs: round(setupMs),
           settleCpuPct,
           usersMs: round(usersMs),
-          serverTimeToListenMs: server.timeToListenMs,
+          serverTimeToListenMs: servers[0]!.timeToListenMs,
           node: process.version,
           ...machineLoad(),
           ...(complete ? {} : { error: `${result.expectedForAcked - result.delivered} deliveries of acknowledged messages missing after the drain` }),
@@ -127,23 +146,23 @@ async function main(): Promise<void> {
       );
     }
     for (const d of devices) d.close();
-    await server.stop();
+    await stopAll();
     process.exit(allComplete ? 0 : 1);
   } catch (err) {
-    await server.stop();
+    await stopAll();
     throw err;
   }
 }
 
-/** Logs every member in, builds the group and waits until every sender is at the creator's epoch. */
-async function setup(server: ServerChild, members: number, senderCount: number) {
+/** Logs every member in (member i on node i mod N), builds the group and waits until every sender is at the creator's epoch. */
+async function setup(servers: ServerChild[], members: number, senderCount: number) {
   const devices: BenchDevice[] = new Array<BenchDevice>(members);
   const kps: KeyPackage[] = new Array<KeyPackage>(members);
   await pool(
     Array.from({ length: members }, (_, i) => i),
     SETUP_CONCURRENCY,
     async (i) => {
-      const device = await BenchDevice.open(server.wsUrl, await mls.generateSignatureKeyPair());
+      const device = await BenchDevice.open(servers[i % servers.length]!.wsUrl, await mls.generateSignatureKeyPair());
       await device.login(`member${i}`, PASSWORD);
       if (i > 0) kps[i] = await device.publishKeyPackage();
       devices[i] = device;
@@ -225,7 +244,7 @@ async function applyCommit(s: Sender, f: { seq: number; body: string }): Promise
 }
 
 /** Offers `messages` at `rate` msg/s over the senders and times every delivery; returns the figures. */
-async function load(server: ServerChild, devices: BenchDevice[], senders: Sender[], general: string, messages: number, rate: number, drainMs: number, phase: number) {
+async function load(servers: ServerChild[], devices: BenchDevice[], senders: Sender[], general: string, messages: number, rate: number, drainMs: number, phase: number) {
   const clock = new DeliveryClock(messages * (devices.length - 1));
   const sent = new Map<string, { t0: number; sender: number }>();
   const acks: number[] = [];
@@ -256,7 +275,7 @@ async function load(server: ServerChild, devices: BenchDevice[], senders: Sender
   }
   const encryptMsPerMessage = (performance.now() - encryptStarted) / messages;
   const cpuBefore = process.cpuUsage();
-  const serverWatch = watchProcess(server.pid);
+  const serverWatches = servers.map((s) => watchProcess(s.pid));
   const started = performance.now();
   const inFlight: Promise<void>[] = [];
   const offeredSeconds = await offerAt(messages, rate, (n) => {
@@ -277,7 +296,7 @@ async function load(server: ServerChild, devices: BenchDevice[], senders: Sender
   await Promise.all(inFlight);
   const target = acks.length * (devices.length - 1);
   await clock.drain(target, drainMs);
-  const serverFigures = serverWatch.stop();
+  const perNode = serverWatches.map((w) => w.stop());
   devices.forEach((d, i) => (d.onMessageText = previousHandlers[i]!));
   const cpu = process.cpuUsage(cpuBefore);
   const { deliveriesPerSec, p50Ms, p99Ms, maxMs, windowMs } = clock.figures(started);
@@ -294,9 +313,10 @@ async function load(server: ServerChild, devices: BenchDevice[], senders: Sender
     maxMs,
     ackP50Ms: percentile(acks, 50),
     ackP99Ms: percentile(acks, 99),
-    serverRssMiB: serverFigures.rssPeakMiB,
-    serverRssBeforeMiB: serverFigures.rssBeforeMiB,
-    serverCpuPct: serverFigures.cpuPct,
+    serverRssMiB: round(perNode.reduce((sum, n) => sum + n.rssPeakMiB, 0)),
+    serverRssBeforeMiB: round(perNode.reduce((sum, n) => sum + n.rssBeforeMiB, 0)),
+    serverCpuPct: round(perNode.reduce((sum, n) => sum + n.cpuPct, 0)),
+    ...(perNode.length > 1 ? { perNode } : {}),
     encryptMsPerMessage: round(encryptMsPerMessage),
     loadGenCpuPct: round(((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100),
   };

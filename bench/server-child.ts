@@ -9,8 +9,10 @@
  *
  * `CONCLAVE_BENCH_PRESENCE_BURST=N` sets the server's `presenceBurst` (e.g. a
  * huge one: every presence notice one by one, as before issue 12's coalescing).
+ * `CONCLAVE_BENCH_SERVER_OPTIONS` (JSON) adds server options, e.g.
+ * `{"databaseUrl":…,"redisUrl":…,"redisPrefix":…,"nodeId":"node-1"}` for one node of a cluster.
  */
-import { startServer } from '@conclave/server';
+import { startServer, type ServerOptions } from '@conclave/server';
 
 const dataDir = process.argv[2];
 if (dataDir === undefined) throw new Error('usage: server-child.ts <dataDir>');
@@ -21,6 +23,7 @@ const server = await startServer({
   dataDir,
   logLevel: 'silent',
   ...(burst === undefined ? {} : { presenceBurst: Number(burst) }),
+  ...(JSON.parse(process.env.CONCLAVE_BENCH_SERVER_OPTIONS ?? '{}') as Partial<ServerOptions>),
 });
 process.stdout.write(`${JSON.stringify({ wsUrl: server.wsUrl })}\n`);
 let closing = false;

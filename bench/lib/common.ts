@@ -117,9 +117,10 @@ export interface ServerChild {
  * Starts `conclave`'s server on 127.0.0.1 (a free port) over `dataDir` in a
  * child process, compiled as `npm start` runs it (`bench/dist/server-child.js`,
  * built by `scripts/build.mjs` when stale), and waits for it to listen.
+ * `options` are added to the server's (`ServerOptions`, e.g. a database URL).
  * @throws Error when it exits or does not listen within `timeoutMs`
  */
-export async function startServerChild(dataDir: string, timeoutMs = 60_000): Promise<ServerChild> {
+export async function startServerChild(dataDir: string, timeoutMs = 60_000, options: Record<string, unknown> = {}): Promise<ServerChild> {
   // CONCLAVE_BENCH_SERVER_JS: another build of server-child.ts (e.g. of an earlier commit) to compare side by side.
   const serverJs = process.env.CONCLAVE_BENCH_SERVER_JS ?? path.join(ROOT, 'bench', 'dist', 'server-child.js');
   if (process.env.CONCLAVE_BENCH_SERVER_JS === undefined) {
@@ -130,6 +131,7 @@ export async function startServerChild(dataDir: string, timeoutMs = 60_000): Pro
   const nodeArgs = (process.env.CONCLAVE_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, path.resolve(serverJs), dataDir], {
     cwd: ROOT,
+    env: { ...process.env, CONCLAVE_BENCH_SERVER_OPTIONS: JSON.stringify(options) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -227,6 +227,28 @@ export function contract(name: string, open: () => Promise<OpenedStores>, dialec
       assert.equal(typeof log[0]?.sentAt, 'number');
     });
 
+    it('delivery: one group commit mixing accepted messages, a repeat within it, refusals and two conversations settles each on its own', async (s) => {
+      const chat = await roomWithGroup(s, 'mixed');
+      const other = await roomWithGroup(s, 'other');
+      const send = (room: typeof chat, text: string, clientMsgId?: string, epoch = 0) =>
+        s.delivery.appendApplication(entry(room.conversationId, room.userId, room.deviceId, text, clientMsgId), epoch).then(
+          (r) => [r.seq, r.duplicate],
+          (err: unknown) => (err instanceof ServiceError ? err.code : 'unexpected'),
+        );
+      // Submitted in one turn: one batch.
+      const outcomes = await Promise.all([
+        send(chat, 'one', 'x-1'),
+        send(other, 'elsewhere'),
+        send(chat, 'one again', 'x-1'),
+        send(chat, 'stale', undefined, 3),
+        s.delivery.appendApplication(entry(chat.conversationId, chat.userId, newId(), 'intruder'), 0).catch((err: ServiceError) => err.code),
+        send(chat, 'two'),
+      ]);
+      assert.deepEqual(outcomes, [[1, false], [1, false], [1, true], 'CONCLAVE_ERR_STALE_EPOCH', 'CONCLAVE_ERR_NOT_GROUP_MEMBER', [2, false]]);
+      assert.deepEqual((await s.delivery.readAfter(chat.conversationId, 0, 10)).map((m) => Buffer.from(m.body).toString()), ['one', 'two']);
+      assert.deepEqual((await s.delivery.readAfter(other.conversationId, 0, 10)).map((m) => Buffer.from(m.body).toString()), ['elsewhere']);
+    });
+
     it('delivery: retention deletes application messages only, Commits stay', async (s) => {
       const { conversationId, userId, deviceId } = await roomWithGroup(s, 'old');
       await s.delivery.appendApplication(entry(conversationId, userId, deviceId, 'old'), 0);

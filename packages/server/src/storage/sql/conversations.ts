@@ -85,7 +85,7 @@ export class SqlConversationStore implements ConversationStore {
 
   async removeMember(conversationId: string, userId: string): Promise<void> {
     await transaction(this.db, async (trx) => {
-      // Group membership changes under the group row's lock, like Commits and appends (see `lockGroups`).
+      // Group membership changes under the group row's lock, like Commits and appends (see `appendBatch` in delivery.ts).
       if (this.lock) await groupEpoch(trx, conversationId, true);
       await trx.deleteFrom('members').where('conversation_id', '=', conversationId).where('user_id', '=', userId).execute();
       // Their leaves stay in the group until a member commits the Remove (see departures).

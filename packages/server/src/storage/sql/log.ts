@@ -8,7 +8,7 @@ import type { Database } from '../schema.js';
  * `update … returning` row-locks the conversation until the transaction ends,
  * so two writers never take the same seq, and a rolled-back append gives its
  * seq back: seqs have no gaps (PostgreSQL docs §13.3.2, FOR NO KEY UPDATE).
- * Callers lock the group row first (`lockGroups`, `groupEpoch(…, true)`).
+ * Callers lock the group row first (`groupEpoch(…, true)`; a batch of appends: `appendBatch`).
  * @returns the seq assigned.
  */
 export async function appendEntry(trx: Transaction<Database>, m: NewMessage): Promise<number> {
@@ -62,19 +62,4 @@ export async function groupEpoch(trx: Transaction<Database>, conversationId: str
     .$if(lock, (q) => q.forUpdate())
     .executeTakeFirst();
   return row === undefined ? undefined : Number(row.epoch);
-}
-
-/**
- * Locks the group rows of `conversationIds` (PostgreSQL only) in one
- * statement, in conversation id order: every transaction that appends to a
- * log or changes a group locks its group rows first and in this order, so two
- * nodes' transactions over the same conversations wait for each other instead
- * of deadlocking (PostgreSQL docs §13.3.2 row-level locks, §13.3.4 deadlocks:
- * "acquire locks on multiple objects in a consistent order"). Conversations
- * without a group lock nothing (their appends are refused STALE_EPOCH anyway).
- */
-export async function lockGroups(trx: Transaction<Database>, conversationIds: readonly string[]): Promise<void> {
-  const ids = [...new Set(conversationIds)].sort();
-  if (ids.length === 0) return;
-  await trx.selectFrom('groups').select('conversation_id').where('conversation_id', 'in', ids).orderBy('conversation_id').forUpdate().execute();
 }
