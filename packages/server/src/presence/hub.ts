@@ -1,5 +1,6 @@
 import { asUserId, encodeFrame, LIMITS, type UnsignedNotice, type UserRef } from '@conclave/protocol';
 import type { Bus, BusEvent } from '../bus/bus.js';
+import { SeqOrder } from '../bus/seq-order.js';
 import type { ConversationService } from '../conversations/service.js';
 import type { NoticeSigner } from '../notices/signer.js';
 import type { Connection } from '../ws/connection.js';
@@ -43,6 +44,8 @@ export class Hub {
   private readonly announcer: PresenceAnnouncer;
   private readonly directory: PresenceDirectory;
   private readonly unsubscribeResync: () => void;
+  /** Live entries back in seq order before fan-out (other nodes' arrive after this node's own). */
+  private readonly order = new SeqOrder<Extract<BusEvent, { kind: 'message' }>>((_conversationId, _seq, event) => this.fanOut(event));
 
   constructor(
     private readonly bus: Bus,
@@ -208,21 +211,15 @@ export class Hub {
     this.announcer.stop();
     this.unsubscribe();
     this.unsubscribeResync();
+    this.order.stop();
   }
 
   private onEvent(event: BusEvent): void {
     switch (event.kind) {
-      case 'message': {
+      case 'message':
         this.countMessage(1);
-        // UTF-8 encoded once; every member socket is handed the same bytes.
-        const frame = Buffer.from(event.frame);
-        for (const userId of this.conversations.membersOf(event.conversationId)) {
-          const conns = this.byUser.get(userId);
-          if (conns === undefined) continue;
-          for (const conn of conns) conn.deliver(event.conversationId, event.seq, frame, event.sentAt);
-        }
+        this.order.offer(event.conversationId, event.seq, event);
         return;
-      }
       case 'notice': {
         const frame = Buffer.from(event.frame);
         if (event.userId !== undefined) {
@@ -266,6 +263,17 @@ export class Hub {
           }
         }
         return;
+    }
+  }
+
+  /** Fans a conversation's entry out to the member connections on this node (in seq order: `SeqOrder`). */
+  private fanOut(event: Extract<BusEvent, { kind: 'message' }>): void {
+    // UTF-8 encoded once; every member socket is handed the same bytes.
+    const frame = Buffer.from(event.frame);
+    for (const userId of this.conversations.membersOf(event.conversationId)) {
+      const conns = this.byUser.get(userId);
+      if (conns === undefined) continue;
+      for (const conn of conns) conn.deliver(event.conversationId, event.seq, frame, event.sentAt);
     }
   }
 
