@@ -54,7 +54,9 @@ describe('two nodes on one PostgreSQL database and one Redis', () => {
     cluster = await startCluster();
     a = await cluster.node('node-a');
     b = await cluster.node('node-b');
-    await cluster.addUsers('alice', 'bob', 'carol', 'dave');
+    await cluster.addUsers('alice', 'bob', 'carol', 'dave', 'root', 'erin', 'frank');
+    const { runShellAdmin } = await import('../src/index.js');
+    await runShellAdmin({ dataDir: cluster.dataDir, databaseUrl: cluster.databaseUrl }, { action: 'promote', username: 'root' });
   });
   after(async () => {
     for (const d of devices) d.close();
@@ -150,9 +152,6 @@ describe('two nodes on one PostgreSQL database and one Redis', () => {
   });
 
   test("an admin's /logoutuser on node A closes bob's connection on node B within a second", async () => {
-    await cluster.addUsers('root');
-    const { runShellAdmin } = await import('../src/index.js');
-    await runShellAdmin({ dataDir: cluster.dataDir, databaseUrl: cluster.databaseUrl }, { action: 'promote', username: 'root' });
     const root = await login(a, 'root');
     const bob = await login(b, 'bob');
     const started = Date.now();
@@ -161,6 +160,25 @@ describe('two nodes on one PostgreSQL database and one Redis', () => {
     const closed = await bob.client.waitClosed(5_000);
     assert.ok(Date.now() - started < 1_000, `closed after ${Date.now() - started} ms`);
     assert.ok(bob.client.frames.some((f) => f.type === 'error' && f.code === 'CONCLAVE_ERR_SESSION_REVOKED'), `closed with ${closed.code}`);
+  });
+
+  test("an admin on node A kicks a member connected to node B: node B stops delivering the room to them, and both hear it", async () => {
+    const root = await login(a, 'root');
+    const erin = await login(b, 'erin');
+    const frank = await login(b, 'frank');
+    const room = await joinRoom('#kickme', root, erin, frank);
+    await groupOf(room, root, erin, frank);
+    const reply = await root.client.request({ type: 'admin', command: { action: 'kick', username: 'erin', room: '#kickme' } });
+    assert.equal(reply.type, 'admin', JSON.stringify(reply));
+    for (const d of [erin, frank]) {
+      await d.client.waitFor((f) => f.type === 'notice' && f.kind === 'leave' && f.conversationId === room && f.user?.username === 'erin');
+    }
+    // Node B no longer routes the room to erin: frank's next message reaches frank's peers, not erin.
+    await frank.read(room);
+    assert.equal((await frank.send(room, 'after the kick')).type, 'sent');
+    assert.deepEqual((await root.waitRead(room, 1)).map((m) => m.text), ['after the kick']);
+    await erin.client.ping();
+    assert.ok(!erin.client.messages(room).some((m) => m.kind === 'application'), 'erin got no message after her removal');
   });
 
   test('100 parallel wrong guesses at one account spread over both nodes: exactly login_max_failures_per_account are checked', async () => {
@@ -181,6 +199,16 @@ describe('two nodes on one PostgreSQL database and one Redis', () => {
     assert.equal(tally.get('CONCLAVE_ERR_BAD_CREDENTIALS'), 10, `checked: ${JSON.stringify([...tally])}`);
     assert.equal(tally.get('CONCLAVE_ERR_LOGIN_THROTTLED'), 90);
     for (const c of clients) c.close();
+  });
+
+  test("an admin's /shutdown on node A stops node B too, after telling its clients", async () => {
+    const root = await login(a, 'root');
+    const bob = await login(b, 'bob');
+    const reply = await root.client.request({ type: 'admin', command: { action: 'shutdown', seconds: 0 } });
+    assert.equal(reply.type, 'admin', JSON.stringify(reply));
+    await bob.client.waitFor((f) => f.type === 'notice' && f.kind === 'server' && /shutting the server down/.test(f.text ?? ''));
+    await Promise.all([a.exited, b.exited]);
+    assert.equal(b.process.exitCode, 0, 'node B stopped cleanly');
   });
 });
 

@@ -1,5 +1,5 @@
 /** How long a node holds a conversation's entry that came before the one it follows, ms. */
-export const SEQ_HOLD_MS = 50;
+export const SEQ_HOLD_MS = 200;
 /** Entries held per conversation at most; beyond, all are released (the connections read the gap from the log). */
 const MAX_HELD = 1024;
 
@@ -17,8 +17,10 @@ interface Conversation<T> {
  * sending to one room interleave out of order; each connection would see a
  * gap and read it from the log — every member connection, for every
  * interleaving (issue 15: two nodes, 1 000 members, 64 of 100 msg/s offered,
- * p50 4.3 s). Held here, an entry waits at most `SEQ_HOLD_MS` for the ones
- * before it; when they do not come (lost by pub/sub, or a seq that is never
+ * p50 4.3 s). Held here, an entry waits at most `SEQ_HOLD_MS` (plus one turn
+ * of the event loop, so entries already received are read first) for the ones
+ * before it — entries are lost only when Redis drops the subscription, and then
+ * `Bus.onResync` catches every connection up anyway; when they do not come (lost by pub/sub, or a seq that is never
  * published), the held entries are released in order and each connection
  * reads the gap from the log as before (`Connection.deliver`).
  *
@@ -46,7 +48,9 @@ export class SeqOrder<T> {
     if (seq > c.next) {
       c.held.set(seq, entry);
       if (c.held.size >= MAX_HELD) return this.flush(conversationId, c);
-      c.timer ??= setTimeout(() => this.flush(conversationId, c), this.holdMs);
+      // After the hold, what is already in the sockets is read first (setImmediate runs after the poll phase):
+      // a node whose event loop was busy for longer than the hold must not take a late entry for a lost one.
+      c.timer ??= setTimeout(() => setImmediate(() => c.timer !== undefined && this.flush(conversationId, c)), this.holdMs);
       return;
     }
     this.release(conversationId, seq, entry);
