@@ -86,7 +86,7 @@ describe('bad input', () => {
       });
       req.on('error', reject);
     });
-    assert.deepEqual(JSON.parse(body), { status: 'ok' });
+    assert.deepEqual(JSON.parse(body), { status: 'ok', database: 'ok' });
     assert.equal(fingerprint, server.fingerprint);
     assert.equal(headers['x-content-type-options'], 'nosniff');
   });
