@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NoticeSigner } from '../notices/signer.js';
+import { readOrCreateSecretFile } from '../secret-file.js';
 import type { SecretStore } from './store.js';
 
 /** File in the data directory holding a generated cluster secret key (base64, mode 0600) when none is given. */
@@ -61,19 +61,7 @@ export class SecretBox {
  */
 export async function loadSecretBox(given: string | undefined, dataDir: string): Promise<SecretBox> {
   if (given !== undefined) return new SecretBox(given);
-  const file = path.join(dataDir, SECRET_KEY_FILE);
-  let key: string;
-  try {
-    key = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'ENOENT') throw err;
-    key = randomBytes(32).toString('base64');
-    await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' }).catch(async (e: unknown) => {
-      if ((e as { code?: string }).code !== 'EEXIST') throw e;
-      key = await readFile(file, 'utf8');
-    });
-    await chmod(file, 0o600);
-  }
+  const key = await readOrCreateSecretFile(path.join(dataDir, SECRET_KEY_FILE), () => `${randomBytes(32).toString('base64')}\n`);
   return new SecretBox(key);
 }
 

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { noticeSigningBytes, type NoticeFrame, type UnsignedNotice } from '@conclave/protocol';
+import { readOrCreateSecretFile } from '../secret-file.js';
 
 /** File in the data directory holding the notice key (PKCS#8 PEM, mode 0600). */
 const NOTICE_KEY_FILE = 'notice-key.pem';
@@ -26,19 +26,7 @@ export class NoticeSigner {
    */
   static async load(dataDir: string): Promise<NoticeSigner> {
     const file = path.join(dataDir, NOTICE_KEY_FILE);
-    let pem: string;
-    try {
-      pem = await readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'ENOENT') throw err;
-      pem = NoticeSigner.newPem();
-      await writeFile(file, pem, { mode: 0o600, flag: 'wx' }).catch(async (e: unknown) => {
-        // Another process (a shell command) created it first: use theirs.
-        if ((e as { code?: string }).code !== 'EEXIST') throw e;
-        pem = await readFile(file, 'utf8');
-      });
-      await chmod(file, 0o600);
-    }
+    const pem = await readOrCreateSecretFile(file, () => NoticeSigner.newPem());
     return NoticeSigner.fromPem(pem, file);
   }
 
