@@ -92,9 +92,9 @@ async function spawnNode(options: Partial<ServerOptions>): Promise<ClusterNode> 
   return { ...info, process: child, exited, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
 }
 
-/** Deletes every Redis key under `prefix` (SCAN, so a shared Redis is not blocked). */
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL);
+/** Deletes every key under `prefix` on the Redis of `redisUrl` (SCAN, so a shared Redis is not blocked). The benchmarks use it too. */
+export async function deleteKeys(prefix: string, redisUrl = TEST_REDIS_URL): Promise<void> {
+  const redis = new Redis(redisUrl);
   try {
     let cursor = '0';
     do {

@@ -13,9 +13,9 @@ export interface FreshPostgres {
   drop(): Promise<void>;
 }
 
-/** Runs `statement` on the server's admin database (no transaction: CREATE/DROP DATABASE need none). */
-async function admin(statement: string, values: unknown[] = []): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+/** Runs `statement` on the server's admin database `serverUrl` (no transaction: CREATE/DROP DATABASE need none). */
+async function admin(serverUrl: string, statement: string, values: unknown[] = []): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
     await client.query(statement, values);
@@ -25,20 +25,21 @@ async function admin(statement: string, values: unknown[] = []): Promise<void> {
 }
 
 /**
- * Creates an empty database `conclave_t_<16 hex>` on `TEST_POSTGRES_URL`'s
- * server (override with env `CONCLAVE_TEST_POSTGRES_URL`).
+ * Creates an empty database `<namePrefix><16 hex>` on the server of
+ * `serverUrl` (default `TEST_POSTGRES_URL`: env `CONCLAVE_TEST_POSTGRES_URL`
+ * or the local server; only connected to). The benchmarks use it too.
  * @throws the driver's error when the server is unreachable
  */
-export async function freshPostgres(): Promise<FreshPostgres> {
-  const name = `conclave_t_${randomBytes(8).toString('hex')}`;
-  await admin(`create database ${name}`);
-  const url = new URL(TEST_POSTGRES_URL);
+export async function freshPostgres(serverUrl = TEST_POSTGRES_URL, namePrefix = 'conclave_t_'): Promise<FreshPostgres> {
+  const name = `${namePrefix}${randomBytes(8).toString('hex')}`;
+  await admin(serverUrl, `create database ${name}`);
+  const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     async drop() {
-      await admin('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
-      await admin(`drop database if exists ${name}`);
+      await admin(serverUrl, 'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
+      await admin(serverUrl, `drop database if exists ${name}`);
     },
   };
 }
