@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -47,13 +48,16 @@ export interface TestCluster {
   dispose(): Promise<void>;
 }
 
-/** Starts a test cluster's shared services (no node yet). */
-export async function startCluster(): Promise<TestCluster> {
+/**
+ * Starts a test cluster's shared services (no node yet).
+ * @param redisUrl where the nodes reach Redis (default `TEST_REDIS_URL`; a test may put a `RedisCable` in between)
+ */
+export async function startCluster(redisUrl = TEST_REDIS_URL): Promise<TestCluster> {
   const database: FreshPostgres = await freshPostgres();
   const redisPrefix = `conclave-t-${randomBytes(6).toString('hex')}:`;
   const dataDir = tempDir('cluster');
   const nodes: ClusterNode[] = [];
-  const base = { dataDir, databaseUrl: database.url, redisUrl: TEST_REDIS_URL, redisPrefix };
+  const base = { dataDir, databaseUrl: database.url, redisUrl, redisPrefix };
   return {
     ...base,
     async node(name, options = {}) {
@@ -90,6 +94,67 @@ async function spawnNode(options: Partial<ServerOptions>): Promise<ClusterNode> 
     await exited;
   };
   return { ...info, process: child, exited, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
+}
+
+/**
+ * A TCP relay between the nodes and the test Redis that a test can cut
+ * (every connection dropped, new ones refused: Redis is gone for the nodes)
+ * and mend (the same port accepts again), to see a cluster through a Redis outage.
+ */
+export class RedisCable {
+  private readonly sockets = new Set<Socket>();
+  private server: Server | undefined;
+
+  private constructor(readonly port: number) {}
+
+  /** Opens the relay on a free port of 127.0.0.1. */
+  static async open(): Promise<RedisCable> {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const cable = new RedisCable(port);
+    await cable.mend();
+    return cable;
+  }
+
+  /** `redis://127.0.0.1:<port>`: give it to the nodes instead of the real Redis. */
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Redis goes away: every relayed connection is dropped and new ones are refused. */
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Redis is back on the same port (nothing when it is not cut). */
+  async mend(): Promise<void> {
+    if (this.server) return;
+    const target = new URL(TEST_REDIS_URL);
+    const server = createServer((client) => {
+      const upstream = connect(Number(target.port || 6379), target.hostname);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => {
+          this.sockets.delete(s);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', resolve);
+    });
+    this.server = server;
+  }
 }
 
 /** Deletes every key under `prefix` on the Redis of `redisUrl` (SCAN, so a shared Redis is not blocked). The benchmarks use it too. */

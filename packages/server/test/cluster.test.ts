@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { get } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import type { ServerFrame } from '@conclave/protocol';
-import { startCluster, type ClusterNode, type TestCluster } from './cluster-env.js';
+import { RedisCable, startCluster, type ClusterNode, type TestCluster } from './cluster-env.js';
 import { RawClient, randomSignatureKey, sleep } from './helpers.js';
 import { joinRoom, MlsDevice } from './mls-fixture.js';
 
@@ -295,5 +295,54 @@ describe('a node dies', () => {
       await sleep(500);
     }
     assert.deepEqual(await onlineSeenBy(bob), ['alice', 'bob', 'carol']);
+  });
+});
+
+describe('Redis goes away and comes back', () => {
+  let cluster: TestCluster;
+  let cable: RedisCable;
+  const devices: MlsDevice[] = [];
+  before(async () => {
+    cable = await RedisCable.open();
+    cluster = await startCluster(cable.url);
+  });
+  after(async () => {
+    for (const d of devices) d.close();
+    await cable.mend();
+    await cluster.dispose();
+    await cable.cut();
+  });
+
+  test('messages sent while Redis is down are stored and delivered on their own node, /healthz says so, and the other node catches up when Redis is back', async () => {
+    const a = await cluster.node('node-a');
+    const b = await cluster.node('node-b');
+    await cluster.addUsers('alice', 'bob', 'carol');
+    const alice = await MlsDevice.login(a, 'alice');
+    const carol = await MlsDevice.login(a, 'carol');
+    const bob = await MlsDevice.login(b, 'bob');
+    devices.push(alice, carol, bob);
+    const general = alice.conversationId('#general');
+    await groupOf(general, alice, bob, carol);
+    assert.equal((await alice.send(general, 'before')).type, 'sent');
+    await bob.waitRead(general, 1);
+
+    await cable.cut();
+    for (const text of ['during 1', 'during 2', 'during 3']) assert.equal((await alice.send(general, text)).type, 'sent');
+    // Node A delivers to its own members without Redis.
+    assert.deepEqual((await carol.waitRead(general, 4)).map((m) => m.text), ['before', 'during 1', 'during 2', 'during 3']);
+    const health = await getJson(a, '/healthz');
+    assert.deepEqual(health, { status: 503, body: { status: 'degraded', database: 'ok', redis: 'unreachable' } });
+    await bob.client.ping();
+    assert.equal((await bob.read(general)).length, 1, 'node B heard nothing while Redis was gone');
+
+    await cable.mend();
+    // Node B resubscribes and every connection reads what it missed from the log, without a new message.
+    assert.deepEqual((await bob.waitRead(general, 4, 15_000)).map((m) => m.text), ['before', 'during 1', 'during 2', 'during 3']);
+    assertOnceInOrder(bob, general);
+    const deadline = Date.now() + 10_000;
+    while ((await getJson(a, '/healthz')).status !== 200) {
+      assert.ok(Date.now() < deadline, 'node A healthy again');
+      await sleep(200);
+    }
   });
 });
