@@ -334,6 +334,10 @@ describe('Redis goes away and comes back', () => {
     assert.deepEqual(health, { status: 503, body: { status: 'degraded', database: 'ok', redis: 'unreachable' } });
     await bob.client.ping();
     assert.equal((await bob.read(general)).length, 1, 'node B heard nothing while Redis was gone');
+    // /who still answers, for the node's own users.
+    const who = await alice.client.request({ type: 'who' });
+    assert.ok(who.type === 'who', JSON.stringify(who));
+    assert.deepEqual(who.online.map((u) => u.username), ['alice', 'carol']);
 
     await cable.mend();
     // Node B resubscribes and every connection reads what it missed from the log, without a new message.

@@ -5,7 +5,7 @@ import type { ConversationService } from '../conversations/service.js';
 import type { NoticeSigner } from '../notices/signer.js';
 import type { Connection } from '../ws/connection.js';
 import { PresenceAnnouncer } from './announcer.js';
-import { LOCAL_PRESENCE, type PresenceDirectory, type PresenceElsewhere } from './directory.js';
+import { LOCAL_PRESENCE, type PresenceDirectory, type PresenceElsewhere, type RemotePresence } from './directory.js';
 import { LogoutGrace } from './grace.js';
 
 /** Tuning of presence. */
@@ -126,11 +126,13 @@ export class Hub {
   /**
    * Every user with a device connected now on any node of the cluster (not
    * those in their grace period), with the count of connections, by name.
-   * @throws Error when the cluster's Redis does not answer.
+   * While the cluster's Redis does not answer: this node's users only.
    */
   async online(): Promise<Array<UserRef & { devices: number }>> {
     const users = new Map<string, { username: string; devices: number }>();
-    for (const [userId, remote] of await this.directory.elsewhere()) if (remote.devices > 0) users.set(userId, remote);
+    // Without Redis this node still answers for its own users.
+    const elsewhere = await this.directory.elsewhere().catch(() => new Map<string, RemotePresence>());
+    for (const [userId, remote] of elsewhere) if (remote.devices > 0) users.set(userId, remote);
     for (const [userId, conns] of this.byUser) {
       const remote = users.get(userId)?.devices ?? 0;
       users.set(userId, { username: this.usernames.get(userId) ?? '?', devices: conns.size + remote });
@@ -159,11 +161,11 @@ export class Hub {
   }
 
   /**
-   * Whether the user has a device connected now on any node (false during their grace period).
-   * @throws Error when the cluster's Redis does not answer.
+   * Whether the user has a device connected now on any node (false during
+   * their grace period; while Redis does not answer, on this node only).
    */
   async isOnline(userId: string): Promise<boolean> {
-    return this.isOnlineHere(userId) || (await this.directory.seenElsewhere(userId)) === 'online';
+    return this.isOnlineHere(userId) || (await this.seenElsewhere(userId)) === 'online';
   }
 
   /** Whether the user has a device connected to this node. */
