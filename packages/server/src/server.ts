@@ -8,7 +8,7 @@ import { LocalBus } from './bus/local.js';
 import { RedisBus } from './bus/redis.js';
 import { loadSecretBox, sharedNoticeSigner, sharedSetupCode } from './cluster/identity.js';
 import { memoryLimiters, redisLimiters, type LimiterFactory } from './cluster/limiters.js';
-import { connectRedis, type RedisLink } from './cluster/redis.js';
+import type { RedisLink } from './cluster/redis.js';
 import { ConversationService } from './conversations/service.js';
 import { DeliveryService } from './delivery/service.js';
 import { DeviceService } from './devices/service.js';
@@ -147,6 +147,8 @@ async function openServices(target: StorageTarget, cluster: Cluster = { bus: new
 async function joinCluster(options: ServerOptions, nodeId: string, log: Logger): Promise<Cluster & { link?: RedisLink; presence?: RedisPresence }> {
   if (options.redisUrl === undefined) return { bus: new LocalBus(), limiters: memoryLimiters };
   if (options.databaseUrl === undefined) throw new Error('a cluster (--redis-url) needs a shared PostgreSQL database (--database-url)');
+  // ioredis loads only for a cluster: a single node does not pay for it at start-up.
+  const { connectRedis } = await import('./cluster/redis.js');
   const link = await connectRedis(options.redisUrl, options.redisPrefix ?? 'conclave:', nodeId, log.child({ component: 'redis' }));
   try {
     const bus = new RedisBus(link, log.child({ component: 'bus' }));

@@ -9,7 +9,6 @@ import type { DeviceStore } from '../devices/store.js';
 import type { GroupStore } from '../groups/store.js';
 import type { SettingsStore } from '../settings/store.js';
 import { dialectOf, type SqlDialect } from './dialect.js';
-import { openPostgres } from './postgres.js';
 import type { Database } from './schema.js';
 import { openSqlite } from './sqlite.js';
 import { SqlAccountStore } from './sql/accounts.js';
@@ -82,5 +81,7 @@ export async function openStores(target: StorageTarget): Promise<Stores> {
   if (databaseUrl === undefined) return storesOver(await openSqlite(dataDir));
   // Never echo the URL: it may carry a password.
   if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error('database URL must start with postgres:// or postgresql://');
+  // pg loads only for a PostgreSQL database: a SQLite server does not pay for it at start-up.
+  const { openPostgres } = await import('./postgres.js');
   return storesOver(await openPostgres(databaseUrl));
 }
