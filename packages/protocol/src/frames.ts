@@ -102,6 +102,14 @@ export const SendFrame = z.object({
   clientMsgId: ClientMsgId,
   /** An MLS PrivateMessage (application content) for the group's current epoch. */
   body: Body,
+  /**
+   * Not logged: the server fans it out to the member devices online now
+   * (their `message` frames carry `ephemeral` and seq 0) and forgets it; the
+   * `sent` reply has seq 0. For typing indicators (`EPHEMERAL_KINDS`). At most
+   * `LIMITS.maxEphemeralBytes`, and `LIMITS.ephemeralPerSecond` per connection
+   * (more are refused with `CONCLAVE_ERR_RATE_LIMITED`).
+   */
+  ephemeral: z.literal(true).optional(),
 });
 export const JoinFrame = z.object({ type: z.literal('join'), id: RequestId, room: z.string().min(1).max(64) });
 export const LeaveFrame = z.object({ type: z.literal('leave'), id: RequestId, conversationId: ConversationIdSchema });
@@ -213,6 +221,8 @@ export const MessageFrame = z.object({
   clientMsgId: ClientMsgId,
   body: Body,
   sentAt: Millis,
+  /** Not in the log (see `SendFrame.ephemeral`): `seq` is 0 and no cursor moves. */
+  ephemeral: z.literal(true).optional(),
 });
 export const SentFrame = z.object({
   type: z.literal('sent'),

@@ -8,3 +8,4 @@ export * from './frames-admin.js';
 export * from './credential.js';
 export * from './requests.js';
 export * from './passwords.js';
+export * from './content.js';

@@ -65,6 +65,12 @@ export const LIMITS = {
   maxBodyBytes: 16 * 1024,
   /** Largest MLS PrivateMessage carrying one message, in bytes (text + framing, padding, tag). */
   maxCiphertextBytes: 20 * 1024,
+  /** Largest ephemeral (unlogged) message, in bytes of MLS ciphertext: a typing indicator is ~200. */
+  maxEphemeralBytes: 2 * 1024,
+  /** Ephemeral messages a connection may send per second, sustained (burst `ephemeralBurst`); more are refused. */
+  ephemeralPerSecond: 1,
+  /** Ephemeral messages a connection may send at once before `ephemeralPerSecond` applies. */
+  ephemeralBurst: 5,
   /**
    * Largest MLS handshake object (KeyPackage, Commit, Welcome, GroupInfo with
    * its ratchet tree), in bytes: the Welcome allowance of a group of

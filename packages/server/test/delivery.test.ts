@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createUsers, RawClient, startTestServer, type TestServer } from './helpers.js';
+import { LIMITS } from '@conclave/protocol';
+import { createUsers, newClientMsgId, RawClient, startTestServer, type TestServer } from './helpers.js';
 import { MlsDevice } from './mls-fixture.js';
 
 let server: TestServer;
@@ -183,6 +184,44 @@ describe('delivery', () => {
     assert.equal(b.seq, a.seq);
     await alice.client.ping();
     assert.equal(alice.client.messages(general).filter((m) => m.clientMsgId === clientMsgId).length, 1);
+  });
+
+  test('an ephemeral message reaches the online members once, unlogged, and is bounded in size and rate', async () => {
+    const alice = await dev('alice');
+    const bob = await dev('bob');
+    await Promise.all([alice.read(general), bob.read(general)]);
+    const lastSeq = Math.max(...alice.client.messages(general).map((m) => m.seq));
+    const bobHad = (await bob.read(general)).length;
+    const ephemeral = (body: string, from = alice) =>
+      from.client.request({ type: 'send', conversationId: general, clientMsgId: newClientMsgId(), body, ephemeral: true });
+
+    const ack = await ephemeral(await alice.encrypt(general, '{"v":1,"kind":"typing","state":"start"}'));
+    assert.equal(ack.type, 'sent', JSON.stringify(ack));
+    assert.ok(ack.type === 'sent' && ack.seq === 0, 'an ephemeral message has no place in the log');
+    const pushed = await bob.client.waitFor((f) => f.type === 'message' && f.ephemeral === true);
+    assert.ok(pushed.type === 'message' && pushed.seq === 0 && pushed.conversationId === general && pushed.sender.username === 'alice');
+    await alice.client.ping();
+    assert.ok(!alice.client.frames.some((f) => f.type === 'message' && f.ephemeral === true), 'not echoed to its sender');
+
+    const big = Buffer.alloc(LIMITS.maxEphemeralBytes + 1, 1).toString('base64');
+    const tooBig = await ephemeral(big);
+    assert.ok(tooBig.type === 'error' && tooBig.code === 'CONCLAVE_ERR_BODY_TOO_LARGE', JSON.stringify(tooBig));
+    const garbage = await ephemeral(Buffer.from('not an MLS message').toString('base64'));
+    assert.ok(garbage.type === 'error' && garbage.code === 'CONCLAVE_ERR_MLS_INVALID', JSON.stringify(garbage));
+
+    // The burst was partly used above (one accepted, two refused); the rest of it, then a refusal.
+    const codes: string[] = [];
+    for (let i = 0; i < LIMITS.ephemeralBurst + 2; i++) {
+      const reply = await ephemeral(await alice.encrypt(general, '{"v":1,"kind":"typing","state":"start"}'));
+      codes.push(reply.type === 'error' ? reply.code : reply.type);
+    }
+    assert.ok(codes.includes('CONCLAVE_ERR_RATE_LIMITED'), codes.join());
+    assert.ok(codes.indexOf('CONCLAVE_ERR_RATE_LIMITED') >= LIMITS.ephemeralBurst - 3, `the burst is allowed first: ${codes.join()}`);
+    // A logged message from alice still decrypts at bob: the ephemeral ones only moved alice's sender ratchet.
+    const logged = await alice.send(general, 'after typing');
+    assert.ok(logged.type === 'sent' && logged.seq === lastSeq + 1, 'nothing was logged in between');
+    const read = await bob.waitRead(general, bobHad + 1);
+    assert.equal(read.at(-1)?.text, 'after typing');
   });
 
   test('rooms are created by joining, listed, left; joiners are sent entries from their external join on', async () => {

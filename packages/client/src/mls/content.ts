@@ -1,23 +1,12 @@
+import { decodeContent, encodeContent } from '@conclave/protocol';
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: false });
-
-/**
- * The plaintext inside an MLS application message: JSON `{"v":1,"text":…}`.
- * It carries no sender: who sent a message is the leaf MLS authenticated.
- */
+/** The plaintext (inner content, `encodeContent`) of a plain text message: for benchmarks and tests that drive MLS directly. */
 export function encodeText(text: string): Uint8Array {
-  return encoder.encode(JSON.stringify({ v: 1, text }));
+  return encodeContent({ kind: 'text', text });
 }
 
-/** The text of a decrypted application message; unknown shapes show as a placeholder, never fail. */
+/** The text of a decrypted plain text message; a placeholder for any other content. */
 export function decodeText(plaintext: Uint8Array): string {
-  try {
-    const parsed = JSON.parse(decoder.decode(plaintext)) as { v?: unknown; text?: unknown };
-    if (parsed.v === 1 && typeof parsed.text === 'string') return parsed.text;
-  } catch {
-    // fall through
-  }
-  return '(a message this version of Conclave cannot show)';
+  const content = decodeContent(plaintext);
+  return content.kind === 'text' ? content.text : `(${content.kind})`;
 }
-

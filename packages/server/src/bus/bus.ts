@@ -6,6 +6,8 @@
 export type BusEvent =
   /** "conversation X has seq N": `frame` is the encoded `message` frame; `sentAt` when it was accepted (ms since the epoch). */
   | { kind: 'message'; conversationId: string; seq: number; frame: string; sentAt: number }
+  /** An unlogged message (`SendFrame.ephemeral`): pushed to the online member devices that follow the conversation, never stored. */
+  | { kind: 'ephemeral'; conversationId: string; senderDeviceId: string; frame: string }
   /** A notice for every online user, a conversation's members (`conversationId`), or one user (`userId`). */
   | { kind: 'notice'; conversationId?: string; userId?: string; frame: string }
   /**

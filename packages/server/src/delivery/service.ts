@@ -1,4 +1,4 @@
-import { asConversationId, asDeviceId, asUserId, encodeFrame, LIMITS, type ServerFrame } from '@conclave/protocol';
+import { asConversationId, asDeviceId, asUserId, encodeFrame, LIMITS, type FrameOf, type ServerFrame } from '@conclave/protocol';
 import type { Principal } from '../accounts/service.js';
 import type { Bus } from '../bus/bus.js';
 import type { ConversationService } from '../conversations/service.js';
@@ -9,7 +9,7 @@ import { parseApplicationMessage } from '../mls/framing.js';
 import type { DeliveryStore, LoggedMessage } from './store.js';
 
 /** The `message` frame of a logged entry. The body goes out as base64, untouched. */
-export function messageFrame(m: LoggedMessage): ServerFrame {
+export function messageFrame(m: LoggedMessage): FrameOf<ServerFrame, 'message'> {
   return {
     type: 'message',
     conversationId: asConversationId(m.conversationId),
@@ -89,6 +89,41 @@ export class DeliveryService {
       this.publish({ ...entry, seq, sentAt, senderUsername: sender.user.username });
     }
     return { seq, sentAt };
+  }
+
+  /**
+   * Fans an ephemeral message (a typing indicator) out to the member devices
+   * online now, without logging it: its `message` frame has seq 0 and
+   * `ephemeral`. Checked like a logged one (membership, MLS framing) but not
+   * against the epoch: a receiver that cannot decrypt it drops it.
+   * @param input.body base64 of an MLS PrivateMessage, at most `LIMITS.maxEphemeralBytes`
+   * @returns the server time (ms)
+   * @throws ServiceError NOT_MEMBER, BODY_TOO_LARGE, MLS_INVALID
+   */
+  sendEphemeral(sender: Principal, input: { conversationId: string; clientMsgId: string; body: string }): { sentAt: number } {
+    if (!this.conversations.isMember(input.conversationId, sender.user.userId)) {
+      throw new ServiceError('CONCLAVE_ERR_NOT_MEMBER');
+    }
+    const body = Buffer.from(input.body, 'base64');
+    if (body.byteLength > LIMITS.maxEphemeralBytes) throw new ServiceError('CONCLAVE_ERR_BODY_TOO_LARGE');
+    parseApplicationMessage(body, input.conversationId);
+    const sentAt = this.now();
+    const frame: ServerFrame = {
+      ...messageFrame({
+        conversationId: input.conversationId,
+        seq: 0,
+        kind: 'application',
+        senderUserId: sender.user.userId,
+        senderUsername: sender.user.username,
+        senderDeviceId: sender.deviceId,
+        clientMsgId: input.clientMsgId,
+        body,
+        sentAt,
+      }),
+      ephemeral: true,
+    };
+    this.bus.publish({ kind: 'ephemeral', conversationId: input.conversationId, senderDeviceId: sender.deviceId, frame: encodeFrame(frame) });
+    return { sentAt };
   }
 
   /** Publishes a logged entry to every node holding member connections. */

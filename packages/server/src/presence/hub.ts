@@ -222,6 +222,15 @@ export class Hub {
         this.countMessage(1);
         this.order.offer(event.conversationId, event.seq, event);
         return;
+      case 'ephemeral': {
+        const frame = Buffer.from(event.frame);
+        for (const userId of this.conversations.membersOf(event.conversationId)) {
+          for (const conn of this.connectionsOf(userId)) {
+            if (conn.principal?.deviceId !== event.senderDeviceId) conn.deliverEphemeral(event.conversationId, frame);
+          }
+        }
+        return;
+      }
       case 'notice': {
         const frame = Buffer.from(event.frame);
         if (event.userId !== undefined) {

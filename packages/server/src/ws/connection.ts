@@ -47,6 +47,9 @@ export class Connection {
   private readonly offeredDuringCatchUp = new Set<string>();
   private tokens: number = LIMITS.frameBurst;
   private lastRefill = Date.now();
+  /** The ephemeral-message bucket (`LIMITS.ephemeralPerSecond`, burst `LIMITS.ephemeralBurst`). */
+  private ephemeralTokens: number = LIMITS.ephemeralBurst;
+  private ephemeralRefill = Date.now();
   private rejectedInRow = 0;
   private lastRateNotice = 0;
   private queue: Promise<void> = Promise.resolve();
@@ -335,6 +338,29 @@ export class Connection {
     }
     this.offeredDuringCatchUp.add(conversationId);
     void this.catchUp(conversationId);
+  }
+
+  /**
+   * Offers an ephemeral (unlogged) message: sent only when this connection
+   * follows the conversation and is not catching up (a device behind the log
+   * could not decrypt it anyway); otherwise dropped, as ephemeral ones may be.
+   */
+  deliverEphemeral(conversationId: string, frame: string | Buffer): void {
+    if (!this.cursors.has(conversationId) || this.catchingUp.has(conversationId)) return;
+    this.sendText(frame, 'message');
+  }
+
+  /**
+   * Takes one token of the ephemeral bucket (`LIMITS.ephemeralPerSecond`
+   * sustained, `LIMITS.ephemeralBurst` at once); false when it is empty.
+   */
+  takeEphemeralToken(): boolean {
+    const now = Date.now();
+    this.ephemeralTokens = Math.min(LIMITS.ephemeralBurst, this.ephemeralTokens + ((now - this.ephemeralRefill) / 1000) * LIMITS.ephemeralPerSecond);
+    this.ephemeralRefill = now;
+    if (this.ephemeralTokens < 1) return false;
+    this.ephemeralTokens -= 1;
+    return true;
   }
 
   /**

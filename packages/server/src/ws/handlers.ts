@@ -71,6 +71,11 @@ const HANDLERS: { [T in RequestType]: RequestHandler<T> } = {
   },
   sync,
   send: async (ctx, conn, frame) => {
+    if (frame.ephemeral) {
+      if (!conn.takeEphemeralToken()) throw new ServiceError('CONCLAVE_ERR_RATE_LIMITED');
+      const { sentAt } = ctx.delivery.sendEphemeral(me(conn), frame);
+      return { type: 'sent', conversationId: frame.conversationId, clientMsgId: frame.clientMsgId, seq: 0, sentAt };
+    }
     const { seq, sentAt } = await ctx.delivery.send(me(conn), frame);
     return { type: 'sent', conversationId: frame.conversationId, clientMsgId: frame.clientMsgId, seq, sentAt };
   },
