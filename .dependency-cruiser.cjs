@@ -53,11 +53,12 @@ module.exports = {
     {
       name: 'client-npm-allow-list',
       severity: 'error',
-      comment: 'The client core uses only platform-free npm packages: ts-mls, noble, zod (via protocol).',
+      comment:
+        'The client core uses only platform-free npm packages: ts-mls, noble, zod (via protocol), minisearch (search), markdown-it and emojibase-data (formatting, shortcodes).',
       from: { path: '^packages/client/' },
       to: {
         dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'],
-        pathNot: 'node_modules/(ts-mls|@noble/(hashes|curves|ciphers)|zod)/',
+        pathNot: 'node_modules/(ts-mls|@noble/(hashes|curves|ciphers)|zod|minisearch|markdown-it|emojibase-data)/',
       },
     },
     {

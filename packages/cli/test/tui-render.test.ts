@@ -18,8 +18,8 @@ function snapshot(over: Partial<ChatSnapshot> = {}): ChatSnapshot {
     me: { userId: 'u-alice' as UserId, username: 'alice', role: 'member' },
     deviceId: null,
     conversations: [
-      { conversationId: GENERAL, kind: 'room', name: '#general', seq: 1, unread: 0 },
-      { conversationId: BOB_DM, kind: 'dm', name: 'bob', peer: { userId: BOB, username: 'bob' }, seq: 1, unread: 2 },
+      { conversationId: GENERAL, kind: 'room', name: '#general', seq: 1, unread: 0, mentions: 0 },
+      { conversationId: BOB_DM, kind: 'dm', name: 'bob', peer: { userId: BOB, username: 'bob' }, seq: 1, unread: 2, mentions: 0 },
     ],
     current: GENERAL,
     online: [],
@@ -47,7 +47,7 @@ test('the opening view: header and tab name the conversation being set up, marke
   assert.match(text(statusLine(screen, null, 100)), /#general {2}@bob 2 {2}@carol ⧗ /);
   // The DM is listed already while its group is being set up: one tab for it.
   const listed = snapshot({
-    conversations: [...snapshot().conversations, { conversationId: 'c-carol' as ConversationId, kind: 'dm', name: 'carol', seq: 0, unread: 0 }],
+    conversations: [...snapshot().conversations, { conversationId: 'c-carol' as ConversationId, kind: 'dm', name: 'carol', seq: 0, unread: 0, mentions: 0 }],
   });
   const bar = text(statusLine({ snapshot: listed, current: null, opening }, null, 100));
   assert.equal(bar.match(/@carol/g)?.length, 1, bar);

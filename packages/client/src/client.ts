@@ -1,15 +1,32 @@
-import { LIMITS, type AdminCommand, type AdminResultOf, type ConversationId, type ConversationInfo, type DeviceId, type UserId } from '@conclave/protocol';
+import {
+  encodeContent,
+  LIMITS,
+  type AdminCommand,
+  type AdminResultOf,
+  type ContentInput,
+  type ConversationId,
+  type ConversationInfo,
+  type DeviceId,
+  type UserId,
+} from '@conclave/protocol';
+import type { ReadMarker } from './content/conversation-meta.js';
+import { TARGET_WINDOW } from './content/effects.js';
+import { isMessageEntry } from './content/entries.js';
+import { TYPING_REPEAT_MS } from './content/typing.js';
+import type { SearchHit } from './search/message-search.js';
 import { randomId } from './body.js';
 import type { ConnectionState } from './connection/state.js';
 import { assembleClient, type ClientCore } from './core/assemble.js';
 import { ConclaveError } from './errors.js';
 import type { Unsubscribe } from './events.js';
-import { encodeText } from './mls/content.js';
 import type { SentReceipt } from './outbox.js';
 import type { ChatSnapshot } from './state/chat-state.js';
 import type { HistoryEntry } from './store/store.js';
 import type { ClientEvents, ClientOptions, Credentials, RoomListing, WhoResult } from './types.js';
 import type { Verification } from './verification.js';
+
+/** History entries per conversation indexed for search at the first search of a run. */
+const HISTORY_INDEX_LIMIT = 20_000;
 
 /**
  * The platform-free Conclave client: one per logged-in device. A thin
@@ -57,6 +74,8 @@ export class ConclaveClient {
    */
   async connect(credentials?: Credentials): Promise<void> {
     await this.core.positions.load();
+    await this.core.meta.load();
+    await this.core.preferences.load();
     await this.core.session.prepare(credentials);
     await this.core.connection.start();
   }
@@ -64,18 +83,140 @@ export class ConclaveClient {
   /**
    * Sends a text message. It is kept and resent (same clientMsgId, so never
    * doubled) across reconnects until the server acknowledges it.
+   * @param options.replyTo the seq of the message it answers; `mentions`: the
+   *   users it names; `emote`: an action (`/me waves`).
    * @returns the receipt with the message's seq.
    * @throws ConclaveError `CONCLAVE_ERR_BODY_TOO_LARGE` (over `maxBodyBytes` UTF-8 bytes),
    *   the server's refusal (e.g. `CONCLAVE_ERR_NOT_MEMBER`), `CONCLAVE_ERR_CLOSED`.
    */
-  sendText(conversationId: ConversationId, text: string): Promise<SentReceipt> {
-    const size = encodeText(text).length;
+  sendText(conversationId: ConversationId, text: string, options: { replyTo?: number; mentions?: UserId[]; emote?: boolean } = {}): Promise<SentReceipt> {
+    return this.sendContent(conversationId, {
+      kind: 'text',
+      text,
+      ...(options.replyTo !== undefined && { replyTo: options.replyTo }),
+      ...(options.mentions !== undefined && options.mentions.length > 0 && { mentions: [...new Set(options.mentions)] }),
+      ...(options.emote === true && { emote: true as const }),
+    });
+  }
+
+  /**
+   * Adds (or, with `op` `remove`, takes back) this user's reaction `emoji` on message `target`.
+   * @throws as `sendText`
+   */
+  react(conversationId: ConversationId, target: number, emoji: string, op: 'add' | 'remove' = 'add'): Promise<SentReceipt> {
+    return this.sendContent(conversationId, { kind: 'reaction', target, emoji, op });
+  }
+
+  /**
+   * Replaces the text of one of this user's messages on every member device.
+   * @throws ConclaveError `CONCLAVE_ERR_NOT_YOURS` when message `target` is not this
+   *   user's (or not on this device), else as `sendText`
+   */
+  async edit(conversationId: ConversationId, target: number, text: string, mentions?: UserId[]): Promise<SentReceipt> {
+    await this.requireOwn(conversationId, target, 'edit');
+    return this.sendContent(conversationId, { kind: 'edit', target, text, ...(mentions !== undefined && mentions.length > 0 && { mentions }) });
+  }
+
+  /**
+   * Deletes one of this user's messages on every member device (their copies of
+   * its text are erased; the server's ciphertext goes with its retention).
+   * @throws ConclaveError `CONCLAVE_ERR_NOT_YOURS`, else as `sendText`
+   */
+  async deleteMessage(conversationId: ConversationId, target: number): Promise<SentReceipt> {
+    await this.requireOwn(conversationId, target, 'delete');
+    return this.sendContent(conversationId, { kind: 'delete', target });
+  }
+
+  /** Sets (empty: clears) the room's topic for every member. @throws as `sendText` */
+  setTopic(conversationId: ConversationId, topic: string): Promise<SentReceipt> {
+    return this.sendContent(conversationId, { kind: 'topic', topic: topic.trim() });
+  }
+
+  /**
+   * Tells the members online now that this user is typing (`true`, repeated at
+   * most every `TYPING_REPEAT_MS` however often it is called) or stopped.
+   * Ephemeral and best effort: never logged, never retried, errors ignored.
+   */
+  setTyping(conversationId: ConversationId, typing: boolean): void {
+    const sentAt = this.typingSent.get(conversationId);
+    const now = this.core.clock.now();
+    if (typing ? sentAt !== undefined && now - sentAt < TYPING_REPEAT_MS : sentAt === undefined) return;
+    if (typing) this.typingSent.set(conversationId, now);
+    else this.typingSent.delete(conversationId);
+    const engine = this.core.mls.engine;
+    if (engine === null || this.core.connection.state !== 'ready' || !engine.has(conversationId)) return;
+    engine.send(conversationId, randomId(), { kind: 'typing', state: typing ? 'start' : 'stop' }, () => true, true).catch(() => undefined);
+  }
+
+  /**
+   * Full-text search over the messages kept on this device (typo-tolerant,
+   * prefix-matching), best first, optionally in one conversation.
+   */
+  async search(query: string, limit = 20, conversationId?: ConversationId): Promise<SearchHit[]> {
+    await this.core.searchReady;
+    // Once a run: what the history kept before the index existed (or the index missed) is indexed too; adding is idempotent.
+    this.historyIndexed ??= (async () => {
+      for (const c of this.core.state.snapshot().conversations) {
+        this.core.search.add(await this.core.options.store.loadHistory(c.conversationId, HISTORY_INDEX_LIMIT));
+      }
+    })().catch(() => undefined);
+    await this.historyIndexed;
+    return this.core.search.search(query, limit, conversationId);
+  }
+
+  private historyIndexed: Promise<void> | undefined;
+
+  /** Who is typing in a conversation now (names). */
+  typingIn(conversationId: ConversationId): string[] {
+    return this.core.typing.usernames(conversationId);
+  }
+
+  /** The members' read markers in a conversation (highest first; this user's own included). */
+  readMarkers(conversationId: ConversationId): ReadMarker[] {
+    return this.core.meta.markers(conversationId);
+  }
+
+  /** Whether this device sends read markers (a preference kept on the device; on by default). */
+  get readReceipts(): boolean {
+    return this.core.receipts.readReceipts;
+  }
+
+  /** Turns this device's read markers on or off (stored). */
+  setReadReceipts(on: boolean): Promise<void> {
+    return this.core.receipts.setReadReceipts(on);
+  }
+
+  /** Whether a conversation is muted on this device (its messages make no sound; mentions of you still do). */
+  isMuted(conversationId: ConversationId): boolean {
+    return this.core.preferences.isMuted(conversationId);
+  }
+
+  /** Mutes or unmutes a conversation on this device (stored); the snapshot's `muted` follows. */
+  async setMuted(conversationId: ConversationId, muted: boolean): Promise<void> {
+    await this.core.preferences.update(muted ? { mute: conversationId } : { unmute: conversationId });
+    this.core.state.changed();
+  }
+
+  private readonly typingSent = new Map<ConversationId, number>();
+
+  private sendContent(conversationId: ConversationId, content: ContentInput): Promise<SentReceipt> {
+    const size = encodeContent(content).length;
     const limit = this.maxBodyBytes;
     if (size > limit) {
       return Promise.reject(new ConclaveError('CONCLAVE_ERR_BODY_TOO_LARGE', `Message too long (${size} bytes; the limit here is ${limit}).`));
     }
     if (this.core.connection.state === 'closed') return Promise.reject(new ConclaveError('CONCLAVE_ERR_CLOSED'));
-    return this.core.sender.send(conversationId, randomId(), text);
+    if (content.kind === 'text') this.typingSent.delete(conversationId);
+    return this.core.sender.send(conversationId, randomId(), content);
+  }
+
+  /** @throws ConclaveError `CONCLAVE_ERR_NOT_YOURS` unless message `target` is kept here as this user's. */
+  private async requireOwn(conversationId: ConversationId, target: number, act: 'edit' | 'delete'): Promise<void> {
+    const entry = (await this.core.options.store.loadHistory(conversationId, TARGET_WINDOW)).find((e) => e.seq === target);
+    const me = this.core.state.me;
+    if (entry === undefined || !isMessageEntry(entry) || me === null || entry.sender.userId !== me.userId || entry.deleted === true) {
+      throw new ConclaveError('CONCLAVE_ERR_NOT_YOURS', `You can only ${act} your own messages (message ${target} here is ${entry === undefined ? 'not on this device' : entry.deleted === true ? 'deleted' : 'not yours'}).`);
+    }
   }
 
   /** Largest message text in UTF-8 bytes: the server's setting (its `hello`), never above `LIMITS.maxBodyBytes`. */
@@ -196,6 +337,7 @@ export class ConclaveClient {
     // A Commit or join still in the runner is abandoned unapplied (CONCLAVE_ERR_CLOSED): it is done again at the next start.
     this.core.options.mls?.close();
     await this.flushCursors();
+    await Promise.all([this.core.meta.flush(), this.core.search.flush().catch(() => undefined)]);
   }
 
   /** Saves dirty cursors, read positions and the open conversation now; resolves when stored. */

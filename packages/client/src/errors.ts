@@ -19,6 +19,8 @@ export const CLIENT_ERRORS = {
   CONCLAVE_ERR_LOCAL_STATE: { message: 'This device\'s saved encryption state is unreadable.' },
   CONCLAVE_ERR_NOT_JOINED: { message: 'This device could not join that conversation\'s encryption group yet; retrying.' },
   CONCLAVE_ERR_NO_SUCH_DEVICE: { message: 'No such device.' },
+  CONCLAVE_ERR_NOT_YOURS: { message: 'You can only edit or delete your own messages.' },
+  CONCLAVE_ERR_NO_SUCH_MESSAGE: { message: 'No such message here.' },
 } as const satisfies Record<string, { message: string }>;
 
 /** A code raised by the client itself (never on the wire). */

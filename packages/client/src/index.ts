@@ -14,7 +14,7 @@ export { adaptWebSocket, type ClientSocket, type SocketFactory, type WebSocketLi
 export { systemClock, type Clock, type TimerHandle } from './connection/clock.js';
 export { BACKOFF, backoffDelay } from './connection/backoff.js';
 export { CursorTracker, type Admission } from './state/cursors.js';
-export { MemoryStore, type ClientStore, type Cursors, type HistoryEntry, type RecordKey, type StoredSession } from './store/store.js';
+export { MemoryStore, redacted, type ClientStore, type Cursors, type HistoryEntry, type RecordKey, type StoredSession } from './store/store.js';
 export { encodeTextBody, decodeTextBody, randomId } from './body.js';
 export {
   CLIENT_ERRORS,
@@ -36,11 +36,33 @@ export type { DeviceView } from './mls/observer.js';
 export { inProcessMls, serveMlsRequest, workerMls, type MlsRunner, type MlsWorkerPort, type MlsWorkerReply, type MlsWorkerRequest } from './mls/runner.js';
 export { keyFingerprint, safetyNumber, type SafetySide } from './trust/safety-number.js';
 export * as mls from './mls/index.js';
-export { ChatModel, mergeHistory, type ChatModelOptions, type Cue, type ExitReason, type OpeningView, type PaneItem, type TextMeasure } from './session/chat-model.js';
+export {
+  ChatModel,
+  mergeHistory,
+  type ChatModelOptions,
+  type Cue,
+  type ExitReason,
+  type MemberView,
+  type OpeningView,
+  type PaneItem,
+  type SearchResult,
+  type SubmitOptions,
+  type TextMeasure,
+} from './session/chat-model.js';
+export { UNSUPPORTED_TEXT, type MessageItem, type Reaction, type ReplyQuote } from './session/pane-items.js';
+export { mentionsIn } from './session/message-commands.js';
+export { MessageSearch, SEARCH_RECORD, type SearchHit } from './search/message-search.js';
 export { VerifyCommands, type Say } from './session/verify-commands.js';
 export { deviceLines, safetyNumberLines, safetyNumberRows, securityLevel, securityText, type SecurityLevel } from './session/trust-text.js';
 export { conversationLabel, formatDate, formatTime, sanitize, trustTag } from './session/format.js';
+export { expandShortcodes, parseMessageText, plainText, type RichBlock, type RichInline } from './session/markdown.js';
 export { createSealingKey, sealBytes, openBytes, type SealingKey } from './store/sealing.js';
 export { keepSessionCookie, dropSessionCookie } from './session/cookie.js';
 export { inviteCodeIn, inviteLink } from './session/invite-link.js';
 export { probeServer, type ServerInfo } from './connection/probe.js';
+export { ContentEffects, TARGET_WINDOW, type Arrival } from './content/effects.js';
+export { contentOfEntry, entryFields, isMessageEntry, type ContentFields } from './content/entries.js';
+export { CONVERSATION_META_RECORD, type ReadMarker, type Topic } from './content/conversation-meta.js';
+export { TYPING_REPEAT_MS, TYPING_TIMEOUT_MS, type TypingChange } from './content/typing.js';
+export { RECEIPT_DELAY_MS } from './content/receipt-sender.js';
+export { PREFERENCES_RECORD } from './content/preferences.js';

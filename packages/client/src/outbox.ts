@@ -1,4 +1,4 @@
-import type { ConversationId } from '@conclave/protocol';
+import type { ContentInput, ConversationId } from '@conclave/protocol';
 import { ConclaveError } from './errors.js';
 
 /** The server's acknowledgement of one sent message. */
@@ -15,8 +15,8 @@ export interface SentReceipt {
 export interface OutboxEntry {
   clientMsgId: string;
   conversationId: ConversationId;
-  /** Base64 body exactly as first sent: a resend must be byte-identical. */
-  body: string;
+  /** What is sent: encrypted anew for the current epoch on each attempt (the clientMsgId makes the server keep one copy). */
+  content: ContentInput;
   /** True while a `send` frame for it awaits its reply on the current socket. */
   inFlight: boolean;
 }

@@ -7,6 +7,7 @@ import type { SentReceipt } from './outbox.js';
 import type { ChatSnapshot, OnlineUser } from './state/chat-state.js';
 import type { ClientStore, HistoryEntry } from './store/store.js';
 import type { MlsRunner } from './mls/runner.js';
+import type { TypingChange } from './content/typing.js';
 
 /** How to authenticate on the first connect (later reconnects always use the session token). */
 export type Credentials =
@@ -80,7 +81,9 @@ export interface SecurityEvent {
     /** The server's notice-signing key differs from the one pinned at first contact. */
     | 'notice-key-changed'
     /** A notice whose server signature did not verify (dropped). */
-    | 'forged-notice';
+    | 'forged-notice'
+    /** An edit or deletion of a message by someone other than its author (ignored). */
+    | 'forged-edit';
   userId?: UserId;
   username?: string;
   deviceId?: DeviceId;
@@ -124,4 +127,8 @@ export interface ClientEvents {
   security: SecurityEvent;
   /** The snapshot changed (connection, conversations, unread, online, current). */
   change: ChatSnapshot;
+  /** Who is typing in a conversation changed (ephemeral `typing` contents). */
+  typing: TypingChange;
+  /** A member's read marker moved in a conversation (see `ConclaveClient.readMarkers`). */
+  readMarkers: { conversationId: ConversationId };
 }

@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { addUser } from '@conclave/server';
-import type { ConversationId } from '@conclave/protocol';
+import { encodeContent, type ConversationId } from '@conclave/protocol';
 import { ChatModel, type PaneItem } from '../src/index.js';
 import { makeClient, startTestServer, tappedFactory, waitFor, type TappedSocket } from './helpers/harness.js';
 
@@ -82,18 +82,20 @@ test('a text over the size limit is refused with how much too long it is, and no
   const general = alice.client.findConversation('#general')?.conversationId ?? null;
   model.select(general);
   const limit = alice.client.maxBodyBytes;
-  const text = 'x'.repeat(limit); // the JSON envelope {"v":1,"text":…} makes it 17 bytes too long
+  const text = 'x'.repeat(limit); // the JSON envelope {"v":1,"kind":"text","text":…} makes it 31 bytes too long
+  const over = encodeContent({ kind: 'text', text: '' }).length;
+  assert.equal(over, 31);
   const problem = model.check(text);
-  assert.match(problem ?? '', /^Too long by 17 characters/);
+  assert.match(problem ?? '', /^Too long by 31 characters/);
   assert.equal(model.check('short'), null);
   assert.equal(model.measure('x'.repeat(limit - 20)).nearLimit, true);
   assert.equal(model.measure('hello').nearLimit, false);
-  assert.equal(model.measure(text).charsLeft, -17);
+  assert.equal(model.measure(text).charsLeft, -31);
 
   await model.submit(text);
   const items = model.pane();
   assert.equal(messageTexts(items).length, 0, 'nothing was sent or shown as a message');
-  assert.match(items.at(-1)?.kind === 'system' ? items.at(-1)!.text : '', /Too long by 17 characters/);
+  assert.match(items.at(-1)?.kind === 'system' ? items.at(-1)!.text : '', /Too long by 31 characters/);
 });
 
 test('a text typed while offline shows as pending, then as sent once the connection is back', async (t) => {

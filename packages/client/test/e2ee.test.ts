@@ -4,7 +4,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { addUser, SQLITE_FILE } from '@conclave/server';
-import { asDeviceId, type ConversationId } from '@conclave/protocol';
+import { asDeviceId, encodeContent, type ConversationId } from '@conclave/protocol';
 import { mls, type SecurityEvent } from '../src/index.js';
 import { makeClient, startTestServer, waitFor } from './helpers/harness.js';
 
@@ -172,7 +172,7 @@ test('a removed member cannot read later messages nor send any that members acce
   handle.close();
   await assert.rejects(mls.processEntry(carolState, new Uint8Array(row.body)));
   // ...and a message she encrypts with it, slipped into the log by the server, is refused by the members.
-  const forged = await mls.encryptMessage(carolState, mls.encodeText('carol was never removed'));
+  const forged = await mls.encryptMessage(carolState, encodeContent({ kind: 'text', text: 'carol was never removed' }));
   await bob.client.close();
   injectEntry(env.dataDir, room, { userId: carolUser, deviceId: carolDevice }, forged.message);
   const bobAgain = makeClient(env.server.wsUrl, { store: bob.store });

@@ -219,6 +219,11 @@ export class FileStore implements ClientStore {
   async loadHistory(conversationId: ConversationId, limit: number): Promise<HistoryEntry[]> {
     return this.history.load(conversationId, limit);
   }
+
+  /** @throws CliError when the conversation's history file was altered */
+  async redactHistory(conversationId: ConversationId, seqs: readonly number[]): Promise<void> {
+    await this.history.redact(conversationId, seqs);
+  }
 }
 
 async function removeLegacyFiles(dir: string): Promise<void> {

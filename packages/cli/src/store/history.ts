@@ -1,8 +1,8 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConversationId } from '@conclave/protocol';
-import type { HistoryEntry } from '@conclave/client';
-import { fsyncDir, isNotFound, truncateOpenFile } from './files.js';
+import { redacted, type HistoryEntry } from '@conclave/client';
+import { fsyncDir, isNotFound, truncateOpenFile, writeFileAtomic } from './files.js';
 import { alteredFileError, type ProfileKey } from './keystore.js';
 
 const CHUNK = 64 * 1024;
@@ -20,6 +20,9 @@ const NEWLINE = 0x0a;
  * or duplicating whole lines, or rolling a file back (no forgery, though).
  */
 export class HistoryLog {
+  /** Per conversation file: the write in progress (appends and rewrites of one file run one at a time). */
+  private readonly writing = new Map<ConversationId, Promise<unknown>>();
+
   constructor(
     /** The `history/` directory (created by the caller, 0700). */
     private readonly dir: string,
@@ -42,21 +45,35 @@ export class HistoryLog {
       if (list === undefined) byConversation.set(e.conversationId, [e]);
       else list.push(e);
     }
-    for (const [conversationId, list] of byConversation) {
-      const role = `history/${conversationId}`;
-      const lines = list.map((e) => `${this.key.seal(role, Buffer.from(JSON.stringify(e), 'utf8')).toString('base64')}\n`).join('');
-      const handle = await open(this.pathOf(conversationId), 'a+', 0o600);
-      let size: number;
-      try {
-        size = (await handle.stat()).size;
-        if (size > 0) await cutTornTail(handle, this.pathOf(conversationId), size);
-        await handle.write(lines); // O_APPEND: lands at the end whatever the position
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      if (size === 0) await fsyncDir(this.dir);
+    for (const [conversationId, list] of byConversation) await this.serial(conversationId, () => this.appendTo(conversationId, list));
+  }
+
+  /** Runs `write` after the file's earlier writes (a rewrite must not lose an append made meanwhile). */
+  private async serial<T>(conversationId: ConversationId, write: () => Promise<T>): Promise<T> {
+    const before = this.writing.get(conversationId) ?? Promise.resolve();
+    const run = before.then(write, write);
+    const settled = run.catch(() => undefined);
+    this.writing.set(conversationId, settled);
+    void settled.then(() => {
+      if (this.writing.get(conversationId) === settled) this.writing.delete(conversationId);
+    });
+    return run;
+  }
+
+  private async appendTo(conversationId: ConversationId, list: readonly HistoryEntry[]): Promise<void> {
+    const role = `history/${conversationId}`;
+    const lines = list.map((e) => `${this.key.seal(role, Buffer.from(JSON.stringify(e), 'utf8')).toString('base64')}\n`).join('');
+    const handle = await open(this.pathOf(conversationId), 'a+', 0o600);
+    let size: number;
+    try {
+      size = (await handle.stat()).size;
+      if (size > 0) await cutTornTail(handle, this.pathOf(conversationId), size);
+      await handle.write(lines); // O_APPEND: lands at the end whatever the position
+      await handle.sync();
+    } finally {
+      await handle.close();
     }
+    if (size === 0) await fsyncDir(this.dir);
   }
 
   /**
@@ -86,6 +103,38 @@ export class HistoryLog {
       if (kept.length >= 2 * max) kept = kept.sort(bySeq).slice(-max);
     }
     return kept.sort(bySeq).slice(-max);
+  }
+
+  /**
+   * Rewrites a conversation's file with every entry at `seqs` replaced by
+   * `redacted(entry)` (a deleted message: its text gone), atomically
+   * (`writeFileAtomic`), so the old sealed line is no longer on disk. Linear
+   * in the file; deletions are rare.
+   * @throws CliError when a complete line does not authenticate (altered file)
+   */
+  redact(conversationId: ConversationId, seqs: readonly number[]): Promise<void> {
+    return this.serial(conversationId, () => this.rewrite(conversationId, seqs));
+  }
+
+  private async rewrite(conversationId: ConversationId, seqs: readonly number[]): Promise<void> {
+    const wanted = new Set(seqs);
+    const path = this.pathOf(conversationId);
+    const role = `history/${conversationId}`;
+    const lines: string[] = [];
+    let changed = false;
+    for await (const line of completeLines(path)) {
+      if (line === '') continue;
+      const plain = this.key.open(role, Buffer.from(line, 'base64'));
+      const entry = plain === null ? null : parseEntry(plain);
+      if (entry === null || entry.conversationId !== conversationId) throw alteredFileError('the message history of a conversation', path);
+      if (!wanted.has(entry.seq) || entry.deleted === true) {
+        lines.push(`${line}\n`);
+        continue;
+      }
+      changed = true;
+      lines.push(`${this.key.seal(role, Buffer.from(JSON.stringify(redacted(entry)), 'utf8')).toString('base64')}\n`);
+    }
+    if (changed) await writeFileAtomic(path, Buffer.from(lines.join(''), 'latin1'));
   }
 }
 

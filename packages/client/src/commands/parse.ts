@@ -17,6 +17,22 @@ export type Command =
   /** `room: null` means the current conversation. */
   | { kind: 'leave'; room: string | null }
   | { kind: 'rooms' }
+  /** `/reply N TEXT`: a message answering message `seq` of the current conversation. */
+  | { kind: 'reply'; seq: number; text: string }
+  /** `/react N EMOJI` (`emoji` as typed: an emoji or a `:shortcode:`). */
+  | { kind: 'react'; seq: number; emoji: string }
+  | { kind: 'edit'; seq: number; text: string }
+  /** `confirm: false` asks first (`/delete N yes` deletes). */
+  | { kind: 'delete'; seq: number; confirm: boolean }
+  /** `/me waves`: an action. */
+  | { kind: 'me'; text: string }
+  /** `topic: null` shows the topic; '' clears it. */
+  | { kind: 'topic'; topic: string | null }
+  | { kind: 'search'; query: string }
+  /** `on: null` shows the setting. */
+  | { kind: 'receipts'; on: boolean | null }
+  /** `/mute` (`on: true`) or `/unmute` the conversation on screen. */
+  | { kind: 'mute'; on: boolean }
   /**
    * `confirm: false` shows the safety number with USER; `confirm: true`
    * (`/verify USER yes`, typed after comparing) marks the devices it covers verified.
@@ -179,7 +195,66 @@ function parseAdmin(name: CommandName, rest: string): Command | null {
   }
 }
 
+/** `N` (a message number: its seq, shown before it) then the rest; an invalid hint when N is not one. */
+function messageNumber(name: CommandName, rest: string, needRest: string | null): { seq: number; rest: string } | Command {
+  const [word, after] = firstWord(rest);
+  if (word === '') return invalid('Which message? Give its number (shown before it).', name);
+  const seq = wholeNumber(word.replace(/^#/, ''), 1, Number.MAX_SAFE_INTEGER);
+  if (seq === null) return invalid(`"${word}" is not a message number.`, name);
+  if (needRest !== null && after.trim() === '') return invalid(needRest, name);
+  return { seq, rest: after };
+}
+
+/** The message commands (`/reply`, `/react`, `/edit`, `/delete`, `/me`, `/topic`, `/search`, `/receipts`), else null. */
+function parseMessageCommand(name: CommandName, rest: string): Command | null {
+  switch (name) {
+    case 'reply': {
+      const n = messageNumber(name, rest, 'What is your answer? Give the text after the number.');
+      return 'kind' in n ? n : { kind: 'reply', seq: n.seq, text: n.rest };
+    }
+    case 'react': {
+      const n = messageNumber(name, rest, 'Which emoji? e.g. /react 12 👍 or /react 12 :tada:');
+      if ('kind' in n) return n;
+      const emoji = n.rest.trim();
+      if (/\s/.test(emoji)) return invalid('One emoji only.', name);
+      return { kind: 'react', seq: n.seq, emoji };
+    }
+    case 'edit': {
+      const n = messageNumber(name, rest, 'What should it say now? Give the new text after the number.');
+      return 'kind' in n ? n : { kind: 'edit', seq: n.seq, text: n.rest };
+    }
+    case 'delete': {
+      const n = messageNumber(name, rest, null);
+      if ('kind' in n) return n;
+      const extra = n.rest.trim().toLowerCase();
+      if (extra === '') return { kind: 'delete', seq: n.seq, confirm: false };
+      if (extra === 'yes') return { kind: 'delete', seq: n.seq, confirm: true };
+      return invalid(`Type "/delete ${n.seq} yes" to delete it.`, name);
+    }
+    case 'me':
+      return rest.trim() === '' ? invalid('What are you doing? e.g. /me waves', name) : { kind: 'me', text: rest.trim() };
+    case 'topic':
+      if (rest.trim() === '') return { kind: 'topic', topic: null };
+      return { kind: 'topic', topic: rest.trim() === '-' ? '' : rest.trim() };
+    case 'search':
+      return rest.trim() === '' ? invalid('Search for what? Give a word or two.', name) : { kind: 'search', query: rest.trim() };
+    case 'mute':
+    case 'unmute':
+      return rest.trim() === '' ? { kind: 'mute', on: name === 'mute' } : invalid(`/${name} acts on the conversation on screen: type it there, with nothing after it.`, name);
+    case 'receipts': {
+      const word = rest.trim().toLowerCase();
+      if (word === '') return { kind: 'receipts', on: null };
+      if (word === 'on' || word === 'off') return { kind: 'receipts', on: word === 'on' };
+      return invalid('Say on or off.', name);
+    }
+    default:
+      return null;
+  }
+}
+
 function parseArguments(name: CommandName, rest: string): Command {
+  const message = parseMessageCommand(name, rest);
+  if (message !== null) return message;
   const admin = parseAdmin(name, rest);
   if (admin !== null) return admin;
   switch (name) {

@@ -13,6 +13,13 @@ import { ChatState } from '../state/chat-state.js';
 import { Positions } from '../state/positions.js';
 import { SyncController } from '../sync/sync-controller.js';
 import type { ClientEvents, ClientOptions } from '../types.js';
+import { ConversationMeta } from '../content/conversation-meta.js';
+import { ContentEffects } from '../content/effects.js';
+import { Preferences } from '../content/preferences.js';
+import { ReceiptSender } from '../content/receipt-sender.js';
+import { TypingBook } from '../content/typing.js';
+import { randomId } from '../body.js';
+import { MessageSearch } from '../search/message-search.js';
 import { EngineHolder } from './engine-holder.js';
 import { UserRequests } from './user-requests.js';
 
@@ -29,6 +36,18 @@ export interface ClientCore {
   sender: OutboxSender;
   mls: EngineHolder;
   requests: UserRequests;
+  /** Topics and members' read markers. */
+  meta: ConversationMeta;
+  /** Who is typing where. */
+  typing: TypingBook;
+  /** This user's read markers. */
+  receipts: ReceiptSender;
+  /** This device's chat preferences (read markers, muted conversations). */
+  preferences: Preferences;
+  /** The full-text index of the history kept here. */
+  search: MessageSearch;
+  /** Resolves once the stored index is loaded (or rebuilt). */
+  searchReady: Promise<void>;
   /** Stops timers (the client is closing). */
   stopTimers(): void;
 }
@@ -57,6 +76,23 @@ export function assembleClient(options: ClientOptions): ClientCore {
     show: (entry) => events.emit('message', { ...entry, conversation: state.conversation(entry.conversationId) }),
     onSaveError: (err) => events.emit('error', new ConclaveError('CONCLAVE_ERR_INTERNAL', 'Could not save read positions.', { cause: err })),
   });
+  const meta = new ConversationMeta(options.store);
+  const search = new MessageSearch(options.store);
+  const searchReady = search.load().catch(() => undefined);
+  const preferences = new Preferences(options.store);
+  state.topicOf = (id) => meta.topic(id)?.topic;
+  state.mutedOf = (id) => preferences.isMuted(id);
+  const typing = new TypingBook(clock, (change) => events.emit('typing', change));
+  const effects = new ContentEffects({
+    store: options.store,
+    indexed: (entries) => void searchReady.then(() => search.add(entries)),
+    meta,
+    typing,
+    deliver: (entry) => positions.deliver(entry),
+    security: (e) => events.emit('security', e),
+    markerMoved: (conversationId) => events.emit('readMarkers', { conversationId }),
+    topicChanged: () => state.changed(),
+  });
   const mls = new EngineHolder({
     store: options.store,
     request,
@@ -64,7 +100,8 @@ export function assembleClient(options: ClientOptions): ClientCore {
     now: () => clock.now(),
     sleep: (ms) => new Promise((resolve) => clock.setTimeout(resolve, ms)),
     random,
-    onMessage: (entry) => positions.deliver(entry),
+    onContent: (arrival, content) => effects.apply(arrival, content),
+    onEphemeral: (arrival, content) => effects.ephemeral(arrival, content),
     onSecurity: (e) => events.emit('security', e),
     onGap: () => sync.onGap(),
     mls: options.mls,
@@ -82,7 +119,18 @@ export function assembleClient(options: ClientOptions): ClientCore {
     connectionState: () => connection.state,
     engine: () => mls.engine,
     onSent: (receipt) => events.emit('sent', receipt),
+    keepOwn: (arrival, content) => effects.keepOwn(arrival, content),
   });
+  const receipts = new ReceiptSender({
+    clock,
+    preferences,
+    state,
+    meta,
+    send: (id, content) => sender.send(id, randomId(), content),
+    enabled: (options.history ?? 'deliver') === 'deliver',
+  });
+  // A read position moves with a change of the snapshot (a conversation opened, a message read on screen).
+  events.on('change', () => receipts.check());
   const requests = new UserRequests({ connection: () => connection, state, events, engine: () => mls.engine });
   let whoTimer: TimerHandle = null;
   const refreshOnline = (delayMs: number): void => {
@@ -109,6 +157,8 @@ export function assembleClient(options: ClientOptions): ClientCore {
     state.connection = change.state;
     // Others are not shown online while we cannot know: `who` refreshes the list on the next ready.
     if (change.state !== 'ready') state.setOnline([]);
+    // Nobody's `typing: stop` reaches a lost connection.
+    if (change.state !== 'ready') typing.clear();
     state.changed();
     events.emit('connection', change);
     if (change.error !== undefined) events.emit('error', change.error);
@@ -144,6 +194,7 @@ export function assembleClient(options: ClientOptions): ClientCore {
   const stopTimers = (): void => {
     if (whoTimer !== null) clock.clearTimeout(whoTimer);
     whoTimer = null;
+    receipts.stop();
   };
-  return { options, clock, events, state, connection, session, positions, sync, sender, mls, requests, stopTimers };
+  return { options, clock, events, state, connection, session, positions, sync, sender, mls, requests, meta, typing, receipts, preferences, search, searchReady, stopTimers };
 }

@@ -3,9 +3,11 @@ import type { ClientState, KeyPackage } from './ts-mls.js';
 import { base64ToBytes, bytesToBase64 } from '../body.js';
 import type { ReplyOf, RequestInput, RequestType } from '@conclave/protocol';
 import { ConclaveError, isConclaveError } from '../errors.js';
-import type { ClientStore, HistoryEntry } from '../store/store.js';
+import type { ClientStore } from '../store/store.js';
 import type { TrustStore } from '../trust/pins.js';
-import { decodeText, encodeText } from './content.js';
+import { decodeContent, encodeContent, type ContentInput, type DecodedContent } from '@conclave/protocol';
+import type { Arrival } from '../content/effects.js';
+import { contentOfEntry } from '../content/entries.js';
 import {
   encryptMessage,
   createGroupState,
@@ -42,8 +44,10 @@ export interface EngineDeps {
   trust: TrustStore;
   observer: Observer;
   conversation(id: ConversationId): ConversationInfo | undefined;
-  /** A decrypted message, in seq order per conversation, exactly once. */
-  onMessage(entry: HistoryEntry): void;
+  /** A decrypted application message, in seq order per conversation, exactly once; awaited before the cursor is saved. */
+  onContent(arrival: Arrival, content: DecodedContent): Promise<void>;
+  /** A decrypted ephemeral message (not in the log: no seq, nothing saved). */
+  onEphemeral(arrival: Arrival, content: DecodedContent): void;
   /** A log entry could not be used (it is skipped; the cursor moves on). */
   onError(error: ConclaveError, conversationId: ConversationId): void;
   /** Seqs are missing: catch up from the cursors. */
@@ -75,8 +79,8 @@ const decoder = new TextDecoder();
 export class GroupEngine {
   private readonly groups = new Map<ConversationId, GroupSession>();
   private readonly queues = new Map<ConversationId, Promise<unknown>>();
-  /** Texts of our own messages by clientMsgId, to show the log's echo of them. */
-  private readonly ownTexts = new Map<string, string>();
+  /** Contents of our own messages by clientMsgId, to show the log's echo of them. */
+  private readonly ownContents = new Map<string, DecodedContent>();
 
   constructor(private readonly deps: EngineDeps) {}
 
@@ -120,9 +124,9 @@ export class GroupEngine {
     while (this.queues.size > 0) await Promise.allSettled([...this.queues.values()]);
   }
 
-  /** A log entry pushed by the server (live or catch-up). */
+  /** A log entry pushed by the server (live or catch-up), or an ephemeral message. */
   receive(frame: FrameOf<ServerFrame, 'message'>): void {
-    void this.enqueue(frame.conversationId, () => this.apply(frame));
+    void this.enqueue(frame.conversationId, () => (frame.ephemeral === true ? this.applyEphemeral(frame) : this.apply(frame)));
   }
 
   /** A Welcome for this device. */
@@ -170,22 +174,33 @@ export class GroupEngine {
   }
 
   /**
-   * Encrypts `text` for the conversation's current epoch and sends it; if a
-   * Commit won the race, catches up and encrypts again (same clientMsgId, so
-   * the server stores it once).
+   * Encrypts an inner content (RFC 9420 §15.2 application data) for the
+   * conversation's current epoch and sends it; if a Commit won the race,
+   * catches up and encrypts again (same clientMsgId, so the server stores it
+   * once). `ephemeral`: not logged (typing), sent once, never retried.
    * `canSend` is asked right before the frame leaves (after encryption):
    * false fails the send with `CONCLAVE_ERR_DISCONNECTED` (the connection
    * this send started on is gone; the caller resends in order).
    * @throws ConclaveError from the server (NOT_MEMBER, BODY_TOO_LARGE, …) or
    *   `CONCLAVE_ERR_NOT_JOINED` when the group cannot be joined.
    */
-  async send(conversationId: ConversationId, clientMsgId: string, text: string, canSend: () => boolean = () => true): Promise<ReplyOf<'send'>> {
-    this.ownTexts.set(clientMsgId, text);
+  async send(
+    conversationId: ConversationId,
+    clientMsgId: string,
+    content: ContentInput,
+    canSend: () => boolean = () => true,
+    ephemeral = false,
+  ): Promise<ReplyOf<'send'>> {
+    const plaintext = encodeContent(content);
+    if (!ephemeral) this.ownContents.set(clientMsgId, decodeContent(plaintext));
     for (let attempt = 0; ; attempt++) {
-      if (!this.groups.has(conversationId)) await this.joinWithRetry(conversationId);
+      if (!this.groups.has(conversationId)) {
+        if (ephemeral) throw new ConclaveError('CONCLAVE_ERR_NOT_JOINED');
+        await this.joinWithRetry(conversationId);
+      }
       const body = await this.enqueue(conversationId, async () => {
         const g = this.require(conversationId);
-        const { state, message } = await encryptMessageFor(g.state, text);
+        const { state, message } = await encryptMessage(g.state, plaintext);
         g.state = state;
         await this.save(conversationId, g); // the sender ratchet moved: persist before the ciphertext leaves
         return bytesToBase64(message);
@@ -193,9 +208,9 @@ export class GroupEngine {
       // A ciphertext made before a reconnect must not overtake older messages resent after it.
       if (!canSend()) throw new ConclaveError('CONCLAVE_ERR_DISCONNECTED');
       try {
-        return await this.deps.request({ type: 'send', conversationId, clientMsgId, body });
+        return await this.deps.request({ type: 'send', conversationId, clientMsgId, body, ...(ephemeral && { ephemeral: true as const }) });
       } catch (err) {
-        if (!isConclaveError(err, 'CONCLAVE_ERR_STALE_EPOCH', 'CONCLAVE_ERR_NOT_GROUP_MEMBER') || attempt + 1 >= MAX_ATTEMPTS) throw err;
+        if (ephemeral || !isConclaveError(err, 'CONCLAVE_ERR_STALE_EPOCH', 'CONCLAVE_ERR_NOT_GROUP_MEMBER') || attempt + 1 >= MAX_ATTEMPTS) throw err;
         if (isConclaveError(err, 'CONCLAVE_ERR_NOT_GROUP_MEMBER')) await this.forget(conversationId);
         await this.backoff(attempt);
       }
@@ -275,10 +290,11 @@ export class GroupEngine {
       }
       g.cursor = frame.seq;
       if (processed.contentType === 'application') {
-        const text = this.ownTexts.get(frame.clientMsgId);
-        this.ownTexts.delete(frame.clientMsgId);
-        const known = text ?? (await this.deps.store.loadHistory(id, 200)).find((e) => e.seq === frame.seq)?.text;
-        await this.record(id, frame, { ...this.deps.owner() }, known ?? '(sent from this device)');
+        // MLS cannot decrypt one's own messages: the content is the one we sent, or the one kept at its ack.
+        const own = this.ownContents.get(frame.clientMsgId);
+        this.ownContents.delete(frame.clientMsgId);
+        const content = own ?? (await this.keptContent(id, frame.seq));
+        await this.record(id, frame, { ...this.deps.owner() }, content);
       }
       return this.save(id, g);
     }
@@ -286,32 +302,59 @@ export class GroupEngine {
     g.cursor = frame.seq;
     g.pending = undefined;
     if (processed.kind === 'application') {
-      await this.record(id, frame, processed.sender, decodeText(processed.plaintext));
+      await this.record(id, frame, processed.sender, decodeContent(processed.plaintext));
       return this.save(id, g);
     }
     await this.save(id, g);
     await this.deps.observer.review(id, processed.added.length > 0 ? processed.added : []);
   }
 
-  /** Appends a decrypted message to the history, then hands it to the UI. */
-  private async record(id: ConversationId, frame: FrameOf<ServerFrame, 'message'>, sender: LeafOwner, text: string): Promise<void> {
+  /**
+   * An ephemeral message: decrypted against a copy of the group state, which
+   * is then dropped, so the group (its ratchets, its cursor) stays as the log
+   * left it; one that cannot be decrypted (another epoch) is ignored.
+   */
+  private async applyEphemeral(frame: FrameOf<ServerFrame, 'message'>): Promise<void> {
+    const g = this.groups.get(frame.conversationId);
+    if (g === undefined || frame.kind !== 'application') return;
+    let processed;
+    try {
+      processed = await processEntry(g.state, base64ToBytes(frame.body));
+    } catch {
+      return;
+    }
+    if (processed.kind !== 'application') return;
+    this.deps.onEphemeral(await this.arrival(frame.conversationId, frame, processed.sender), decodeContent(processed.plaintext));
+  }
+
+  /** Hands a decrypted application message to the content handler (which keeps and shows it). */
+  private async record(id: ConversationId, frame: FrameOf<ServerFrame, 'message'>, sender: LeafOwner, content: DecodedContent): Promise<void> {
+    await this.deps.onContent(await this.arrival(id, frame, sender), content);
+  }
+
+  /** Who sent a log entry (MLS-authenticated) and where it is. */
+  private async arrival(id: ConversationId, frame: FrameOf<ServerFrame, 'message'>, sender: LeafOwner): Promise<Arrival> {
     const me = this.deps.owner();
     // The name follows the MLS-authenticated user id; the server's label is used only when it names the same user.
     const username =
       frame.sender.userId === sender.userId ? frame.sender.username : await this.deps.observer.nameOf(sender.userId);
     const mark = sender.userId === me.userId && sender.deviceId === me.deviceId ? undefined : this.deps.trust.markFor(sender);
-    const entry: HistoryEntry = {
+    return {
       conversationId: id,
       seq: frame.seq,
       sender: { userId: sender.userId, deviceId: sender.deviceId, username },
       sentAt: frame.sentAt,
-      text,
       clientMsgId: frame.clientMsgId,
       mine: sender.userId === me.userId,
       ...(mark !== undefined && { trust: mark }),
     };
-    await this.deps.store.appendHistory([entry]);
-    this.deps.onMessage(entry);
+  }
+
+  /** The content of one of our messages as kept at its acknowledgement (another run of this device sent it). */
+  private async keptContent(id: ConversationId, seq: number): Promise<DecodedContent> {
+    const kept = (await this.deps.store.loadHistory(id, 200)).find((e) => e.seq === seq);
+    if (kept === undefined) return { v: 1, kind: 'text', text: '(sent from this device)' };
+    return contentOfEntry(kept);
   }
 
   private async join(frame: FrameOf<ServerFrame, 'welcome'>): Promise<void> {
@@ -485,7 +528,4 @@ export class GroupEngine {
   }
 }
 
-/** Encrypts a text message (see `content.ts` for the plaintext format). */
-function encryptMessageFor(state: ClientState, text: string): Promise<{ state: ClientState; message: Uint8Array }> {
-  return encryptMessage(state, encodeText(text));
-}
+

@@ -1,4 +1,6 @@
-import type { ClientStore, HistoryEntry } from '../store/store.js';
+import type { ClientStore } from '../store/store.js';
+import type { DecodedContent } from '@conclave/protocol';
+import type { Arrival } from '../content/effects.js';
 import type { ChatState } from '../state/chat-state.js';
 import type { ReplyOf, RequestInput, RequestType } from '@conclave/protocol';
 import type { SecurityEvent } from '../types.js';
@@ -20,8 +22,10 @@ export interface EngineWiring {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   random: () => number;
-  /** A decrypted message, in log order. */
-  onMessage: (entry: HistoryEntry) => void;
+  /** A decrypted application message, in log order (awaited before the cursor is saved). */
+  onContent: (arrival: Arrival, content: DecodedContent) => Promise<void>;
+  /** A decrypted ephemeral message (typing). */
+  onEphemeral: (arrival: Arrival, content: DecodedContent) => void;
   /** A key or device warning, or an entry that could not be applied. */
   onSecurity: (event: SecurityEvent) => void;
   /** The log skipped a seq: catch up. */
@@ -64,7 +68,8 @@ export async function startGroupEngine(w: EngineWiring): Promise<EngineParts> {
     trust,
     observer,
     conversation: (id) => w.state.conversation(id),
-    onMessage: w.onMessage,
+    onContent: w.onContent,
+    onEphemeral: w.onEphemeral,
     onError: (error, conversationId) => {
       w.onSecurity({ conversationId, kind: error.code === 'CONCLAVE_ERR_COMMIT_REJECTED' ? 'rejected-commit' : 'undecryptable', text: error.message });
     },

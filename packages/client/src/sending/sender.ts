@@ -1,4 +1,5 @@
-import { assertNever, type ConversationId } from '@conclave/protocol';
+import { assertNever, type ContentInput, type ConversationId } from '@conclave/protocol';
+import type { Arrival } from '../content/effects.js';
 import type { Clock } from '../connection/clock.js';
 import type { ConnectionState } from '../connection/state.js';
 import { ConclaveError, isConclaveError, type ConclaveErrorCode } from '../errors.js';
@@ -43,6 +44,8 @@ export interface SenderDeps {
   engine(): GroupEngine | null;
   /** A message was acknowledged (the `sent` event). */
   onSent(receipt: SentReceipt): void;
+  /** Keeps one of our contents in the history at its acknowledgement (`ContentEffects.keepOwn`). */
+  keepOwn(arrival: Arrival, content: ContentInput): Promise<void>;
 }
 
 /**
@@ -69,9 +72,9 @@ export class OutboxSender {
     return this.readyCount_;
   }
 
-  /** Queues a message (its plaintext `body`, encrypted per attempt for the current epoch) and sends it now if ready. The promise settles on ack or refusal. */
-  send(conversationId: ConversationId, clientMsgId: string, body: string): Promise<SentReceipt> {
-    const promise = this.outbox.add({ clientMsgId, conversationId, body });
+  /** Queues a message (its inner content, encrypted per attempt for the current epoch) and sends it now if ready. The promise settles on ack or refusal. */
+  send(conversationId: ConversationId, clientMsgId: string, content: ContentInput): Promise<SentReceipt> {
+    const promise = this.outbox.add({ clientMsgId, conversationId, content });
     if (this.deps.connectionState() === 'ready') this.transmit(clientMsgId);
     return promise;
   }
@@ -92,12 +95,12 @@ export class OutboxSender {
     const engine = this.deps.engine();
     if (entry === undefined || entry.inFlight || engine === null) return;
     entry.inFlight = true;
-    const { conversationId, body } = entry;
+    const { conversationId, content } = entry;
     const readyCount = this.readyCount_;
     const sameConnection = () => this.deps.connectionState() === 'ready' && this.readyCount_ === readyCount;
-    engine.send(conversationId, clientMsgId, body, sameConnection).then(
+    engine.send(conversationId, clientMsgId, content, sameConnection).then(
       async (sent) => {
-        await this.keep(conversationId, clientMsgId, body, sent);
+        await this.keep(conversationId, clientMsgId, content, sent);
         const receipt = { conversationId, clientMsgId, seq: sent.seq, sentAt: sent.sentAt };
         if (this.outbox.ack(receipt)) this.deps.onSent(receipt);
       },
@@ -109,13 +112,11 @@ export class OutboxSender {
   }
 
   /** Keeps one's own words in the history at once, so a run that exits on the ack (`conclave send`) still has them. */
-  private async keep(conversationId: ConversationId, clientMsgId: string, text: string, sent: { seq: number; sentAt: number }): Promise<void> {
+  private async keep(conversationId: ConversationId, clientMsgId: string, content: ContentInput, sent: { seq: number; sentAt: number }): Promise<void> {
     const { me, deviceId } = this.deps.state;
     if (me === null || deviceId === null) return;
     const sender = { userId: me.userId, username: me.username, deviceId };
-    await this.deps.store
-      .appendHistory([{ conversationId, seq: sent.seq, sender, sentAt: sent.sentAt, text, clientMsgId, mine: true }])
-      .catch(() => undefined);
+    await this.deps.keepOwn({ conversationId, seq: sent.seq, sender, sentAt: sent.sentAt, clientMsgId, mine: true }, content).catch(() => undefined);
   }
 
   private failed(clientMsgId: string, err: unknown, readyCount: number): void {

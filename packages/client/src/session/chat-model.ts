@@ -1,4 +1,7 @@
-import type { ConversationId } from '@conclave/protocol';
+import type { ConversationId, UserId } from '@conclave/protocol';
+import { isMessageEntry } from '../content/entries.js';
+import { MessageFold } from './message-fold.js';
+import { runMessageCommand, mentionsIn, type MessageCommand } from './message-commands.js';
 import type { ConclaveClient } from '../client.js';
 import { parseCommand, type Command } from '../commands/parse.js';
 import type { StateChange } from '../connection/connection.js';
@@ -9,7 +12,7 @@ import { runCommand, type PlainCommand } from './command-runner.js';
 import { conversationLabel, sanitize } from './format.js';
 import { placeNotice } from './notice-lines.js';
 import type { Addressee, Opening, Target } from './openings.js';
-import { mergeHistory, messageItem, messageKey, NO_CONVERSATION, Panes, type PaneItem } from './pane-items.js';
+import { mergeHistory, messageKey, NO_CONVERSATION, Panes, UNPLACED_SEQ, type MessageItem, type PaneItem } from './pane-items.js';
 import { Submissions, type Handed } from './submissions.js';
 import { measureText, tooLongMessage, type TextMeasure } from './text-limit.js';
 import { securityLevel, securityText } from './trust-text.js';
@@ -24,7 +27,8 @@ export type { TextMeasure } from './text-limit.js';
  * live events (not for history replayed at connect) and never for your own.
  */
 export interface Cue {
-  sound: 'login' | 'logout' | 'room' | 'private' | 'alert';
+  /** `mention`: a message that mentions you (notify even where messages are otherwise quiet). */
+  sound: 'login' | 'logout' | 'room' | 'private' | 'alert' | 'mention';
   /** One short line, e.g. `alice in #general` or `bob logged in`. */
   title: string;
   /** The message text (sanitised), when the cue is a message. */
@@ -40,11 +44,40 @@ export interface ChatModelOptions {
   keysHelp?: string;
 }
 
+/** How a submitted line is sent: `replyTo` makes a text a reply to that message; `edit` makes it the new text of your message with that seq. */
+export interface SubmitOptions {
+  replyTo?: number;
+  edit?: number;
+}
+
+/** A `/search` result: where, who, and the start of the text. */
+export interface SearchResult {
+  conversationId: ConversationId;
+  /** The pane item to open and jump to. */
+  key: string;
+  seq: number;
+  at: number;
+  /** `#room` or `@peer`. */
+  where: string;
+  sender: string;
+  /** The text (first line, at most 100 characters). */
+  snippet: string;
+}
+
+/** A conversation member as a member list shows it. */
+export interface MemberView {
+  userId: UserId;
+  username: string;
+  online: boolean;
+}
+
 /** How the chat session ended. */
 export type ExitReason = 'quit' | 'logout';
 
 /** Messages of the local history put in each pane at start. */
 const HISTORY_ON_START = 200;
+/** History entries read to find an older message (a search result or a quote) in its conversation. */
+const REVEAL_HISTORY = 2_000;
 
 /** One submitted line's work, run in submission order; a text's step resolves once it is handed to the outbox. */
 type Step = () => Promise<Handed | void>;
@@ -75,6 +108,12 @@ export class ChatModel {
   readonly shown = new Set<string>();
   /** @internal the conversation on screen while it is still being set up. */
   view: Opening | null = null;
+  /** @internal reactions, edits, deletions and reply quotes folded into the message items. */
+  readonly fold = new MessageFold(this.panes);
+  /** @internal users seen (senders, members, online), by lower-case name: for mentions. */
+  readonly people = new Map<string, { userId: UserId; username: string }>();
+  /** Conversation members as last read (`who`), by conversation. */
+  private readonly memberLists = new Map<ConversationId, Array<{ userId: UserId; username: string; online: boolean }>>();
   private readonly listeners = new Set<() => void>();
   private seq = 0;
   private readonly verify: VerifyCommands;
@@ -115,7 +154,12 @@ export class ChatModel {
         this.system(e.message, 'error');
       }
     });
-    client.on('change', () => this.notify());
+    client.on('change', (snap) => {
+      for (const u of snap.online) this.learn(u.userId, u.username);
+      this.notify();
+    });
+    client.on('typing', () => this.notify());
+    client.on('readMarkers', () => this.notify());
   }
 
   /** Re-render hook; returns the unsubscribe function. */
@@ -152,6 +196,8 @@ export class ChatModel {
   /** Switches the view to a conversation (null: none, e.g. a phone's list). Clears its unread count. */
   select(conversationId: ConversationId | null): void {
     const previous = this.current;
+    if (previous !== null && previous !== conversationId) this.client.setTyping(previous, false);
+    if (conversationId !== null && conversationId !== previous) void this.refreshMembers(conversationId);
     this.view = null;
     if (previous !== null && previous !== conversationId) this.markers.delete(previous);
     if (conversationId !== null && conversationId !== previous) this.captureMarker(conversationId);
@@ -196,7 +242,13 @@ export class ChatModel {
         const fresh = entries.filter((e) => !this.shown.has(messageKey(e)));
         if (fresh.length === 0) return;
         for (const e of fresh) this.shown.add(messageKey(e));
-        this.panes.set(id, mergeHistory(this.panes.get(id), fresh.map(messageItem)));
+        const me = this.client.snapshot().me?.userId;
+        for (const e of fresh) this.learn(e.sender.userId, e.sender.username);
+        const messages = fresh.filter((e) => isMessageEntry(e)).map((e) => this.fold.item(e, me));
+        this.panes.set(id, mergeHistory(this.panes.get(id), messages));
+        // Quotes and reactions once every message of the page is in the pane.
+        this.fold.requote(id);
+        for (const e of fresh) if (!isMessageEntry(e)) this.fold.apply(e, me);
       }),
     );
     const current = this.current;
@@ -216,7 +268,7 @@ export class ChatModel {
    */
   check(line: string): string | null {
     const command = parseCommand(line);
-    const text = command.kind === 'text' ? command.text : command.kind === 'msg' ? command.text : null;
+    const text = command.kind === 'text' || command.kind === 'reply' || command.kind === 'me' || command.kind === 'edit' ? command.text : command.kind === 'msg' ? command.text : null;
     if (text === null) return null;
     const measure = this.measure(text);
     return measure.charsLeft < 0 ? tooLongMessage(measure) : null;
@@ -230,11 +282,12 @@ export class ChatModel {
    * line is done (a text: acknowledged by the server or failed). Never
    * throws: failures become error lines in the pane where the line was typed.
    */
-  submit(line: string): Promise<void> {
+  submit(line: string, options: SubmitOptions = {}): Promise<void> {
     const origin = this.screenKey();
     let step: Step;
     try {
-      step = this.plan(parseCommand(line), origin);
+      const command = parseCommand(line);
+      step = this.plan(this.withOptions(command, options), origin);
     } catch (err) {
       this.fail(err, origin);
       return Promise.resolve();
@@ -249,6 +302,166 @@ export class ChatModel {
       () => undefined,
       (err: unknown) => this.fail(err, origin),
     );
+  }
+
+  /** A plain text typed while replying to or editing a message becomes that reply or edit. */
+  private withOptions(command: Command, options: SubmitOptions): Command {
+    if (command.kind !== 'text') return command;
+    if (options.edit !== undefined) return { kind: 'edit', seq: options.edit, text: command.text };
+    if (options.replyTo !== undefined) return { kind: 'reply', seq: options.replyTo, text: command.text };
+    return command;
+  }
+
+  // ---------------------------------------------------------------- message actions
+
+  /**
+   * Toggles this user's reaction `emoji` on the message with pane key `key`
+   * (adds it, or takes it back when already there). Failures become error lines.
+   */
+  async react(key: string, emoji: string): Promise<void> {
+    const found = this.panes.locate(key);
+    if (found === undefined || found.item.kind !== 'message' || found.item.seq === UNPLACED_SEQ) return this.system('No such message here.', 'error');
+    const item = found.item;
+    const mine = item.reactions?.find((r) => r.emoji === emoji)?.mine === true;
+    await this.client.react(found.pane, item.seq, emoji, mine ? 'remove' : 'add').catch((err: unknown) => this.fail(err, found.pane));
+  }
+
+  /** Replaces the text of your message `seq`. Failures (not yours, too long…) become error lines. */
+  async editMessage(conversationId: ConversationId, seq: number, text: string): Promise<void> {
+    const measure = this.measure(text);
+    if (measure.charsLeft < 0) return this.system(tooLongMessage(measure), 'error', conversationId);
+    if (text.trim() === '') return this.system('An edit needs some text; /delete N deletes a message.', 'error', conversationId);
+    await this.client.edit(conversationId, seq, text, mentionsIn(text, this.people)).catch((err: unknown) => this.fail(err, conversationId));
+  }
+
+  /** Deletes your message `seq` for everyone (ask the user first). Failures become error lines. */
+  async deleteMessage(conversationId: ConversationId, seq: number): Promise<void> {
+    await this.client.deleteMessage(conversationId, seq).catch((err: unknown) => this.fail(err, conversationId));
+  }
+
+  /** Your last message in a conversation that can still be edited (↑ in an empty composer), or null. */
+  lastEditable(conversationId: ConversationId | null = this.current): { seq: number; text: string } | null {
+    if (conversationId === null) return null;
+    const items = this.panes.get(conversationId);
+    for (let i = items.length - 1; i >= 0; i--) {
+      const item = items[i];
+      if (item?.kind !== 'message' || !item.mine || item.deleted === true || item.status !== undefined || item.unsupported === true) continue;
+      return { seq: item.seq, text: item.text };
+    }
+    return null;
+  }
+
+  /** The message with pane key `key`, when it is in a pane. */
+  message(key: string): MessageItem | null {
+    const found = this.panes.locate(key);
+    return found?.item.kind === 'message' ? found.item : null;
+  }
+
+  /** Call as the composer's text changes: tells the conversation on screen that you are typing (or stopped). Commands never count. */
+  composing(text: string): void {
+    const current = this.current;
+    if (current === null) return;
+    this.client.setTyping(current, text.trim() !== '' && !text.startsWith('/'));
+  }
+
+  /** Who is typing in a conversation (default: on screen) now. */
+  typing(conversationId: ConversationId | null = this.current): string[] {
+    return conversationId === null ? [] : this.client.typingIn(conversationId);
+  }
+
+  /** "bob is typing…", "bob and carol are typing…", "4 people are typing…"; null when nobody is. */
+  typingLine(conversationId: ConversationId | null = this.current): string | null {
+    const names = this.typing(conversationId);
+    if (names.length === 0) return null;
+    if (names.length === 1) return `${names[0]} is typing…`;
+    if (names.length <= 3) return `${names.slice(0, -1).join(', ')} and ${names.at(-1)} are typing…`;
+    return `${names.length} people are typing…`;
+  }
+
+  /**
+   * Read markers of the other members: for each message item key, the names of
+   * those whose marker stops at it (the last message they have read).
+   */
+  seenBy(conversationId: ConversationId | null = this.current): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    if (conversationId === null) return out;
+    const me = this.client.snapshot().me?.userId;
+    const messages = this.panes.get(conversationId).filter((i): i is MessageItem => i.kind === 'message' && i.seq !== UNPLACED_SEQ);
+    for (const marker of this.client.readMarkers(conversationId)) {
+      if (marker.userId === me) continue;
+      let at: MessageItem | undefined;
+      for (const m of messages) if (m.seq <= marker.upTo) at = m;
+      if (at === undefined) continue;
+      const names = out.get(at.key) ?? [];
+      names.push(marker.username);
+      out.set(at.key, names);
+    }
+    return out;
+  }
+
+  /** The members of a conversation as last read (see `refreshMembers`), online first, then by name. */
+  members(conversationId: ConversationId | null = this.current): readonly MemberView[] {
+    if (conversationId === null) return [];
+    const online = new Set(this.client.snapshot().online.map((u) => u.userId));
+    return (this.memberLists.get(conversationId) ?? [])
+      .map((m) => ({ ...m, online: online.has(m.userId) }))
+      .sort((a, b) => Number(b.online) - Number(a.online) || a.username.localeCompare(b.username));
+  }
+
+  /** Reads a conversation's members from the server (for the member list and @-completion). Never throws. */
+  async refreshMembers(conversationId: ConversationId | null = this.current): Promise<void> {
+    if (conversationId === null) return;
+    try {
+      const result = await this.client.who(conversationId);
+      if (result.members === undefined) return;
+      for (const m of result.members) this.learn(m.userId, m.username);
+      this.memberLists.set(conversationId, result.members);
+      this.notify();
+    } catch {
+      // offline: the list stays as it was
+    }
+  }
+
+  /** Names to complete `@prefix` with (members of the conversation on screen first), case-insensitive, at most `limit`. */
+  mentionCandidates(prefix: string, limit = 8): string[] {
+    const wanted = prefix.replace(/^@/, '').toLowerCase();
+    const me = this.client.snapshot().me?.username;
+    const names = new Set<string>();
+    for (const m of this.members()) names.add(m.username);
+    for (const p of this.people.values()) names.add(p.username);
+    return [...names].filter((n) => n !== me && n.toLowerCase().startsWith(wanted)).slice(0, limit);
+  }
+
+  /**
+   * Searches the messages kept on this device (full text, typo-tolerant),
+   * best first. Results name the conversation and the pane key to jump to.
+   */
+  async search(query: string, limit = 20, conversationId?: ConversationId): Promise<SearchResult[]> {
+    const hits = await this.client.search(query, limit, conversationId);
+    return hits.map((h) => {
+      const firstLine = sanitize(h.text).split('\n')[0] ?? '';
+      return {
+        conversationId: h.conversationId,
+        key: messageKey(h),
+        seq: h.seq,
+        at: h.sentAt,
+        where: conversationLabel(this.client.findConversation(h.conversationId)),
+        sender: h.sender,
+        snippet: firstLine.length > 100 ? `${firstLine.slice(0, 99)}…` : firstLine,
+      };
+    });
+  }
+
+  /**
+   * Opens a conversation at one of its messages (a search result, a reply's
+   * quote): selects it and loads more of its history when the message is
+   * older than what the pane holds. @returns whether the message is in the pane now.
+   */
+  async reveal(conversationId: ConversationId, key: string): Promise<boolean> {
+    if (this.current !== conversationId) this.select(conversationId);
+    if (this.panes.locate(key) !== undefined) return true;
+    await this.loadHistory([conversationId], REVEAL_HISTORY);
+    return this.panes.locate(key) !== undefined;
   }
 
   /** Sends a failed message again, to the conversation it was meant for. */
@@ -267,10 +480,24 @@ export class ChatModel {
     switch (command.kind) {
       case 'empty':
         return async () => undefined;
-      case 'text': {
+      case 'text':
+      case 'reply':
+      case 'me': {
         const target = this.screenTarget();
         if (target === null) return async () => this.system('You are in no conversation: /join #room or /msg USER first.', 'error', origin);
-        return this.textStep(target, command.text, origin);
+        const options = command.kind === 'reply' ? { replyTo: command.seq } : command.kind === 'me' ? { emote: true } : {};
+        return this.textStep(target, command.text, origin, options);
+      }
+      case 'react':
+      case 'edit':
+      case 'delete':
+      case 'topic':
+      case 'search':
+      case 'receipts':
+      case 'mute': {
+        const here = this.current;
+        const plain: MessageCommand = command;
+        return () => runMessageCommand(plain, { model: this, here, say: (text, tone = 'info') => this.system(text, tone, origin) });
       }
       case 'msg': {
         const addressee: Addressee = { kind: 'dm', name: command.user.replace(/^@/, '') };
@@ -299,13 +526,20 @@ export class ChatModel {
   }
 
   /** A text for `target`: refused now when too long, else shown pending now and sent in order. */
-  private textStep(target: Target, text: string, origin: ConversationId): Step {
+  private textStep(target: Target, text: string, origin: ConversationId, options: { replyTo?: number; emote?: boolean } = {}): Step {
     const measure = this.measure(text);
     if (measure.charsLeft < 0) {
       this.system(tooLongMessage(measure), 'error', origin);
       return async () => undefined;
     }
-    const send = this.submissions.addText(target, text);
+    const conversationId = target.kind === 'conversation' ? target.conversationId : null;
+    const replyTo = conversationId !== null && options.replyTo !== undefined ? this.fold.quote(conversationId, options.replyTo) : undefined;
+    const send = this.submissions.addText(target, text, {
+      ...(options.replyTo !== undefined && { replyTo: options.replyTo }),
+      ...(options.emote === true && { emote: true }),
+      mentions: mentionsIn(text, this.people),
+      ...(replyTo !== undefined && { quote: replyTo }),
+    });
     return async () => {
       if (target.kind === 'opening') await this.submissions.open(target.opening).catch(() => undefined);
       // The acknowledgement is awaited by `submit`'s caller, not by the queue (it may wait for a reconnect).
@@ -359,15 +593,35 @@ export class ChatModel {
     const key = messageKey(m);
     if (this.shown.has(key)) return;
     this.shown.add(key);
-    this.push(m.conversationId, messageItem(m));
+    this.learn(m.sender.userId, m.sender.username);
+    const me = this.client.snapshot().me?.userId;
+    if (m.kind === 'topic') {
+      const topic = sanitize(m.topic ?? '');
+      this.system(topic === '' ? `${m.sender.username} cleared the topic.` : `${m.sender.username} set the topic: ${topic}`, 'info', m.conversationId);
+      return;
+    }
+    if (!isMessageEntry(m)) {
+      if (this.fold.apply(m, me)) this.notify();
+      return;
+    }
+    const item = this.fold.item(m, me);
+    this.push(m.conversationId, item);
     if (!this.live || m.mine) return;
+    // A muted conversation makes no sound, but a mention of you still does.
+    if (item.mentionsMe !== true && this.client.isMuted(m.conversationId)) return;
     const dm = m.conversation?.kind === 'dm';
+    const where = dm ? `${m.sender.username} (private)` : `${m.sender.username} in ${conversationLabel(m.conversation)}`;
     this.cue({
-      sound: dm ? 'private' : 'room',
-      title: dm ? `${m.sender.username} (private)` : `${m.sender.username} in ${conversationLabel(m.conversation)}`,
-      body: sanitize(m.text),
+      sound: item.mentionsMe === true ? 'mention' : dm ? 'private' : 'room',
+      title: item.mentionsMe === true && !dm ? `${m.sender.username} mentioned you in ${conversationLabel(m.conversation)}` : where,
+      body: item.text,
       conversationId: m.conversationId,
     });
+  }
+
+  /** Remembers a user's name and id (for mentions). */
+  private learn(userId: UserId, username: string): void {
+    this.people.set(username.toLowerCase(), { userId, username });
   }
 
   /** A key or device warning: in its conversation; a loud one also on screen, with an `alert` cue. */

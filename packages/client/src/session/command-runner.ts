@@ -3,12 +3,15 @@ import type { ConclaveClient } from '../client.js';
 import { helpLines } from '../commands/catalog.js';
 import type { Command } from '../commands/parse.js';
 import { adminResultLines } from './admin-text.js';
-import { conversationLabel } from './format.js';
+import { conversationLabel, sanitize } from './format.js';
 import { inviteLink } from './invite-link.js';
 import type { VerifyCommands } from './verify-commands.js';
 
 /** The commands that address no conversation of their own (`text`, `/msg` and `/join` are planned by the model). */
-export type PlainCommand = Exclude<Command, { kind: 'text' | 'msg' | 'join' | 'empty' }>;
+export type PlainCommand = Exclude<
+  Command,
+  { kind: 'text' | 'msg' | 'join' | 'empty' | 'reply' | 'me' | 'react' | 'edit' | 'delete' | 'topic' | 'search' | 'receipts' | 'mute' }
+>;
 
 /** What a command needs from the model: the conversation on screen when it was typed, and where to say things. */
 export interface CommandContext {
@@ -61,8 +64,12 @@ export async function runCommand(command: PlainCommand, ctx: CommandContext): Pr
       return;
     case 'rooms': {
       const rooms = await client.rooms();
+      const topics = new Map(client.snapshot().conversations.map((c) => [c.conversationId, c.topic]));
       say(`Rooms on this server (${rooms.length}):`);
-      for (const r of rooms) say(`  ${r.name.padEnd(20)} ${String(r.members).padStart(3)} member${r.members === 1 ? ' ' : 's'}${r.joined ? '  · joined' : ''}`);
+      for (const r of rooms) {
+        const topic = topics.get(r.conversationId);
+        say(`  ${r.name.padEnd(20)} ${String(r.members).padStart(3)} member${r.members === 1 ? ' ' : 's'}${r.joined ? '  · joined' : ''}${topic === undefined ? '' : `  — ${sanitize(topic)}`}`);
+      }
       return;
     }
     case 'invite': {

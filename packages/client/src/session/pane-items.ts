@@ -1,4 +1,4 @@
-import type { ConversationId } from '@conclave/protocol';
+import type { ConversationId, UserId } from '@conclave/protocol';
 import type { ChatNotice } from '../types.js';
 import type { HistoryEntry } from '../store/store.js';
 import { sanitize } from './format.js';
@@ -24,6 +24,20 @@ export type PaneItem =
       trust?: 'new-device' | 'changed-key';
       status?: 'pending' | 'failed';
       error?: string;
+      /** The message it answers: `sender`/`text` (the start of it) when that message is on this device. */
+      replyTo?: ReplyQuote;
+      /** Reactions, each emoji once with who chose it (in the order first chosen). */
+      reactions?: readonly Reaction[];
+      /** Its author changed the text. */
+      edited?: true;
+      /** Its author deleted it: `text` is empty (show "message deleted"). */
+      deleted?: true;
+      /** An action (`/me waves`): show as "* alice waves". */
+      emote?: true;
+      /** It mentions this user (highlight it). */
+      mentionsMe?: true;
+      /** A kind of message this version cannot show (from a newer client): `text` says so. */
+      unsupported?: true;
     }
   /**
    * A server notice. `notice`: its kind (`login`, `broadcast`, …). `emphasis`: an admin's or the
@@ -49,6 +63,26 @@ export type PaneItem =
 /** A pane's message item. */
 export type MessageItem = Extract<PaneItem, { kind: 'message' }>;
 
+/** The message a reply answers, as shown above the reply. `key`: its pane item (to jump to). */
+export interface ReplyQuote {
+  seq: number;
+  key: string;
+  /** Unknown when the original is not on this device (sent before it joined, or scrolled out of its history). */
+  sender?: string;
+  /** Its first line, cut to 120 characters; empty when deleted. */
+  text?: string;
+  deleted?: true;
+}
+
+/** One emoji's reactions on a message. */
+export interface Reaction {
+  emoji: string;
+  /** Who reacted with it, by name. */
+  users: readonly string[];
+  /** This user is one of them (clicking it takes the reaction back). */
+  mine: boolean;
+}
+
 /** The seq a message has before the server placed it in the log: after everything. */
 export const UNPLACED_SEQ = Number.MAX_SAFE_INTEGER;
 
@@ -63,17 +97,28 @@ export function messageKey(m: { conversationId: ConversationId; seq: number }): 
   return `${m.conversationId}:${m.seq}`;
 }
 
-/** A message (live or from the local history) as a pane item. */
-export function messageItem(m: HistoryEntry): MessageItem {
+/** The text an unsupported message shows. */
+export const UNSUPPORTED_TEXT = 'Unsupported message: it was sent by a newer version of Conclave. Update to see it.';
+
+/**
+ * A message (live or from the local history) as a pane item; `me` marks the
+ * ones that mention this user. Replies get their quote from `fold`.
+ */
+export function messageItem(m: HistoryEntry, me?: UserId): MessageItem {
+  const unsupported = m.kind === 'unsupported';
   return {
     kind: 'message',
     key: messageKey(m),
     seq: m.seq,
     at: m.sentAt,
     sender: m.sender.username,
-    text: sanitize(m.text),
+    text: unsupported ? UNSUPPORTED_TEXT : sanitize(m.text),
     mine: m.mine,
     ...(m.trust !== undefined && { trust: m.trust }),
+    ...(m.emote === true && { emote: true as const }),
+    ...(m.deleted === true && { deleted: true as const }),
+    ...(unsupported && { unsupported: true as const }),
+    ...(me !== undefined && !m.mine && m.mentions?.includes(me) === true && { mentionsMe: true as const }),
   };
 }
 

@@ -1,10 +1,18 @@
-import type { ConversationId } from '@conclave/protocol';
+import type { ConversationId, UserId } from '@conclave/protocol';
 import type { ConclaveClient } from '../client.js';
 import { ConclaveError, isConclaveError } from '../errors.js';
 import type { SentReceipt } from '../outbox.js';
 import { sanitize } from './format.js';
 import { addresseeKey, existingConversation, newOpening, type Addressee, type Opening, type Target } from './openings.js';
-import { messageKey, UNPLACED_SEQ, type MessageItem, type Panes } from './pane-items.js';
+import { messageKey, UNPLACED_SEQ, type MessageItem, type Panes, type ReplyQuote } from './pane-items.js';
+
+/** How a typed text is sent: as a reply to message `replyTo`, as an action (`emote`), naming `mentions`; `quote` is shown above it while pending. */
+export interface TextOptions {
+  replyTo?: number;
+  emote?: boolean;
+  mentions?: UserId[];
+  quote?: ReplyQuote;
+}
 
 /** How long a conversation setup waits for the connection to come back before it fails, ms. */
 const CONNECT_WAIT_MS = 30_000;
@@ -39,6 +47,7 @@ interface PendingSend {
   key: string;
   target: Target;
   text: string;
+  options: TextOptions;
 }
 
 /**
@@ -86,12 +95,23 @@ export class Submissions {
    * resolves with the acknowledgement's promise, wrapped so awaiting the step
    * does not wait for the server).
    */
-  addText(target: Target, text: string): () => Promise<Handed> {
+  addText(target: Target, text: string, options: TextOptions = {}): () => Promise<Handed> {
     const key = `p${++this.counter}`;
     const me = this.host.client.snapshot().me;
-    const item: MessageItem = { kind: 'message', key, seq: UNPLACED_SEQ, at: Date.now(), sender: me?.username ?? 'you', text: sanitize(text), mine: true, status: 'pending' };
+    const item: MessageItem = {
+      kind: 'message',
+      key,
+      seq: UNPLACED_SEQ,
+      at: Date.now(),
+      sender: me?.username ?? 'you',
+      text: sanitize(text),
+      mine: true,
+      status: 'pending',
+      ...(options.quote !== undefined && { replyTo: options.quote }),
+      ...(options.emote === true && { emote: true as const }),
+    };
     this.host.panes.push(this.paneOf(target), item);
-    this.pending.set(key, { key, target, text });
+    this.pending.set(key, { key, target, text, options });
     this.host.notify();
     return () => this.send(key);
   }
@@ -180,7 +200,12 @@ export class Submissions {
     const conversationId = this.paneOf(target);
     let ack: Promise<SentReceipt>;
     try {
-      ack = this.host.client.sendText(conversationId, record.text);
+      const { replyTo, emote, mentions } = record.options;
+      ack = this.host.client.sendText(conversationId, record.text, {
+        ...(replyTo !== undefined && { replyTo }),
+        ...(emote === true && { emote }),
+        ...(mentions !== undefined && { mentions }),
+      });
     } catch (err) {
       ack = Promise.reject(err instanceof Error ? err : new ConclaveError('CONCLAVE_ERR_INTERNAL'));
     }

@@ -1,4 +1,4 @@
-import { encodeText } from '../mls/content.js';
+import { encodeContent } from '@conclave/protocol';
 
 /** How a text measures against the message size limit (what a composer's counter shows). */
 export interface TextMeasure {
@@ -27,7 +27,7 @@ const utf8 = new TextEncoder();
  * what a user deletes.
  */
 export function measureText(text: string, limitBytes: number): TextMeasure {
-  const bytes = encodeText(text).length;
+  const bytes = encodeContent({ kind: 'text', text }).length;
   const nearLimit = bytes >= limitBytes * NEAR_LIMIT;
   if (bytes <= limitBytes) return { bytes, limitBytes, charsLeft: limitBytes - bytes, nearLimit };
   // Remove characters from the end until the encoding fits (JSON escapes make some count more than once).

@@ -17,6 +17,7 @@ export function securityLevel(kind: SecurityEvent['kind']): SecurityLevel {
       return 'info';
     case 'new-device':
     case 'undecryptable':
+    case 'forged-edit':
       return 'warning';
     case 'changed-key':
     case 'directory-mismatch':

@@ -21,6 +21,12 @@ export interface OnlineUser {
 export interface ConversationSummary extends ConversationInfo {
   /** Messages from others after this device's read position (survives a restart: see `ReadPositions`). */
   unread: number;
+  /** Of those, the ones that mention this user. */
+  mentions: number;
+  /** The room's topic (set by a member, end-to-end encrypted), when it has one. */
+  topic?: string;
+  /** Muted on this device: its messages make no sound (mentions of you still do). */
+  muted?: true;
 }
 
 /**
@@ -62,6 +68,10 @@ export class ChatState {
   private online = new Map<UserId, OnlineUser>();
   private verified: readonly UserId[] = [];
   private cached: ChatSnapshot | null = null;
+  /** The topic of a conversation, when known (set by the client core to read `ConversationMeta`). */
+  topicOf: (id: ConversationId) => string | undefined = () => undefined;
+  /** Whether a conversation is muted on this device (set by the client core to read its preferences). */
+  mutedOf: (id: ConversationId) => boolean = () => false;
 
   constructor(private readonly onChange: (snapshot: ChatSnapshot) => void) {}
 
@@ -78,7 +88,16 @@ export class ChatState {
       deviceId: this.deviceId,
       conversations: [...this.conversations.values()]
         .sort(order)
-        .map((c) => ({ ...c, unread: this.reads.unread(c.conversationId) })),
+        .map((c) => {
+          const topic = this.topicOf(c.conversationId);
+          return {
+            ...c,
+            unread: this.reads.unread(c.conversationId),
+            mentions: this.reads.mentions(c.conversationId, this.me?.userId),
+            ...(this.mutedOf(c.conversationId) && { muted: true as const }),
+            ...(topic !== undefined && { topic }),
+          };
+        }),
       current: this.current,
       online: [...this.online.values()].sort((a, b) => a.username.localeCompare(b.username)),
       verified: this.verified,

@@ -1,4 +1,6 @@
 import type { ConversationId } from '@conclave/protocol';
+import type { UserId } from '@conclave/protocol';
+import { isMessageEntry } from '../content/entries.js';
 import type { HistoryEntry } from '../store/store.js';
 
 /** Store record of the read positions: JSON `{ v: 1, positions: { [conversationId]: seq } }`. */
@@ -21,6 +23,10 @@ export class ReadPositions {
   private readonly positions = new Map<ConversationId, number>();
   /** Seqs of others' messages above the read position, ascending. */
   private readonly unreadSeqs = new Map<ConversationId, number[]>();
+  /** The highest seq of a message from someone else at or below the read position (what a read marker may report). */
+  private readonly othersRead = new Map<ConversationId, number>();
+  /** The users each unread message mentions, by seq (only messages that mention someone). */
+  private readonly unreadMentions = new Map<ConversationId, Map<number, readonly UserId[]>>();
   /** Highest seq already looked at per conversation (history or arrival): nothing at or below it is counted again. */
   private readonly counted = new Map<ConversationId, number>();
   private dirty_ = false;
@@ -62,6 +68,19 @@ export class ReadPositions {
     return this.unreadSeqs.get(id)?.length ?? 0;
   }
 
+  /** The highest seq of a message from someone else that this device has read (0: none). */
+  readOthers(id: ConversationId): number {
+    return this.othersRead.get(id) ?? 0;
+  }
+
+  /** Unread messages from others in a conversation that mention `userId`. */
+  mentions(id: ConversationId, userId: UserId | undefined): number {
+    if (userId === undefined) return 0;
+    let n = 0;
+    for (const users of this.unreadMentions.get(id)?.values() ?? []) if (users.includes(userId)) n++;
+    return n;
+  }
+
   /** The highest seq seen in a conversation (from history or arrivals; 0: none). */
   latest(id: ConversationId): number {
     return this.counted.get(id) ?? 0;
@@ -76,7 +95,13 @@ export class ReadPositions {
     this.positions.set(id, seq);
     this.dirty_ = true;
     const seqs = this.unreadSeqs.get(id);
-    if (seqs !== undefined) this.unreadSeqs.set(id, seqs.filter((s) => s > seq));
+    if (seqs !== undefined) {
+      const read = seqs.filter((s) => s <= seq);
+      if (read.length > 0) this.othersRead.set(id, Math.max(this.readOthers(id), ...read));
+      this.unreadSeqs.set(id, seqs.filter((s) => s > seq));
+    }
+    const mentioning = this.unreadMentions.get(id);
+    for (const s of mentioning?.keys() ?? []) if (s <= seq) mentioning?.delete(s);
     return true;
   }
 
@@ -105,6 +130,8 @@ export class ReadPositions {
   /** Forgets a conversation this user left (its position stays stored until the next save). */
   forget(id: ConversationId): void {
     this.unreadSeqs.delete(id);
+    this.unreadMentions.delete(id);
+    this.othersRead.delete(id);
     this.counted.delete(id);
     if (this.positions.delete(id)) this.dirty_ = true;
   }
@@ -113,7 +140,17 @@ export class ReadPositions {
     const id = entry.conversationId;
     if (entry.seq <= (this.counted.get(id) ?? 0)) return false;
     this.counted.set(id, entry.seq);
-    if (entry.mine || entry.seq <= this.get(id)) return false;
+    // Reactions, edits, deletions and topics are not messages of their own: they change no count.
+    if (entry.mine || !isMessageEntry(entry)) return false;
+    if (entry.seq <= this.get(id)) {
+      this.othersRead.set(id, Math.max(this.readOthers(id), entry.seq));
+      return false;
+    }
+    if (entry.mentions !== undefined && entry.mentions.length > 0) {
+      let mentioning = this.unreadMentions.get(id);
+      if (mentioning === undefined) this.unreadMentions.set(id, (mentioning = new Map<number, readonly UserId[]>()));
+      mentioning.set(entry.seq, entry.mentions);
+    }
     const seqs = this.unreadSeqs.get(id);
     if (seqs === undefined) this.unreadSeqs.set(id, [entry.seq]);
     else seqs.push(entry.seq);

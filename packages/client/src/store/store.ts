@@ -29,11 +29,36 @@ export interface HistoryEntry {
   sender: { userId: UserId; username: string; deviceId: DeviceId };
   /** Server time of the append, ms since the Unix epoch. */
   sentAt: number;
+  /** A message's text; an edit's new text; empty for the other kinds and once deleted. */
   text: string;
   clientMsgId: string;
   mine: boolean;
   /** Set when the sender's device is not verified-and-unchanged (shown as a mark). */
   trust?: 'new-device' | 'changed-key';
+  /**
+   * What the entry is (its inner content, `InnerContent`): absent or `text`, a
+   * message; `reaction`, `edit`, `delete` act on message `target` of the same
+   * conversation; `topic` sets the room's topic; `unsupported`, a kind this
+   * version cannot show (from a newer client).
+   */
+  kind?: 'text' | 'reaction' | 'edit' | 'delete' | 'topic' | 'unsupported';
+  /** A message: the seq it replies to. */
+  replyTo?: number;
+  /** A message or edit: the users it mentions. */
+  mentions?: UserId[];
+  /** A message written as an action (`/me waves`). */
+  emote?: true;
+  /** A reaction, edit or delete: the seq of the message it acts on. */
+  target?: number;
+  /** A reaction: the emoji, added or taken back. */
+  emoji?: string;
+  op?: 'add' | 'remove';
+  /** A topic: the new topic (empty: cleared). */
+  topic?: string;
+  /** An unsupported entry: the kind it named. */
+  named?: string;
+  /** Deleted by its author: its text (and its edits' texts) are gone from this device. */
+  deleted?: true;
 }
 
 /**
@@ -68,6 +93,19 @@ export interface ClientStore {
   appendHistory(entries: HistoryEntry[]): Promise<void>;
   /** The last `limit` history entries of a conversation, oldest first, one per seq. */
   loadHistory(conversationId: ConversationId, limit: number): Promise<HistoryEntry[]>;
+  /**
+   * Erases the plaintext of entries (a message its author deleted, and its
+   * edits): each entry at one of `seqs` is replaced by a copy with `text` ''
+   * (and no `mentions`) and `deleted: true`, so no copy of the old words stays
+   * in the store (durable on return). Seqs not stored are ignored.
+   */
+  redactHistory(conversationId: ConversationId, seqs: readonly number[]): Promise<void>;
+}
+
+/** The stored form of a deleted entry: no text, no mentions, marked deleted. */
+export function redacted(entry: HistoryEntry): HistoryEntry {
+  const { mentions: _mentions, ...rest } = entry;
+  return { ...rest, text: '', deleted: true };
 }
 
 /** A `ClientStore` in memory: for tests and throwaway sessions. */
@@ -115,5 +153,12 @@ export class MemoryStore implements ClientStore {
   async loadHistory(conversationId: ConversationId, limit: number): Promise<HistoryEntry[]> {
     const conv = [...(this.history.get(conversationId)?.values() ?? [])].sort((a, b) => a.seq - b.seq);
     return conv.slice(Math.max(0, conv.length - limit));
+  }
+  async redactHistory(conversationId: ConversationId, seqs: readonly number[]): Promise<void> {
+    const conv = this.history.get(conversationId);
+    for (const seq of seqs) {
+      const entry = conv?.get(seq);
+      if (entry !== undefined) conv?.set(seq, redacted(entry));
+    }
   }
 }

@@ -4,6 +4,7 @@ import {
   dropSessionCookie,
   keepSessionCookie,
   openBytes,
+  redacted,
   sealBytes,
   type ClientStore,
   type Cursors,
@@ -234,6 +235,28 @@ export class IdbStore implements ClientStore {
         return JSON.parse(new TextDecoder().decode(plain)) as HistoryEntry;
       }),
     );
+  }
+
+  /** Re-seals each stored entry at `seqs` as `redacted(entry)` in one transaction (the old sealed row is overwritten). */
+  async redactHistory(conversationId: ConversationId, seqs: readonly number[]): Promise<void> {
+    const found: HistoryEntry[] = [];
+    for (const seq of seqs) {
+      const tx = this.db.transaction(HISTORY, 'readonly');
+      const row = await request(tx.objectStore(HISTORY).get([conversationId, seq]) as IDBRequest<HistoryRow | undefined>);
+      if (row === undefined) continue;
+      const plain = await openBytes(this.key, row.sealed, historyAad(conversationId, seq));
+      found.push(JSON.parse(new TextDecoder().decode(plain)) as HistoryEntry);
+    }
+    if (found.length === 0) return;
+    const rows = await Promise.all(
+      found.map(async (e) => ({
+        key: [conversationId, e.seq],
+        row: { sealed: await sealBytes(this.key, new TextEncoder().encode(JSON.stringify(redacted(e))), historyAad(conversationId, e.seq)) },
+      })),
+    );
+    await this.write(HISTORY, (s) => {
+      for (const { key, row } of rows) s.put(row, key);
+    });
   }
 
   // ---------------------------------------------------------------- helpers
