@@ -1,33 +1,82 @@
-import { Fragment } from 'react';
-
-/** http(s) links in message text; trailing punctuation stays outside the link. */
-const URL_PATTERN = /\bhttps?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]'}]/g;
+import { useMemo, type ReactNode } from 'react';
+import { parseMessageText, type RichBlock, type RichInline } from '@conclave/client';
 
 /**
- * Message text as React text, with http(s) URLs as links that open in a new
- * tab without a referrer. Never HTML: markup in a message shows as typed.
+ * Message text with its Markdown subset and `:shortcodes:` (the client core's
+ * `parseMessageText`) as React elements: strong, em, code, pre, blockquote,
+ * ul/ol and links that open in a new tab without a referrer. Never HTML: text
+ * only ever goes into text nodes, and hrefs are http(s) or mailto (the core
+ * guarantees it). Styled by class names (`rich-*`, messages.css), no inline styles.
+ *
+ * A message of one paragraph renders as inline content only, so it fits any
+ * parent (a `<p>` included); other messages render block elements (p, pre,
+ * blockquote, ul/ol), which need a block parent such as a `<div>`.
  */
 export function RichText({ text }: { text: string }) {
-  const parts: Array<{ text: string; href?: string }> = [];
-  let last = 0;
-  for (const match of text.matchAll(URL_PATTERN)) {
-    const start = match.index;
-    if (start > last) parts.push({ text: text.slice(last, start) });
-    parts.push({ text: match[0], href: match[0] });
-    last = start + match[0].length;
+  const blocks = useMemo(() => parseMessageText(text), [text]);
+  const only = blocks[0];
+  if (blocks.length === 1 && only?.type === 'paragraph') return <>{inlines(only.children)}</>;
+  return <>{blocks.map(block)}</>;
+}
+
+function block(b: RichBlock, key: number): ReactNode {
+  switch (b.type) {
+    case 'paragraph':
+      return (
+        <p key={key} className="rich-p">
+          {inlines(b.children)}
+        </p>
+      );
+    case 'codeBlock':
+      return (
+        <pre key={key} className="rich-pre" {...(b.lang !== undefined && { 'data-lang': b.lang })}>
+          <code>{b.text}</code>
+        </pre>
+      );
+    case 'quote':
+      return (
+        <blockquote key={key} className="rich-quote">
+          {b.children.map(block)}
+        </blockquote>
+      );
+    case 'list': {
+      const items = b.items.map((item, i) => <li key={i}>{item.map(block)}</li>);
+      return b.ordered ? (
+        <ol key={key} className="rich-list" {...(b.start !== 1 && { start: b.start })}>
+          {items}
+        </ol>
+      ) : (
+        <ul key={key} className="rich-list">
+          {items}
+        </ul>
+      );
+    }
   }
-  if (last < text.length) parts.push({ text: text.slice(last) });
-  return (
-    <>
-      {parts.map((p, i) =>
-        p.href === undefined ? (
-          <Fragment key={i}>{p.text}</Fragment>
-        ) : (
-          <a key={i} href={p.href} target="_blank" rel="noopener noreferrer nofollow">
-            {p.text}
-          </a>
-        ),
-      )}
-    </>
-  );
+}
+
+function inlines(list: readonly RichInline[]): ReactNode[] {
+  return list.map(inline);
+}
+
+function inline(i: RichInline, key: number): ReactNode {
+  switch (i.type) {
+    case 'text':
+      return i.text;
+    case 'strong':
+      return <strong key={key}>{inlines(i.children)}</strong>;
+    case 'emphasis':
+      return <em key={key}>{inlines(i.children)}</em>;
+    case 'code':
+      return (
+        <code key={key} className="rich-code">
+          {i.text}
+        </code>
+      );
+    case 'link':
+      return (
+        <a key={key} href={i.href} target="_blank" rel="noopener noreferrer nofollow">
+          {inlines(i.children)}
+        </a>
+      );
+  }
 }
