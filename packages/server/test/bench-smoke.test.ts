@@ -29,6 +29,12 @@ test('bench: CLI start-up of one subcommand prints its figures', async () => {
   assert.ok('send' in (run.json.commands as Record<string, unknown>));
 });
 
+test('bench: client-side content costs (Markdown, contents, search over 200 messages) print their figures', async () => {
+  const run = await runBench('content.ts', ['--messages', '200', '--runs', '2']);
+  assertFields(run, ['markdown', 'content', 'search']);
+  assert.equal((run.json.search as { messages: number }).messages, 200);
+});
+
 test('bench: reconnect storm of 3 users across a server restart prints its figures', async () => {
   const run = await runBench('storm.ts', ['--users', '3', '--settle', '200']);
   assertFields(run, ['coldLoginMs', 'backMs', 'backP99Ms', 'noticesPerDevice', 'serverCpuPct', 'serverRssMiB']);
