@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { addUser, SQLITE_FILE } from '@conclave/server';
 import { asDeviceId, encodeContent, type ConversationId } from '@conclave/protocol';
 import { mls, type SecurityEvent } from '../src/index.js';
-import { makeClient, startTestServer, waitFor } from './helpers/harness.js';
+import { assertNoPlaintext, makeClient, startTestServer, waitFor } from './helpers/harness.js';
 
 const login = (username: string, password = `${username}-password-${username === 'bob' ? '12' : '1'}`) => ({
   kind: 'login' as const,
@@ -26,17 +25,6 @@ function roomOf(c: Client, name: string): ConversationId {
   const room = c.client.findConversation(name);
   assert.ok(room, `${name} is listed`);
   return room.conversationId;
-}
-
-/** Every file under `dir`, recursively. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
-    else if ((await stat(path)).isFile()) out.push(path);
-  }
-  return out;
 }
 
 function db(dataDir: string): Database.Database {
@@ -87,16 +75,8 @@ test('the server data directory holds no plaintext after a room and a DM convers
   await bob.client.close();
   await env.server.close(); // also flushes the WAL into the files we scan
 
-  const files = await filesUnder(env.dataDir);
+  const files = await assertNoPlaintext(env.dataDir, secrets);
   assert.ok(files.some((f) => f.endsWith(SQLITE_FILE)), 'the database is among the scanned files');
-  for (const file of files) {
-    const bytes = await readFile(file);
-    for (const secret of secrets) {
-      for (const needle of [Buffer.from(secret, 'utf8'), Buffer.from(secret, 'utf16le'), Buffer.from(Buffer.from(secret).toString('base64'))]) {
-        assert.equal(bytes.indexOf(needle), -1, `${file} holds a plaintext`);
-      }
-    }
-  }
 });
 
 test('a tampered ciphertext and a replayed one are rejected with a visible error', async (t) => {

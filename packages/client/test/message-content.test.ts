@@ -1,11 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { SQLITE_FILE } from '@conclave/server';
 import type { ContentInput, ConversationId } from '@conclave/protocol';
 import { isConclaveError, type ConclaveClient, type SecurityEvent } from '../src/index.js';
-import { makeClient, roundTrip, startTestServer, waitFor } from './helpers/harness.js';
+import { assertNoPlaintext, makeClient, roundTrip, startTestServer, waitFor } from './helpers/harness.js';
 
 const login = (username: 'alice' | 'bob') => ({
   kind: 'login' as const,
@@ -208,25 +206,6 @@ test('the server data directory holds none of the new contents in plaintext', as
   await alice.client.close();
   await bob.client.close();
   await env.server.close();
-  const files = await filesUnder(env.dataDir);
-  assert.ok(files.some((f) => f.endsWith(SQLITE_FILE)));
-  for (const file of files) {
-    const bytes = await readFile(file);
-    for (const secret of secrets) {
-      for (const needle of [Buffer.from(secret, 'utf8'), Buffer.from(secret, 'utf16le'), Buffer.from(Buffer.from(secret).toString('base64'))]) {
-        assert.equal(bytes.indexOf(needle), -1, `${file} holds a plaintext`);
-      }
-    }
-  }
+  const files = await assertNoPlaintext(env.dataDir, secrets);
+  assert.ok(files.some((f) => f.endsWith(SQLITE_FILE)), 'the database is among the scanned files');
 });
-
-/** Every file under `dir`, recursively. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
-    else if ((await stat(path)).isFile()) out.push(path);
-  }
-  return out;
-}

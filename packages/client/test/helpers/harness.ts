@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -98,4 +99,29 @@ export async function waitFor(check: () => boolean, what: string, ms = 10_000): 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Every file under `dir`, recursively. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
+    else if ((await stat(path)).isFile()) out.push(path);
+  }
+  return out;
+}
+
+/** Fails when any file under `dir` holds one of `secrets` as UTF-8, UTF-16LE or base64 of its UTF-8. @returns the files scanned */
+export async function assertNoPlaintext(dir: string, secrets: readonly string[]): Promise<string[]> {
+  const files = await filesUnder(dir);
+  for (const file of files) {
+    const bytes = await readFile(file);
+    for (const secret of secrets) {
+      for (const needle of [Buffer.from(secret, 'utf8'), Buffer.from(secret, 'utf16le'), Buffer.from(Buffer.from(secret).toString('base64'))]) {
+        assert.equal(bytes.indexOf(needle), -1, `${file} holds a plaintext`);
+      }
+    }
+  }
+  return files;
 }
