@@ -1,4 +1,4 @@
-import type { ConversationId, UserId } from '@conclave/protocol';
+import type { ConversationId, ConversationInfo, UserId } from '@conclave/protocol';
 import { isMessageEntry } from '../content/entries.js';
 import { MessageFold } from './message-fold.js';
 import { runMessageCommand, mentionsIn, type MessageCommand } from './message-commands.js';
@@ -495,9 +495,9 @@ export class ChatModel {
       case 'search':
       case 'receipts':
       case 'mute': {
-        const here = this.current;
+        const here = this.hereAtSubmit();
         const plain: MessageCommand = command;
-        return () => runMessageCommand(plain, { model: this, here, say: (text, tone = 'info') => this.system(text, tone, origin) });
+        return () => runMessageCommand(plain, { model: this, here: here()?.conversationId ?? null, say: (text, tone = 'info') => this.system(text, tone, origin) });
       }
       case 'msg': {
         const addressee: Addressee = { kind: 'dm', name: command.user.replace(/^@/, '') };
@@ -510,19 +510,33 @@ export class ChatModel {
       case 'join':
         return this.show({ kind: 'room', name: command.room });
       default: {
-        const here = this.current === null ? undefined : this.client.findConversation(this.current);
+        const here = this.hereAtSubmit();
         const plain: PlainCommand = command;
         return () =>
           runCommand(plain, {
             client: this.client,
             verify: this.verify,
-            here,
+            here: here(),
             say: (text, tone = 'info', strong = false) => this.system(text, tone, origin, strong),
             keysHelp: this.options.keysHelp,
             exit: (reason) => this.onExit?.(reason),
           });
       }
     }
+  }
+
+  /**
+   * The conversation on screen when a command was typed, as known when it
+   * runs: a conversation still being set up then (`/j #random` then `/names`)
+   * is the one it became (the command runs after the setup, in order).
+   */
+  private hereAtSubmit(): () => ConversationInfo | undefined {
+    const current = this.current;
+    const opening = this.view;
+    return () => {
+      if (current !== null) return this.client.findConversation(current);
+      return opening?.state.kind === 'ready' ? this.client.findConversation(opening.state.conversationId) : undefined;
+    };
   }
 
   /** A text for `target`: refused now when too long, else shown pending now and sent in order. */

@@ -149,27 +149,41 @@ export function mergeHistory(items: readonly PaneItem[], incoming: readonly Pane
  */
 export class Panes {
   private readonly items = new Map<ConversationId, PaneItem[]>();
+  /** Panes moved to another (a conversation that finished setting up): lines for the old key go to the new one. */
+  private readonly forward = new Map<ConversationId, ConversationId>();
+
+  /** The key a pane has now (following moves). */
+  private resolve(key: ConversationId): ConversationId {
+    for (let next = this.forward.get(key); next !== undefined; next = this.forward.get(key)) key = next;
+    return key;
+  }
 
   /** The items of a pane (empty when it has none). */
   get(key: ConversationId): readonly PaneItem[] {
-    return this.items.get(key) ?? [];
+    return this.items.get(this.resolve(key)) ?? [];
   }
 
   /** Appends an item. */
   push(key: ConversationId, item: PaneItem): void {
-    let list = this.items.get(key);
-    if (list === undefined) this.items.set(key, (list = []));
+    const to = this.resolve(key);
+    let list = this.items.get(to);
+    if (list === undefined) this.items.set(to, (list = []));
     list.push(item);
     if (list.length > MAX_ITEMS) list.splice(0, list.length - MAX_ITEMS);
   }
 
   /** Replaces a pane's items (e.g. after merging history). */
   set(key: ConversationId, items: PaneItem[]): void {
-    this.items.set(key, items.slice(-MAX_ITEMS));
+    this.items.set(this.resolve(key), items.slice(-MAX_ITEMS));
   }
 
-  /** Moves every item of pane `from` to the end of pane `to` (a conversation that finished setting up). */
+  /**
+   * Moves every item of pane `from` to the end of pane `to` (a conversation
+   * that finished setting up); lines pushed to `from` later (the output of a
+   * command typed while it was set up) go to `to` as well.
+   */
   move(from: ConversationId, to: ConversationId): void {
+    if (from !== to) this.forward.set(from, to);
     const moved = this.items.get(from);
     if (moved === undefined) return;
     this.items.delete(from);
