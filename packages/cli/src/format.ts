@@ -1,26 +1,111 @@
 import { conversationLabel, formatTime, sanitize, trustTag, type ChatMessage } from '@conclave/client';
 
 /**
- * One `read` line: `[#general] 12:03 alice: hi`, with a trust tag before the
- * text when the sending device is not trusted (`alice: [new device] hi`);
- * lines of a multi-line text are indented.
+ * What a `read` line is about: a `message` (a text, an action, or a kind this
+ * version cannot show), a `reaction`, `edit` or `delete` of message `target`,
+ * or a `notice` about the conversation (a topic set or cleared).
+ */
+export type ReadKind = 'message' | 'reaction' | 'edit' | 'delete' | 'notice';
+
+/** The `ReadKind` of a history entry. */
+export function readKind(m: Pick<ChatMessage, 'kind'>): ReadKind {
+  switch (m.kind) {
+    case undefined:
+    case 'text':
+    case 'unsupported':
+      return 'message';
+    case 'reaction':
+    case 'edit':
+    case 'delete':
+      return m.kind;
+    case 'topic':
+      return 'notice';
+  }
+}
+
+/** A text on one line set apart: control characters gone, the lines of a multi-line text indented. */
+function shown(text: string): string {
+  return sanitize(text).replace(/\r?\n/g, '\n    ');
+}
+
+/** What the line says after `[#room] N HH:MM `. */
+function readBody(m: ChatMessage): string {
+  const who = m.sender.username;
+  const target = m.target ?? '?';
+  switch (m.kind) {
+    case 'reaction':
+      return m.op === 'remove' ? `${who} took back ${sanitize(m.emoji ?? '')} on ${target}` : `${who} reacted ${sanitize(m.emoji ?? '')} to ${target}`;
+    case 'edit':
+      return `${who}: (edited ${target}) ${shown(m.text)}`;
+    case 'delete':
+      return `${who} deleted ${target}`;
+    case 'topic': {
+      const topic = sanitize(m.topic ?? '').trim();
+      return topic === '' ? `${who} cleared the topic` : `${who} set the topic: ${topic}`;
+    }
+    case 'unsupported':
+      return `${who}: [unsupported message: sent by a newer version of Conclave]`;
+    case undefined:
+    case 'text': {
+      const tag = m.trust === undefined ? '' : `${trustTag(m.trust)} `;
+      const reply = m.replyTo === undefined ? '' : `↳ ${m.replyTo} `;
+      const text = m.deleted === true ? '(message deleted)' : shown(m.text);
+      return m.emote === true ? `* ${who} ${reply}${tag}${text}` : `${who}: ${reply}${tag}${text}`;
+    }
+  }
+}
+
+/**
+ * One `read` line: `[#general] 12 12:03 alice: hi` (12: the message's number,
+ * for `send --reply-to/--react/--edit/--delete`), with a trust tag before the
+ * text when the sending device is not trusted (`alice: [new device] hi`) and
+ * `↳ 9` before a reply's text; acts on a message name its number:
+ * `alice reacted 👍 to 12`, `alice: (edited 12) new text`, `alice deleted 12`.
+ * Lines of a multi-line text are indented.
  */
 export function formatReadLine(m: ChatMessage): string {
   const label = conversationLabel(m.conversation, m.conversationId);
-  const text = sanitize(m.text).replace(/\r?\n/g, '\n    ');
-  const tag = m.trust === undefined ? '' : `${trustTag(m.trust)} `;
-  return `[${label}] ${formatTime(m.sentAt)} ${m.sender.username}: ${tag}${text}`;
+  return `[${label}] ${m.seq} ${formatTime(m.sentAt)} ${readBody(m)}`;
 }
 
-/** One `read --json` line (`trust` only when set). */
-export function formatReadJson(m: ChatMessage): string {
-  return JSON.stringify({
+/**
+ * One `read --json` line: `kind`, `conversation`, `conversationId`, `seq`,
+ * `sender`, `sentAt`, then by kind — message: `text`, `replyTo` (a seq or
+ * null), `mentions` (`mentions` given: usernames; else the user ids), `emote`,
+ * and `unsupported`/`deleted` when true; reaction: `target`, `emoji`, `op`;
+ * edit: `target`, `text`, `mentions`; delete: `target`; notice: `text` and `topic`.
+ * `trust` only when set.
+ */
+export function formatReadJson(m: ChatMessage, mentions?: readonly string[]): string {
+  const kind = readKind(m);
+  const common = {
+    kind,
     conversation: conversationLabel(m.conversation, m.conversationId),
     conversationId: m.conversationId,
     seq: m.seq,
     sender: m.sender.username,
     sentAt: m.sentAt,
-    text: m.text,
-    ...(m.trust !== undefined && { trust: m.trust }),
-  });
+  };
+  const trust = m.trust === undefined ? {} : { trust: m.trust };
+  switch (kind) {
+    case 'message':
+      return JSON.stringify({
+        ...common,
+        text: m.kind === 'unsupported' ? '' : m.text,
+        replyTo: m.replyTo ?? null,
+        mentions: mentions ?? m.mentions ?? [],
+        emote: m.emote === true,
+        ...(m.kind === 'unsupported' && { unsupported: true }),
+        ...(m.deleted === true && { deleted: true }),
+        ...trust,
+      });
+    case 'reaction':
+      return JSON.stringify({ ...common, target: m.target, emoji: m.emoji, op: m.op ?? 'add', ...trust });
+    case 'edit':
+      return JSON.stringify({ ...common, target: m.target, text: m.text, mentions: mentions ?? m.mentions ?? [], ...trust });
+    case 'delete':
+      return JSON.stringify({ ...common, target: m.target, ...trust });
+    case 'notice':
+      return JSON.stringify({ ...common, text: readBody(m), topic: m.topic ?? '', ...trust });
+  }
 }

@@ -62,25 +62,39 @@ export function buildProgram(): Command {
     .addOption(fingerprintOption())
     .action(async (url: string | undefined, opts: ChatOptions) => exitNow(await runChat(url, opts)));
 
+  const messageNumber = (flag: string) => (value: string): number => {
+    const n = Number(value.replace(/^#/, ''));
+    if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag} takes a message number (from \`conclave read\`), e.g. ${flag} 12`);
+    return n;
+  };
+  const acts = ['replyTo', 'react', 'edit', 'delete'];
+  const actOption = (flags: string, description: string, key: string) =>
+    new Option(flags, description).argParser(messageNumber(flags.split(' ')[0]!)).conflicts(acts.filter((k) => k !== key));
   program
     .command('send')
-    .description('send one message and exit after the server acknowledges it')
+    .description('send one message (or react to, edit or delete one) and exit after the server acknowledges it')
     .argument('<url>', 'server address')
-    .argument('<text...>', 'the message')
+    .argument('[text...]', 'the message; with --react the emoji; with --edit the new text; none with --delete')
     .requiredOption('--to <target>', "'#room' or a username")
+    .addOption(actOption('--reply-to <n>', 'send the text as a reply to message N of that conversation', 'replyTo'))
+    .addOption(actOption('--react <n>', 'react to message N with the emoji given as TEXT (👍 or :+1:)', 'react'))
+    .addOption(actOption('--edit <n>', 'make TEXT the new text of your message N', 'edit'))
+    .addOption(actOption('--delete <n>', 'delete your message N for everyone', 'delete'))
+    .option('--json', 'print {"conversation": "#room"|"@user", "seq": N} for what was sent')
     .option('--user <name>', 'your username (default: the only saved profile for this server)')
     .option('--password-stdin', 'read the password from standard input (else $CONCLAVE_PASSWORD)')
     .addOption(profileOption())
     .addOption(fingerprintOption())
+    .addHelpText('after', '\nMessage numbers (N) are the seq that `conclave read` prints (and the chat shows before each message).')
     .action(async (url: string, text: string[], opts: SendOptions) => exitNow(await runSend(url, text, opts)));
 
   program
     .command('read')
-    .description('print new messages since the last read, then exit (or --follow)')
+    .description('print new messages (and reactions, edits, deletions) since the last read, then exit (or --follow)')
     .argument('<url>', 'server address')
     .option('--user <name>', 'your username (default: the only saved profile for this server)')
     .option('--follow', 'keep printing new messages')
-    .option('--json', 'one JSON object per line: conversation, seq, sender, sentAt (ms), text')
+    .option('--json', 'one JSON object per line: kind (message|reaction|edit|delete|notice), conversation, seq, sender, sentAt (ms), then text, replyTo, mentions (usernames), emote for messages; target and emoji/op or text for the others')
     .option('--timeout <seconds>', 'with --follow: stop after this long; without: fail if not caught up by then', seconds)
     .option('--password-stdin', 'read the password from standard input (else $CONCLAVE_PASSWORD)')
     .addOption(profileOption())

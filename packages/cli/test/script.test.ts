@@ -21,7 +21,7 @@ test('send then read round-trips a message, and a second read repeats nothing', 
 
   const first = await runCli(['read', env.address, '--user', 'bob', ...common], asBob);
   assert.equal(first.code, 0, first.stderr);
-  assert.match(first.stdout, /^\[#general\] \d\d:\d\d alice: hello world\n$/);
+  assert.match(first.stdout, /^\[#general\] \d+ \d\d:\d\d alice: hello world\n$/);
 
   const again = await runCli(['read', env.address, '--user', 'bob', ...common], asBob);
   assert.equal(again.code, 0, again.stderr);
@@ -77,7 +77,7 @@ test('read --follow prints live messages until --timeout, then exits 0', async (
   assert.equal(sent.code, 0, sent.stderr);
   const result = await follower;
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /\[#general\] \d\d:\d\d alice: live one/);
+  assert.match(result.stdout, /\[#general\] \d+ \d\d:\d\d alice: live one/);
 });
 
 test('sends started at once from one profile all arrive readable: the profile is taken one process at a time', async (t) => {

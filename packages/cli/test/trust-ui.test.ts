@@ -84,7 +84,7 @@ test('the pane tags messages from untrusted devices and marks security lines', (
   assert.match(text[0]!, /bob │ \[KEY CHANGED\] hello$/);
   assert.match(text[1]!, /bob │ \[new device\] hi$/);
   assert.match(text[2]!, /⚠ │ bob has a new, unverified device$/);
-  const tag = view.lines[0]!.segments.find((s) => s.text === '[KEY CHANGED]');
+  const tag = view.lines[0]!.segments.find((s) => s.text.trim() === '[KEY CHANGED]');
   assert.equal(tag?.color, 'red');
 });
 

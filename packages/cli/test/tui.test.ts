@@ -49,8 +49,12 @@ test('the terminal client logs in, sends, receives, answers /who, /help and a ty
   assert.match(screen, /In #general \(2\): ● alice {2}○ bob/);
 
   await tm.type('chat', '/help');
+  await tm.waitFor('chat', /A message marked ✖ was not sent/);
+  // The list is longer than the screen: its start is a page up.
+  await tm.keys('chat', 'PPage');
   screen = await tm.waitFor('chat', /\/msg USER \[TEXT\]/);
   assert.match(screen, /\/join #ROOM/);
+  await tm.keys('chat', 'Escape');
 
   await tm.type('chat', '/hepl');
   await tm.waitFor('chat', /Unknown command \/hepl\. Did you mean \/help\?/);

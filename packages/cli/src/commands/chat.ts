@@ -210,10 +210,15 @@ async function askRegister(username: string): Promise<Credentials> {
 
 /** The terminal's help line about keys (after `/help`). */
 const TERMINAL_KEYS =
-  'Keys: Ctrl-N/Ctrl-P or Tab switch conversation · PgUp/PgDn scroll · Ctrl-G to the new messages · ↑/↓ history · Ctrl-C quit\n' +
+  'Keys: Tab or Ctrl-N/Ctrl-P switch conversation · PgUp/PgDn scroll · Ctrl-G to the new messages · ↑/↓ history · Ctrl-C quit\n' +
+  'Tab after @ or / completes · ↑ in an empty line edits your last message (Esc cancels; ↑ again: history) · Alt-Enter: new line\n' +
+  'The dim number before a message is the N of /reply, /react, /edit and /delete. Text may use **bold**, *italic*, `code`.\n' +
   'A message marked ✖ was not sent: /retry sends it again, /discard drops it (the newest one on screen).';
 
-/** The terminal bell for private messages and loud security warnings (room chatter and presence stay quiet). */
-function ringBell(cue: Cue): void {
-  if (cue.sound === 'private' || cue.sound === 'alert') process.stdout.write('\x07');
+/**
+ * The terminal bell: for private messages, messages that mention you (in any
+ * room) and loud security warnings. Room chatter and presence stay quiet.
+ */
+export function ringBell(cue: Cue): void {
+  if (cue.sound === 'private' || cue.sound === 'mention' || cue.sound === 'alert') process.stdout.write('\x07');
 }

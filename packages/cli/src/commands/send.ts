@@ -1,5 +1,5 @@
-import type { ConversationInfo } from '@conclave/protocol';
-import { normalizeRoom, type ConclaveClient, type SentReceipt } from '@conclave/client';
+import { MAX_REACTION_CHARS, type ConversationInfo, type UserId } from '@conclave/protocol';
+import { conversationLabel, expandShortcodes, mentionsIn, normalizeRoom, type ConclaveClient, type SentReceipt } from '@conclave/client';
 import { closeClient, connectNonInteractive, passwordSource, pickUser } from '../connect.js';
 import { CliError, EXIT } from '../errors.js';
 import { establishTrust } from '../tls/trust.js';
@@ -8,17 +8,66 @@ import { profileDirOf, type ScriptOptions } from './options.js';
 
 export interface SendOptions extends ScriptOptions {
   to: string;
+  /** Print `{"conversation": …, "seq": …}` for what was sent. */
+  json?: boolean;
+  /** The message number the text answers. */
+  replyTo?: number;
+  /** The message number to react to; the text is the emoji (`:shortcode:` allowed). */
+  react?: number;
+  /** The number of your message whose text becomes the text given. */
+  edit?: number;
+  /** The number of your message to delete (no text needed). */
+  delete?: number;
+}
+
+/** What one `send` does: a message (maybe a reply), or an act on message `target`. */
+type Action =
+  | { kind: 'text'; text: string; replyTo?: number }
+  | { kind: 'react'; target: number; emoji: string }
+  | { kind: 'edit'; target: number; text: string }
+  | { kind: 'delete'; target: number };
+
+/**
+ * What the options and words ask for. Commander already refuses two of
+ * `--reply-to`, `--react`, `--edit`, `--delete` together; this checks it again
+ * for callers that bypass it.
+ * @throws CliError (usage) when the text is missing, or the emoji is not one emoji
+ */
+export function sendAction(words: readonly string[], opts: Pick<SendOptions, 'replyTo' | 'react' | 'edit' | 'delete'>): Action {
+  const text = words.join(' ');
+  const chosen = (['replyTo', 'react', 'edit', 'delete'] as const).filter((k) => opts[k] !== undefined);
+  if (chosen.length > 1) throw new CliError(`give one of --reply-to, --react, --edit and --delete at a time (got ${chosen.map(flagOf).join(' and ')})`, EXIT.usage);
+  if (opts.delete !== undefined) return { kind: 'delete', target: opts.delete };
+  if (opts.react !== undefined) {
+    const emoji = expandShortcodes(text.trim());
+    if (emoji === '') throw new CliError('which emoji? give it after the options, e.g. --react 12 👍 or --react 12 :tada:', EXIT.usage);
+    if (/\s/.test(emoji) || emoji.length > MAX_REACTION_CHARS) throw new CliError(`"${emoji}" is not one emoji: --react takes a single emoji or :shortcode:`, EXIT.usage);
+    return { kind: 'react', target: opts.react, emoji };
+  }
+  if (text.trim() === '') {
+    throw new CliError(opts.edit !== undefined ? 'what should it say now? give the new text after the options' : 'nothing to send: give the message text after the options', EXIT.usage);
+  }
+  if (opts.edit !== undefined) return { kind: 'edit', target: opts.edit, text };
+  return opts.replyTo !== undefined ? { kind: 'text', text, replyTo: opts.replyTo } : { kind: 'text', text };
+}
+
+function flagOf(key: 'replyTo' | 'react' | 'edit' | 'delete'): string {
+  return key === 'replyTo' ? '--reply-to' : `--${key}`;
 }
 
 /**
  * `conclave send URL --user NAME --to '#room'|USER TEXT…`: sends one message
- * and resolves after the server's `sent` ack. Never consumes the profile's
- * read cursors. Joins an existing room if needed (never creates one).
- * @throws CliError / ConclaveError with a one-line reason.
+ * (a reply with `--reply-to N`), or acts on message N of that conversation
+ * (`--react N EMOJI`, `--edit N TEXT`, `--delete N`), and resolves after the
+ * server's `sent` ack; with `--json` prints `{"conversation","seq"}` of what
+ * was sent. `@name`s of the conversation's members in a text are sent as
+ * mentions. Never consumes the profile's read cursors. Joins an existing
+ * room if needed (never creates one).
+ * @throws CliError / ConclaveError with a one-line reason (`CONCLAVE_ERR_NOT_YOURS`
+ *   for an edit or delete of a message that is not the user's, or not on this device)
  */
 export async function runSend(url: string, words: string[], opts: SendOptions): Promise<void> {
-  const text = words.join(' ');
-  if (text.trim() === '') throw new CliError('nothing to send: give the message text after the options', EXIT.usage);
+  const action = sendAction(words, opts);
   const addr = parseServerAddress(url);
   const profileDir = profileDirOf(opts);
   const user = await pickUser(profileDir, addr, opts.user);
@@ -33,11 +82,36 @@ export async function runSend(url: string, words: string[], opts: SendOptions): 
   });
   try {
     const conversation = await resolveTarget(client, opts.to);
-    const receipt = await client.sendText(conversation.conversationId, text);
+    const receipt = await perform(client, conversation, action);
     await ownHistoryWritten(client, receipt);
+    if (opts.json === true) process.stdout.write(`${JSON.stringify({ conversation: conversationLabel(conversation), seq: receipt.seq })}\n`);
   } finally {
     await closeClient(client);
   }
+}
+
+async function perform(client: ConclaveClient, conversation: ConversationInfo, action: Action): Promise<SentReceipt> {
+  const id = conversation.conversationId;
+  switch (action.kind) {
+    case 'text': {
+      const mentions = await mentionsOf(client, conversation, action.text);
+      return client.sendText(id, action.text, { ...(action.replyTo !== undefined && { replyTo: action.replyTo }), mentions });
+    }
+    case 'react':
+      return client.react(id, action.target, action.emoji, 'add');
+    case 'edit':
+      return client.edit(id, action.target, action.text, await mentionsOf(client, conversation, action.text));
+    case 'delete':
+      return client.deleteMessage(id, action.target);
+  }
+}
+
+/** The members of `conversation` a text names with `@name` (asks the server for the members only when the text has an `@`). */
+async function mentionsOf(client: ConclaveClient, conversation: ConversationInfo, text: string): Promise<UserId[]> {
+  if (!text.includes('@')) return [];
+  const who = await client.who(conversation.conversationId).catch(() => null);
+  const people = new Map((who?.members ?? []).map((m) => [m.username.toLowerCase(), { userId: m.userId }]));
+  return mentionsIn(text, people);
 }
 
 /** How long `send` waits for its own message to reach the local history, ms. */

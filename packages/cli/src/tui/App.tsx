@@ -3,7 +3,8 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, Text, useInput, useStdout, type Key } from 'ink';
 import { conversationLabel, type ChatModel } from '@conclave/client';
-import { flashLine, headerLine, inputLine, sentText, sizeCounter, statusLine, type ScreenState } from './bars.js';
+import { flashLine, headerLine, inputLine, sentText, sizeCounter, statusLine, typingLine, type ScreenState } from './bars.js';
+import { commandCandidates, completeStep, completionWord, type Completion } from './complete.js';
 import * as ed from './editor.js';
 import { pad, type ScreenLine } from './layout.js';
 import { layoutPane } from './pane.js';
@@ -20,6 +21,7 @@ function Line({ line }: { line: ScreenLine }) {
           bold={s.bold ?? false}
           dimColor={s.dim ?? false}
           italic={s.italic ?? false}
+          underline={s.underline ?? false}
           inverse={s.inverse ?? false}
         >
           {s.text}
@@ -80,7 +82,9 @@ export function App({ model, server }: { model: ChatModel; server: string }) {
 
   // Ink writes rows-1 lines: a full screen would make it clear and redraw on every update.
   const height = Math.max(6, rows - 1);
-  const paneRows = height - 3;
+  const typing = model.typingLine();
+  // Someone typing takes the pane's bottom line (the pane moves up one, as for a new message).
+  const paneRows = height - 3 - (typing === null ? 0 : 1);
   const current = snapshot.conversations.find((c) => c.conversationId === screen.current);
   // The prompt names the conversation a typed line goes to (the verified mark is in the header and tabs).
   const label = screen.opening?.label ?? (current === undefined ? 'conclave' : conversationLabel(current));
@@ -91,14 +95,35 @@ export function App({ model, server }: { model: ChatModel; server: string }) {
     paneRows,
     scroll,
     current === undefined ? 'Join a room with /join #room, or type /help.' : `No messages in ${label} yet — say hello!`,
-    { marker: screen.current === null ? null : model.unreadMarker(screen.current), footer: screen.opening?.status ?? null },
+    {
+      marker: screen.current === null ? null : model.unreadMarker(screen.current),
+      footer: screen.opening?.status ?? null,
+      seenBy: model.seenBy(),
+    },
   );
 
   // Editing state lives in a ref so that one input chunk (a paste, or text
   // and Enter arriving together) can be applied step by step.
-  const editor = useRef<{ line: ed.LineState; history: ed.HistoryState }>({ line: ed.emptyLine, history: ed.emptyHistory });
+  // `editing`: your message whose new text is in the editor (↑ in an empty line) and the text it had, else null.
+  // `completion`: the Tab completion the line shows, while Tab is pressed again.
+  const editor = useRef<{ line: ed.LineState; history: ed.HistoryState; editing: { seq: number; text: string } | null; completion: Completion | null }>({
+    line: ed.emptyLine,
+    history: ed.emptyHistory,
+    editing: null,
+    completion: null,
+  });
   const [, redraw] = useState(0);
   const line = editor.current.line;
+  const editing = editor.current.editing?.seq ?? null;
+  const typed = ed.textOf(line);
+  // Tells the others you are typing (throttled by the client); an edit or a command is not typing.
+  useEffect(() => model.composing(editing === null ? typed : ''), [model, typed, editing]);
+  // Switching conversations ends an edit (the number belongs to the conversation it was started in).
+  useEffect(() => {
+    if (editor.current.editing === null) return;
+    editor.current = { ...editor.current, line: ed.emptyLine, editing: null };
+    redraw((n) => n + 1);
+  }, [screenKey]);
   const setLine = (next: ed.LineState): void => {
     editor.current.line = next;
     redraw((n) => n + 1);
@@ -106,13 +131,26 @@ export function App({ model, server }: { model: ChatModel; server: string }) {
   /** Submits the editor's line; false when it was refused (then it stays in the editor, with the reason shown). */
   const submit = (): boolean => {
     const text = ed.textOf(editor.current.line);
+    const edit = editor.current.editing?.seq ?? null;
+    if (edit !== null) {
+      const problem = text.trim() === '' ? `An edit needs some text (Esc cancels; /delete ${edit} deletes the message).` : model.check(text);
+      if (problem !== null) {
+        setFlash(problem);
+        return false;
+      }
+      editor.current = { ...editor.current, line: ed.emptyLine, editing: null };
+      redraw((n) => n + 1);
+      setScroll(0);
+      void model.submit(text, { edit });
+      return true;
+    }
     const local = LOCAL_COMMAND.exec(text);
     const problem = local === null ? model.check(text) : null;
     if (problem !== null) {
       setFlash(problem);
       return false;
     }
-    editor.current = { line: ed.emptyLine, history: ed.remember(editor.current.history, text) };
+    editor.current = { ...editor.current, line: ed.emptyLine, history: ed.remember(editor.current.history, text) };
     redraw((n) => n + 1);
     setScroll(0);
     if (local === null) {
@@ -130,10 +168,40 @@ export function App({ model, server }: { model: ChatModel; server: string }) {
     if (view.dividerFromEnd !== null) setScroll(Math.max(0, view.dividerFromEnd - paneRows + 1));
   };
 
+  /** Tab / Shift-Tab: completes `@name` or a `/command` before the cursor; false when there is nothing to complete. */
+  const complete = (delta: 1 | -1): boolean => {
+    const { line, completion } = editor.current;
+    const admin = model.client.snapshot().me?.role === 'admin';
+    const candidates = (word: string): string[] =>
+      word.startsWith('@') ? model.mentionCandidates(word.slice(1)).map((n) => `@${n}`) : commandCandidates(word.slice(1), admin).map((n) => `/${n}`);
+    const step = completeStep(line, completion, delta, candidates, ed.textOf);
+    if (step === null) {
+      const word = completionWord(line);
+      if (word === null) return false;
+      setFlash(word.word.startsWith('@') ? 'No one to complete that name with here.' : 'No command starts like that (/help lists them).');
+      return true;
+    }
+    editor.current = { ...editor.current, line: step.line, completion: step.completion };
+    redraw((n) => n + 1);
+    return true;
+  };
+  /** ↑ in an empty line: your last message here goes into the editor to be changed. */
+  const startEdit = (): boolean => {
+    const last = model.lastEditable();
+    if (last === null) return false;
+    const history = { ...editor.current.history, index: null, draft: '' };
+    editor.current = { ...editor.current, line: ed.lineOf(last.text), editing: last, history };
+    redraw((n) => n + 1);
+    return true;
+  };
+
   useInput((input: string, key: Key) => {
     const line = editor.current.line;
     if (key.ctrl && input === 'c') return model.onExit?.('quit');
     setFlash(null);
+    if (!key.tab) editor.current.completion = null;
+    // Alt-Enter (ESC CR) breaks the line inside the message; Enter sends.
+    if (key.return && key.meta) return setLine(ed.insertBreak(line));
     if (key.return) return void submit();
     if (!key.ctrl && !key.meta && /[\r\n]/.test(input)) {
       // Several lines at once: each line break submits what precedes it; a refused line keeps the rest with it.
@@ -152,14 +220,32 @@ export function App({ model, server }: { model: ChatModel; server: string }) {
       return setLine(next);
     }
     if (key.upArrow || key.downArrow) {
-      const [h, l] = ed.browse(editor.current.history, line, key.upArrow ? -1 : 1);
-      editor.current = { line: l, history: h };
+      const { editing: edit, history } = editor.current;
+      if (edit !== null) {
+        // ↑ again before changing anything: the input history instead (the edit is dropped).
+        if (!key.upArrow || ed.textOf(line) !== edit.text) return;
+        const [h, l] = ed.browse(history, ed.emptyLine, -1);
+        editor.current = { ...editor.current, line: l, history: h, editing: null };
+        return redraw((n) => n + 1);
+      }
+      if (key.upArrow && line.chars.length === 0 && startEdit()) return;
+      const [h, l] = ed.browse(history, line, key.upArrow ? -1 : 1);
+      editor.current = { ...editor.current, line: l, history: h };
       return redraw((n) => n + 1);
     }
     if (key.pageUp) return setScroll(view.scroll + Math.max(1, paneRows - 2));
     if (key.pageDown) return setScroll(Math.max(0, view.scroll - Math.max(1, paneRows - 2)));
-    if (key.escape) return setScroll(0);
-    if (key.tab) return model.cycle(key.shift ? -1 : 1);
+    if (key.escape) {
+      if (editor.current.editing !== null) {
+        editor.current = { ...editor.current, line: ed.emptyLine, editing: null };
+        redraw((n) => n + 1);
+      }
+      return setScroll(0);
+    }
+    if (key.tab) {
+      if (complete(key.shift ? -1 : 1)) return;
+      return model.cycle(key.shift ? -1 : 1);
+    }
     if (key.ctrl) {
       switch (input) {
         case 'n':
@@ -205,7 +291,7 @@ export function App({ model, server }: { model: ChatModel; server: string }) {
   if (view.dividerFromEnd !== null && view.dividerFromEnd >= view.scroll + paneRows) paneLines = [note('above', '  ↑ new messages above — Ctrl-G to jump there'), ...paneLines.slice(1)];
   if (view.scroll > 0) paneLines = [...paneLines.slice(1), note('scrolled', `  ↓ ${view.scroll} more lines — PgDn or Esc to return`)];
   if (flash !== null) paneLines = [...paneLines.slice(1), flashLine(flash, columns)];
-  const measured = sentText(ed.textOf(line));
+  const measured = editing === null ? sentText(typed) : typed;
   const counter = measured === null ? null : sizeCounter(model.measure(measured));
 
   return (
@@ -216,8 +302,13 @@ export function App({ model, server }: { model: ChatModel; server: string }) {
           <Line key={l.key} line={l} />
         ))}
       </Box>
+      {typing === null ? null : <Line line={typingLine(typing, columns)} />}
       <Line line={statusLine(screen, model.retryAt, columns)} />
-      <Line line={inputLine(label, line, columns, `Message ${label} — /help for commands`, counter)} />
+      {editing === null ? (
+        <Line line={inputLine(label, line, columns, `Message ${label} — /help for commands`, counter)} />
+      ) : (
+        <Line line={inputLine(`edit ${editing}`, line, columns, `New text of message ${editing} — Enter saves, Esc cancels`, counter, 'yellow')} />
+      )}
     </Box>
   );
 }

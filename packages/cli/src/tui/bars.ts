@@ -5,9 +5,12 @@
  * be tested without a terminal.
  */
 import type { ConversationId, UserId } from '@conclave/protocol';
-import { conversationLabel, parseCommand, type ChatSnapshot, type ConversationSummary, type OpeningView, type TextMeasure } from '@conclave/client';
+import { conversationLabel, parseCommand, sanitize, type ChatSnapshot, type ConversationSummary, type OpeningView, type TextMeasure } from '@conclave/client';
 import type { LineState } from './editor.js';
 import { textWidth, truncate, type ScreenLine, type Segment } from './layout.js';
+
+/** How a line break typed in the input line (Alt-Enter) is shown there. */
+export const BREAK_MARK = '↵';
 
 /** The mark after a verified user's name (every known device of theirs verified on this device). */
 export const VERIFIED_MARK = '✓';
@@ -38,23 +41,47 @@ export function screenLabel(screen: ScreenState, verified = verifiedUsers(screen
   return current === undefined ? null : tabLabel(current, verified);
 }
 
-/** Top line: app name, what is on screen, who is online, who you are and where. */
+/** The topic of what is on screen, on one line, when it has one. */
+export function screenTopic(screen: ScreenState): string | null {
+  if (screen.opening !== null) return null;
+  const topic = screen.snapshot.conversations.find((c) => c.conversationId === screen.current)?.topic;
+  const line = topic === undefined ? '' : sanitize(topic).replace(/\s+/g, ' ').trim();
+  return line === '' ? null : line;
+}
+
+/** Fewest columns worth giving a topic in the header (less: it is left out). */
+const MIN_TOPIC = 8;
+
+/**
+ * Top line: app name, what is on screen and its topic, who is online, who you
+ * are and where. When the topic does not fit, the server's address goes
+ * first, then the topic is cut.
+ */
 export function headerLine(screen: ScreenState, server: string, width: number): ScreenLine {
   const { snapshot } = screen;
   const left = ` ◆ conclave `;
   const label = screenLabel(screen);
   const title = label === null ? '' : ` ${label}${screen.opening === null ? '' : ' · setting up…'}`;
-  const who = snapshot.me === null ? server : `${snapshot.me.username}${snapshot.me.role === 'admin' ? ' (admin)' : ''} @ ${server}`;
-  const right = `${snapshot.online.length} online · ${who} `;
-  const gap = Math.max(1, width - textWidth(left) - textWidth(title) - textWidth(right));
+  const me = snapshot.me === null ? null : `${snapshot.me.username}${snapshot.me.role === 'admin' ? ' (admin)' : ''}`;
+  const who = me === null ? server : `${me} @ ${server}`;
+  let right = `${snapshot.online.length} online · ${who} `;
+  const topic = screenTopic(screen);
+  let topicText = '';
+  if (topic !== null) {
+    const room = (r: string): number => width - textWidth(left) - textWidth(title) - textWidth(r) - 4;
+    if (room(right) < Math.min(textWidth(topic), 24) && me !== null) right = `${snapshot.online.length} online · ${me} `;
+    if (room(right) >= MIN_TOPIC) topicText = ` — ${truncate(topic, room(right))}`;
+  }
+  const gap = Math.max(1, width - textWidth(left) - textWidth(title) - textWidth(topicText) - textWidth(right));
   const bg = 'blue';
   return {
     key: 'header',
     segments: [
       { text: left, backgroundColor: bg, color: 'whiteBright', bold: true },
       { text: title, backgroundColor: bg, color: 'whiteBright' },
+      { text: topicText, backgroundColor: bg, color: 'white', italic: true },
       { text: ' '.repeat(gap), backgroundColor: bg },
-      { text: truncate(right, Math.max(0, width - textWidth(left) - textWidth(title) - 1)), backgroundColor: bg, color: 'white' },
+      { text: truncate(right, Math.max(0, width - textWidth(left) - textWidth(title) - textWidth(topicText) - 1)), backgroundColor: bg, color: 'white' },
     ],
   };
 }
@@ -90,7 +117,7 @@ export function statusLine(screen: ScreenState, retryAt: number | null, width: n
   const all = snapshot.conversations;
   const labels = new Map(all.map((c) => [c.conversationId, tabLabel(c, verified)]));
   const openingTab = opening === null ? 0 : textWidth(opening.label) + 4;
-  const totalWidth = all.reduce((w, c) => w + textWidth(labels.get(c.conversationId) ?? '') + 5, openingTab);
+  const totalWidth = all.reduce((w, c) => w + textWidth(labels.get(c.conversationId) ?? '') + 5 + (c.mentions > 0 ? 1 : 0), openingTab);
   const room = width - textWidth(state.text) - textWidth(hint) - 2;
   // When every tab does not fit, keep the current one and those with unread messages.
   // A conversation being set up may be listed already (the DM exists, its group not yet): one tab for both.
@@ -104,10 +131,15 @@ export function statusLine(screen: ScreenState, retryAt: number | null, width: n
     else if (c.conversationId === current) tabs.push({ text: ` ${label} `, backgroundColor: 'white', color: 'black', bold: true });
     else {
       tabs.push({ text: ` ${label}`, backgroundColor: bg, color: c.unread > 0 ? 'whiteBright' : 'black' });
+      // Unread messages that mention you: the count turns red with an @ (muted or not).
+      const count = c.unread > 99 ? '99+' : String(c.unread);
       tabs.push(
-        c.unread > 0
-          ? { text: ` ${c.unread > 99 ? '99+' : c.unread} `, backgroundColor: bg, color: 'yellowBright', bold: true }
-          : { text: ' ', backgroundColor: bg },
+        c.unread <= 0
+          ? { text: ' ', backgroundColor: bg }
+          : c.mentions > 0
+            ? { text: ` ${count}@ `, backgroundColor: bg, color: 'redBright', bold: true }
+            : // A muted conversation's count stays quiet.
+              { text: ` ${count} `, backgroundColor: bg, color: c.muted === true ? 'black' : 'yellowBright', bold: c.muted !== true },
       );
     }
   }
@@ -145,11 +177,11 @@ export function sizeCounter(measure: TextMeasure): Segment | null {
 }
 
 /**
- * The input line: `@bob › ` then the editor, scrolled sideways so the cursor
+ * The input line: `@bob › ` (`edit 12 › ` while editing message 12) then the editor, scrolled sideways so the cursor
  * stays visible, and the size counter (when near the limit) at the right edge.
  */
-export function inputLine(prompt: string, line: LineState, width: number, placeholder: string, counter: Segment | null = null): ScreenLine {
-  const promptSeg: Segment = { text: `${prompt} › `, color: 'cyan', bold: true };
+export function inputLine(prompt: string, line: LineState, width: number, placeholder: string, counter: Segment | null = null, promptColor = 'cyan'): ScreenLine {
+  const promptSeg: Segment = { text: `${prompt} › `, color: promptColor, bold: true };
   const counterWidth = counter === null ? 0 : textWidth(counter.text) + 1;
   const room = Math.max(4, width - textWidth(promptSeg.text) - 1 - counterWidth);
   const tail = (used: number): Segment[] => (counter === null ? [] : [{ text: ' '.repeat(Math.max(1, width - used - textWidth(counter.text) - 1)) }, counter]);
@@ -167,9 +199,11 @@ export function inputLine(prompt: string, line: LineState, width: number, placeh
       break;
     }
   }
-  const before = line.chars.slice(start, line.cursor).join('');
-  const at = line.chars[line.cursor] ?? ' ';
-  const after = truncate(line.chars.slice(line.cursor + 1).join(''), Math.max(0, room - textWidth(before) - textWidth(at)));
+  // A line break in the text (Alt-Enter) shows as ↵.
+  const shown = (chars: readonly string[]): string => chars.join('').replace(/\n/g, BREAK_MARK);
+  const before = shown(line.chars.slice(start, line.cursor));
+  const at = shown([line.chars[line.cursor] ?? ' ']);
+  const after = truncate(shown(line.chars.slice(line.cursor + 1)), Math.max(0, room - textWidth(before) - textWidth(at)));
   const used = textWidth(promptSeg.text) + textWidth(before) + textWidth(at) + textWidth(after);
   return { key: 'input', segments: [promptSeg, { text: before }, { text: at, inverse: true }, { text: after }, ...tail(used)] };
 }
@@ -177,4 +211,9 @@ export function inputLine(prompt: string, line: LineState, width: number, placeh
 /** A one-line message just above the input (a refused line: "Too long by 37 characters…"). */
 export function flashLine(text: string, width: number): ScreenLine {
   return { key: 'flash', segments: [{ text: truncate(` ✖ ${text}`, width), color: 'red', bold: true }] };
+}
+
+/** The line above the input while others type: `bob is typing…` (`model.typingLine()`). */
+export function typingLine(text: string, width: number): ScreenLine {
+  return { key: 'typing', segments: [{ text: truncate(`  ${text}`, width), dim: true, italic: true }] };
 }

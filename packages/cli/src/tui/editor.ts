@@ -33,6 +33,11 @@ export function insert(line: LineState, text: string): LineState {
   return { chars, cursor: line.cursor + add.length };
 }
 
+/** Inserts a line break (Alt-Enter): a message may have several lines; the input line shows each break as `↵`. */
+export function insertBreak(line: LineState): LineState {
+  return { chars: [...line.chars.slice(0, line.cursor), '\n', ...line.chars.slice(line.cursor)], cursor: line.cursor + 1 };
+}
+
 export function backspace(line: LineState): LineState {
   if (line.cursor === 0) return line;
   return { chars: [...line.chars.slice(0, line.cursor - 1), ...line.chars.slice(line.cursor)], cursor: line.cursor - 1 };

@@ -6,16 +6,25 @@ export interface Segment {
   bold?: boolean;
   dim?: boolean;
   italic?: boolean;
+  underline?: boolean;
   inverse?: boolean;
 }
 
 /** One screen line. */
 export type ScreenLine = { key: string; segments: Segment[] };
 
-/** Terminal columns a code point occupies (0, 1 or 2): a small East-Asian-width approximation. */
+/** Code points drawn two columns wide by default: emoji presentation (👍 🎉 ✅ ☕), whatever their block. */
+const EMOJI_PRESENTATION = /\p{Emoji_Presentation}/u;
+
+/**
+ * Terminal columns a code point occupies (0, 1 or 2): a small East-Asian-width
+ * approximation, plus emoji presentation as 2. Combining marks, zero-width
+ * characters, variation selectors and skin-tone modifiers are 0 (❤️ counts
+ * as ❤: tmux and most terminals draw U+FE0F in no column of its own).
+ */
 export function charWidth(ch: string): number {
   const cp = ch.codePointAt(0) ?? 0;
-  if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f)) return 0;
+  if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0x1f3fb && cp <= 0x1f3ff)) return 0;
   if (
     (cp >= 0x1100 && cp <= 0x115f) ||
     (cp >= 0x2e80 && cp <= 0xa4cf) ||
@@ -26,17 +35,22 @@ export function charWidth(ch: string): number {
     (cp >= 0xffe0 && cp <= 0xffe6) ||
     (cp >= 0x1f300 && cp <= 0x1f64f) ||
     (cp >= 0x1f900 && cp <= 0x1f9ff) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
+    (cp >= 0x20000 && cp <= 0x3fffd) ||
+    (cp >= 0x2300 && EMOJI_PRESENTATION.test(ch))
   ) {
     return 2;
   }
   return 1;
 }
 
-/** Terminal columns of a string. */
+/** Terminal columns of a string; a code point joined to the one before by U+200D (ZWJ: 👨‍👩‍👧) adds none. */
 export function textWidth(text: string): number {
   let w = 0;
-  for (const ch of text) w += charWidth(ch);
+  let joined = false;
+  for (const ch of text) {
+    if (!joined) w += charWidth(ch);
+    joined = ch === '\u200d';
+  }
   return w;
 }
 

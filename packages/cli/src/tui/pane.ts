@@ -1,5 +1,9 @@
-import { formatTime, trustTag, type PaneItem } from '@conclave/client';
+import { formatTime, trustTag, type MessageItem, type PaneItem } from '@conclave/client';
 import { nameColor, pad, textWidth, truncate, wrap, type ScreenLine, type Segment } from './layout.js';
+import { bodyRows, quoteRow, reactionRows, seenRow } from './message-lines.js';
+
+/** A message's number before the server has placed it (`UNPLACED_SEQ` of the client core). */
+const UNPLACED_SEQ = Number.MAX_SAFE_INTEGER;
 
 /** The visible part of a pane. */
 export interface PaneView {
@@ -18,6 +22,8 @@ export const FAILED_MARK = '✖';
 /** The unread divider's words. */
 export const DIVIDER_TEXT = 'new messages';
 const SEPARATOR = ' │ ';
+/** The separator beside a message that mentions you: a yellow bar down its lines. */
+const MENTION_SEPARATOR = ' ┃ ';
 
 function dayKey(ms: number): string {
   const d = new Date(ms);
@@ -28,37 +34,91 @@ function dayLabel(ms: number): string {
   return new Date(ms).toLocaleDateString('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
 }
 
-/** The sender column's width: the longest recent name, 6–14 columns. */
-function nameWidth(items: readonly PaneItem[]): number {
-  let w = 6;
-  for (const item of items.slice(-300)) if (item.kind === 'message') w = Math.max(w, textWidth(item.sender));
-  return Math.min(14, w);
+/** The columns in front of the text: message numbers, then the sender's name (6–14 columns). */
+interface Columns {
+  /** Digits of the highest message number on the pane (0 when there is none). */
+  seqW: number;
+  nameW: number;
 }
 
-function itemLines(item: PaneItem, width: number, nameW: number): ScreenLine[] {
-  const textW = Math.max(10, width - TIME_WIDTH - 1 - nameW - SEPARATOR.length);
-  const time: Segment = { text: `${formatTime(item.at)} `, dim: true };
+/** The columns of a pane: the longest recent name, and the widest message number. */
+function columnsOf(items: readonly PaneItem[]): Columns {
+  let nameW = 6;
+  let seq = 0;
+  for (const item of items.slice(-300)) {
+    if (item.kind !== 'message') continue;
+    nameW = Math.max(nameW, textWidth(item.sender));
+    if (item.seq !== UNPLACED_SEQ) seq = Math.max(seq, item.seq);
+  }
+  return { nameW: Math.min(14, nameW), seqW: seq === 0 ? 0 : String(seq).length };
+}
+
+/** Columns before the separator: `12 12:03  alice` (the number and its space only when a pane has numbers). */
+function leftWidth(cols: Columns): number {
+  return (cols.seqW === 0 ? 0 : cols.seqW + 1) + TIME_WIDTH + 1 + cols.nameW;
+}
+
+/** The first line's start: the message number (dim; blank while pending and for other items), the time and the name. */
+function header(item: PaneItem, cols: Columns, name: Segment): Segment[] {
+  const seq = item.kind === 'message' && item.seq !== UNPLACED_SEQ ? String(item.seq) : '';
+  const gutter: Segment[] = cols.seqW === 0 ? [] : [{ text: `${pad(seq, cols.seqW, true)} `, dim: true }];
+  return [...gutter, { text: `${formatTime(item.at)} `, dim: true }, name];
+}
+
+/** What a message shows before its text: a trust tag, the pending or the failed mark. */
+function messageLead(item: MessageItem): Segment | null {
+  if (item.status === 'pending') return { text: `${PENDING_MARK} `, color: 'yellow', dim: true };
+  if (item.status === 'failed') return { text: `${FAILED_MARK} `, color: 'red', bold: true };
+  if (item.trust !== undefined) {
+    return { text: `${trustTag(item.trust)} `, color: item.trust === 'changed-key' ? 'red' : 'yellow', bold: true, inverse: item.trust === 'changed-key' };
+  }
+  return null;
+}
+
+/**
+ * A message's rows: the quote of what it answers, its number, time and name
+ * with the text, its reactions, why it was not sent, and who has read up to
+ * it (`seenBy`).
+ */
+function messageLines(item: MessageItem, width: number, cols: Columns, seenBy: readonly string[] | undefined): ScreenLine[] {
+  const textW = Math.max(10, width - leftWidth(cols) - SEPARATOR.length);
+  let name: Segment = { text: pad(truncate(item.sender, cols.nameW), cols.nameW, true), color: item.mine ? 'white' : nameColor(item.sender), bold: true };
+  if (item.emote === true) name = { ...name, text: pad('*', cols.nameW, true) };
+  let style: Omit<Segment, 'text'> = {};
+  // Not acknowledged by the server yet: dimmed with a mark; refused for good: red, with why and what to do.
+  if (item.status === 'pending') {
+    name = { ...name, bold: false, dim: true };
+    style = { dim: true };
+  } else if (item.status === 'failed') name = { ...name, color: 'red' };
+  if (item.mentionsMe === true) name = { ...name, color: 'black', backgroundColor: 'yellow' };
+  const separator: Segment = item.mentionsMe === true ? { text: MENTION_SEPARATOR, color: 'yellow', bold: true } : { text: SEPARATOR, dim: true };
+  const blank: Segment = { text: ' '.repeat(leftWidth(cols)) };
+
+  const out: ScreenLine[] = [];
+  const row = (key: string, content: Segment[], first = false): void => {
+    out.push({ key: `${item.key}/${key}`, segments: [...(first ? header(item, cols, name) : [blank]), separator, ...content] });
+  };
+  if (item.replyTo !== undefined) row('q', quoteRow(item.replyTo, textW));
+  bodyRows(item, textW, messageLead(item), style).forEach((content, i) => row(`b${i}`, content, i === 0));
+  reactionRows(item.deleted === true ? [] : (item.reactions ?? []), textW).forEach((content, i) => row(`r${i}`, content));
+  if (item.status === 'failed') {
+    const reason = (item.error ?? '').replace(/\.$/, '');
+    const why = `${/^not sent\b/i.test(reason) ? reason : reason === '' ? 'Not sent' : `Not sent: ${reason}`} — /retry to send again, /discard to drop it.`;
+    wrap(why, textW).forEach((text, i) => row(`why${i}`, [{ text, color: 'red' }]));
+  }
+  // Under its author's own message "seen by bob" says nothing: bob wrote it.
+  const readers = (seenBy ?? []).filter((name) => name !== item.sender);
+  if (readers.length > 0) out.push({ key: `${item.key}/seen`, segments: [blank, { text: SEPARATOR, dim: true }, ...seenRow(readers, textW)] });
+  return out;
+}
+
+/** A notice, system or security line (wrapped), with its time and a mark in the name column. */
+function otherLines(item: Exclude<PaneItem, MessageItem>, width: number, cols: Columns): ScreenLine[] {
+  const { nameW } = cols;
+  const textW = Math.max(10, width - leftWidth(cols) - SEPARATOR.length);
   let name: Segment;
   let body: Omit<Segment, 'text'>;
-  /** Styled start of the first line (a trust tag), wrapped with the text. */
-  let lead: Segment | null = null;
   switch (item.kind) {
-    case 'message':
-      name = { text: pad(truncate(item.sender, nameW), nameW, true), color: item.mine ? 'white' : nameColor(item.sender), bold: true };
-      body = {};
-      if (item.trust !== undefined) {
-        lead = { text: `${trustTag(item.trust)} `, color: item.trust === 'changed-key' ? 'red' : 'yellow', bold: true, inverse: item.trust === 'changed-key' };
-      }
-      // Not acknowledged by the server yet: dimmed with a mark; refused for good: red, with why and what to do.
-      if (item.status === 'pending') {
-        name = { ...name, bold: false, dim: true };
-        body = { dim: true };
-        lead = { text: `${PENDING_MARK} `, color: 'yellow', dim: true };
-      } else if (item.status === 'failed') {
-        name = { ...name, color: 'red' };
-        lead = { text: `${FAILED_MARK} `, color: 'red', bold: true };
-      }
-      break;
     case 'notice':
       // An admin's or the server's own notice stands apart from presence lines and from member messages.
       name = item.emphasis === true ? { text: pad('»', nameW, true), color: 'magenta', bold: true } : { text: pad('—', nameW, true), dim: true };
@@ -79,28 +139,14 @@ function itemLines(item: PaneItem, width: number, nameW: number): ScreenLine[] {
       break;
     }
   }
-  const lines = wrap(`${lead?.text ?? ''}${item.text}`, textW);
-  const out = lines.map((text, i): ScreenLine => {
-    const content: Segment[] =
-      i === 0 && lead !== null && text.startsWith(lead.text.trimEnd())
-        ? [{ ...lead, text: lead.text.trimEnd() }, { text: text.slice(lead.text.trimEnd().length), ...body }]
-        : [{ text, ...body }];
-    return {
-      key: `${item.key}/${i}`,
-      segments:
-        i === 0
-          ? [time, name, { text: SEPARATOR, dim: true }, ...content]
-          : [{ text: ' '.repeat(TIME_WIDTH + 1 + nameW) }, { text: SEPARATOR, dim: true }, ...content],
-    };
-  });
-  if (item.kind === 'message' && item.status === 'failed') {
-    const reason = (item.error ?? '').replace(/\.$/, '');
-    const why = `${/^not sent\b/i.test(reason) ? reason : reason === '' ? 'Not sent' : `Not sent: ${reason}`} — /retry to send again, /discard to drop it.`;
-    wrap(why, textW).forEach((text, i) => {
-      out.push({ key: `${item.key}/why${i}`, segments: [{ text: ' '.repeat(TIME_WIDTH + 1 + nameW) }, { text: SEPARATOR, dim: true }, { text, color: 'red' }] });
-    });
-  }
-  return out;
+  return wrap(item.text, textW).map((text, i) => ({
+    key: `${item.key}/${i}`,
+    segments: [...(i === 0 ? header(item, cols, name) : [{ text: ' '.repeat(leftWidth(cols)) }]), { text: SEPARATOR, dim: true }, { text, ...body }],
+  }));
+}
+
+function itemLines(item: PaneItem, width: number, cols: Columns, seenBy: ReadonlyMap<string, readonly string[]>): ScreenLine[] {
+  return item.kind === 'message' ? messageLines(item, width, cols, seenBy.get(item.key)) : otherLines(item, width, cols);
 }
 
 /** The "new messages" divider drawn above the first message that was unread when the conversation was opened. */
@@ -122,6 +168,8 @@ export interface PaneExtras {
   marker?: string | null;
   /** A line under the last item (the status of a conversation being set up), or null. */
   footer?: string | null;
+  /** Who has read up to which message, by item key (`model.seenBy()`): a "seen by" line under each. */
+  seenBy?: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -141,14 +189,15 @@ export function layoutPane(items: readonly PaneItem[], width: number, rows: numb
     return { lines: [...blank, last], scroll: 0, dividerFromEnd: null };
   }
   const marker = extras.marker ?? null;
-  const nameW = nameWidth(items);
+  const cols = columnsOf(items);
+  const seenBy = extras.seenBy ?? new Map<string, readonly string[]>();
   const want = rows + Math.max(0, scroll);
   const reversed: ScreenLine[] = [...footer].reverse();
   let dividerFromEnd: number | null = null;
   // Lay out from the end until the window is full and the divider (if any) has been placed.
   for (let i = items.length - 1; i >= 0 && (reversed.length < want || (marker !== null && dividerFromEnd === null)); i--) {
     const item = items[i]!;
-    const lines = itemLines(item, width, nameW);
+    const lines = itemLines(item, width, cols, seenBy);
     for (let j = lines.length - 1; j >= 0; j--) reversed.push(lines[j]!);
     if (item.key === marker) {
       dividerFromEnd = reversed.length;
