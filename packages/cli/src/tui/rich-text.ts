@@ -11,7 +11,7 @@ const STRONG: Style = { bold: true };
 const EMPHASIS: Style = { italic: true };
 const CODE: Style = { color: 'yellow' };
 /** Link text. Should be `{ underline: true }` once `Segment` has `underline` (layout.ts); a color until then. */
-const LINK: Style = { color: 'blueBright' };
+const LINK: Style = { color: 'blueBright', underline: true };
 const URL_AFTER_LINK: Style = { dim: true };
 const QUOTE_BAR: Segment = { text: '│ ', dim: true };
 const CODE_INDENT = '  ';
