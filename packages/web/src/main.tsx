@@ -12,6 +12,11 @@ import './styles/messages.css';
 import './styles/dialog.css';
 import './styles/admin.css';
 import './styles/admin-lists.css';
+import './styles/message-actions.css';
+import './styles/reactions.css';
+import './styles/composer-extras.css';
+import './styles/panels.css';
+import './styles/emoji-picker.css';
 
 /**
  * Registers the service worker (app-shell cache for offline start). Failures

@@ -31,13 +31,14 @@ export async function requestNotifications(): Promise<NotificationPermission | '
 }
 
 /**
- * Shows a system notification for a message cue (`room` or `private`) when
- * permission is granted and the page is hidden. Prefers the service worker
+ * Shows a system notification for a message cue (`room`, `private` or
+ * `mention`) when permission is granted and the page is hidden (a mention
+ * notifies whether or not sounds are muted: muting is about sounds only). Prefers the service worker
  * (its notifications work on Android, where `new Notification` throws);
  * clicks come back through `listenForNotificationClicks`.
  */
 export async function notifyCue(cue: Cue, open: OpenConversation): Promise<void> {
-  if (cue.sound !== 'room' && cue.sound !== 'private') return;
+  if (cue.sound !== 'room' && cue.sound !== 'private' && cue.sound !== 'mention') return;
   if (!notificationsSupported() || Notification.permission !== 'granted' || !document.hidden) return;
   const options: NotificationOptions = {
     body: cue.body ?? '',

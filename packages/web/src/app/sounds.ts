@@ -15,7 +15,8 @@ interface Tone {
 
 /**
  * Short, distinct and quiet: login rises, logout falls, a room message is one
- * soft tick, a private message two quick high notes, an alert three urgent beeps.
+ * soft tick, a private message two quick high notes, a mention a bright rising
+ * three-note chime, an alert three urgent beeps.
  */
 const SOUNDS: Record<SoundName, Tone[]> = {
   login: [
@@ -31,6 +32,11 @@ const SOUNDS: Record<SoundName, Tone[]> = {
     { hz: 1568, at: 0, length: 0.07, gain: 0.16, wave: 'sine' },
     { hz: 2093, at: 0.085, length: 0.09, gain: 0.16, wave: 'sine' },
   ],
+  mention: [
+    { hz: 1174.66, at: 0, length: 0.08, gain: 0.16, wave: 'sine' },
+    { hz: 1567.98, at: 0.075, length: 0.08, gain: 0.16, wave: 'sine' },
+    { hz: 2349.32, at: 0.15, length: 0.14, gain: 0.14, wave: 'sine' },
+  ],
   alert: [
     { hz: 740, at: 0, length: 0.09, gain: 0.14, wave: 'square' },
     { hz: 740, at: 0.14, length: 0.09, gain: 0.14, wave: 'square' },
@@ -43,7 +49,8 @@ const SOUNDS: Record<SoundName, Tone[]> = {
  * AudioContext is made lazily and resumed on a user gesture (browsers keep
  * it suspended before one). Every sound actually requested while not muted
  * is announced as a `conclave:sound` window event (`detail: { sound }`);
- * while muted nothing plays and nothing is dispatched.
+ * while muted nothing plays and nothing is dispatched — except `mention`
+ * (someone wrote your name: muting quiets the room, not people calling you).
  */
 export class SoundPlayer {
   private context: AudioContext | null = null;
@@ -74,9 +81,9 @@ export class SoundPlayer {
     if (ctx !== null && ctx.state === 'suspended') void ctx.resume().catch(() => undefined);
   }
 
-  /** Plays `sound` unless muted. Never throws (a browser without audio stays silent). */
+  /** Plays `sound` unless muted (a `mention` plays even then). Never throws (a browser without audio stays silent). */
   play(sound: SoundName): void {
-    if (this.mutedNow) return;
+    if (this.mutedNow && sound !== 'mention') return;
     window.dispatchEvent(new CustomEvent('conclave:sound', { detail: { sound } }));
     const ctx = this.audio();
     if (ctx === null || ctx.state !== 'running') return;

@@ -185,14 +185,29 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
   return runConclave(args, { env, timeoutMs });
 }
 
-/** One `conclave read --json` line. */
+/**
+ * One `conclave read --json` line: a `message` (`text`, `replyTo`, `mentions`, `emote`, `deleted`), or a
+ * `reaction` (`target`, `emoji`, `op`), `edit` (`target`, `text`), `delete` (`target`) or `notice` (`topic`).
+ */
 export interface ReadLine {
+  kind?: 'message' | 'reaction' | 'edit' | 'delete' | 'notice';
   conversation: string;
   seq: number;
   sender: string;
   text: string;
   sentAt: number;
+  replyTo?: number | null;
+  mentions?: string[];
+  emote?: boolean;
+  deleted?: boolean;
+  target?: number;
+  emoji?: string;
+  op?: 'add' | 'remove';
+  topic?: string;
 }
+
+/** What `conclave send` can do besides a plain message: its flag and message number. */
+export type SendAct = { replyTo: number } | { react: number } | { edit: number } | { delete: number };
 
 /** A terminal-client user with its own profile dir, pinned to the server's certificate. */
 export function terminalUser(env: WebEnv, username: string, password: string) {
@@ -227,6 +242,16 @@ export function terminalUser(env: WebEnv, username: string, password: string) {
     async send(to: string, text: string): Promise<void> {
       const r = await runCli(['send', env.address, '--to', to, ...common(), text], asUser);
       if (r.code !== 0) throw new Error(`conclave send as ${username} exited ${r.code}: ${r.stderr}`);
+    },
+    /**
+     * `conclave send --json` with `act` (a reply, a reaction, an edit or a deletion of message N; none: a plain
+     * message): `text` is the message, the emoji or the new text. Resolves with the seq the server gave it.
+     */
+    async act(to: string, text: string, act?: SendAct): Promise<number> {
+      const flags = act === undefined ? [] : Object.entries(act).map(([k, n]) => [`--${k === 'replyTo' ? 'reply-to' : k}`, String(n)]).flat();
+      const r = await runCli(['send', env.address, '--to', to, '--json', ...flags, ...common(), ...(text === '' ? [] : [text])], asUser);
+      if (r.code !== 0) throw new Error(`conclave send ${flags.join(' ')} as ${username} exited ${r.code}: ${r.stderr}`);
+      return (JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { seq: number }).seq;
     },
   };
   return self;

@@ -5,7 +5,8 @@ import type { CueHub } from '../../app/cues.js';
 /**
  * A visually hidden live region announcing messages that arrive in a
  * conversation other than the one on screen ("New message from alice in
- * #random"); the log itself announces the current one.
+ * #random", "bob mentioned you in #random"); the log itself announces the
+ * current one.
  */
 export function Announcer({ cues, current }: { cues: CueHub; current: ConversationId | null }) {
   const [text, setText] = useState('');
@@ -15,6 +16,7 @@ export function Announcer({ cues, current }: { cues: CueHub; current: Conversati
         if (cue.conversationId === undefined || cue.conversationId === current) return;
         if (cue.sound === 'room') setText(`New message from ${cue.title}`);
         else if (cue.sound === 'private') setText(`New private message from ${cue.title.split(' ')[0] ?? cue.title}`);
+        else if (cue.sound === 'mention') setText(cue.title.includes('mentioned you') ? cue.title : `${cue.title.split(' ')[0] ?? cue.title} mentioned you`);
       }),
     [cues, current],
   );

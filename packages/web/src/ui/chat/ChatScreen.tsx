@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConversationId } from '@conclave/protocol';
-import { conversationLabel, isConclaveError, parseCommand } from '@conclave/client';
+import { conversationLabel, isConclaveError, parseCommand, type SearchResult } from '@conclave/client';
 import type { CueHub } from '../../app/cues.js';
 import { listenForNotificationClicks } from '../../app/notifications.js';
 import type { Session } from '../../app/session.js';
@@ -11,15 +11,30 @@ import { Composer } from './Composer.js';
 import { ConnectionBar } from './ConnectionBar.js';
 import { ConversationHeader } from './ConversationHeader.js';
 import { JoinRoomDialog } from './JoinRoomDialog.js';
+import { MessageActionsContext } from './message-actions.js';
+import { MemberPanel } from './MemberPanel.js';
 import { MessageList } from './MessageList.js';
+import { SearchPanel } from './SearchPanel.js';
+import { SettingsDialog } from './SettingsDialog.js';
 import { ADMIN_ENTRY_ID, Sidebar } from './Sidebar.js';
 import { SignOutDialog } from './SignOutDialog.js';
+import { TopicDialog } from './TopicDialog.js';
+import { useMessageUi } from './use-message-ui.js';
 import { VerifyDialog } from './VerifyDialog.js';
 
 /** The layout switches to one pane at a time below this width. */
 export const PHONE_QUERY = '(max-width: 720px)';
 
-type OpenDialog = { kind: 'join' } | { kind: 'sign-out' } | { kind: 'verify'; username: string } | null;
+type OpenDialog = { kind: 'join' } | { kind: 'sign-out' } | { kind: 'verify'; username: string } | { kind: 'topic' } | { kind: 'settings' } | null;
+
+/** The side panel beside the conversation (a sheet on phones). */
+type Panel = 'search' | 'members' | null;
+
+/** Whether the keyboard focus is in a field that takes text (then "/" types a slash, not a shortcut). */
+function typingInField(): boolean {
+  const el = document.activeElement;
+  return el instanceof HTMLElement && (el.isContentEditable || el.matches('input, textarea, select'));
+}
 
 /** The server ended this user's sessions: an admin signed them out everywhere, or deleted the account. */
 function signedOutByAdmin(error: unknown): boolean {
@@ -36,7 +51,10 @@ export interface ChatScreenProps {
   onEnded: (reason?: string) => void;
 }
 
-/** The chat: conversation list, the conversation (header, messages, composer), dialogs. */
+/**
+ * The chat: conversation list, the conversation (header, messages, composer),
+ * the search and member panels, dialogs. Ctrl/⌘+K or "/" opens the search.
+ */
 export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProps) {
   const { model, client } = session;
   const snapshot = useChat(model);
@@ -47,6 +65,12 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
   const [view, setView] = useState<'chat' | 'admin'>('chat');
   const isAdmin = snapshot.me?.role === 'admin';
   const adminOpen = isAdmin && view === 'admin';
+  const [panel, setPanel] = useState<Panel>(null);
+  const [searchFocus, setSearchFocus] = useState(0);
+  const messageUi = useMessageUi(model, phone);
+  const { compose, setCompose } = messageUi;
+  const composeRef = useRef(compose);
+  composeRef.current = compose;
 
   // `model.current` is null while `opening` (a DM or room still being set up) is on screen.
   const shown = model.current;
@@ -54,6 +78,7 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
   const current = snapshot.conversations.find((c) => c.conversationId === shown);
   const onlineIds = new Set(snapshot.online.map((u) => u.userId));
   const unreadElsewhere = snapshot.conversations.reduce((n, c) => n + (c.conversationId === shown ? 0 : c.unread), 0);
+  const mentionsElsewhere = snapshot.conversations.reduce((n, c) => n + (c.conversationId === shown ? 0 : c.mentions), 0);
 
   const open = useCallback(
     (conversationId: ConversationId) => {
@@ -74,7 +99,8 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
     [model],
   );
 
-  // A line typed in the composer: `/msg` and `/join` switch the view (a phone shows the conversation).
+  // A line typed in the composer: `/msg` and `/join` switch the view (a phone shows the conversation);
+  // while replying or editing, a text is that reply or the new text of the message.
   const submit = useCallback(
     (line: string) => {
       const command = parseCommand(line);
@@ -82,10 +108,59 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
         setPane('conversation');
         setView('chat');
       }
-      void model.submit(line);
+      const mode = composeRef.current;
+      setCompose(null);
+      void model.submit(line, mode === null ? {} : mode.kind === 'edit' ? { edit: mode.seq } : { replyTo: mode.seq });
     },
-    [model],
+    [model, setCompose],
   );
+
+  // A reply or an edit belongs to the conversation it was started in.
+  useEffect(() => setCompose(null), [shown, setCompose]);
+  // The Members button shows a count: a room shown without being selected here (restored at start) asks once.
+  useEffect(() => {
+    if (shown !== null && current?.kind === 'room' && model.members(shown).length === 0) void model.refreshMembers(shown);
+  }, [model, shown, current?.kind]);
+  // The member list is for rooms: it closes in a DM.
+  useEffect(() => {
+    if (panel === 'members' && current?.kind !== 'room') setPanel(null);
+  }, [panel, current?.kind]);
+
+  const openSearch = useCallback(() => {
+    setPanel('search');
+    setSearchFocus((n) => n + 1);
+  }, []);
+
+  // Ctrl/⌘+K anywhere, or "/" outside a text field, opens the search.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent): void => {
+      const k = (event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 'k';
+      const slash = event.key === '/' && !event.ctrlKey && !event.metaKey && !event.altKey && !typingInField();
+      if (!k && !slash) return;
+      if (adminOpen) return;
+      event.preventDefault();
+      openSearch();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [openSearch, adminOpen]);
+
+  const openResult = useCallback(
+    (result: SearchResult) => {
+      setPane('conversation');
+      setView('chat');
+      if (phone) setPanel(null);
+      void messageUi.reveal(result.conversationId, result.key);
+    },
+    [messageUi.reveal, phone],
+  );
+
+  const toggleMembers = useCallback(() => {
+    setPanel((p) => (p === 'members' ? null : 'members'));
+    void model.refreshMembers();
+  }, [model]);
+
+  const search = useCallback((query: string, limit: number) => model.search(query, limit), [model]);
 
   // Notification clicks, /logout and /quit, a session the server ended.
   useEffect(() => {
@@ -166,83 +241,130 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
     requestAnimationFrame(() => document.getElementById(ADMIN_ENTRY_ID)?.focus());
   };
 
+  const members = current?.kind === 'room' ? model.members() : [];
+  const me = snapshot.me?.username ?? null;
+
   // Both panes stay mounted; on a phone CSS shows one (data-pane), so drafts and scroll survive "Back".
   return (
-    <div className={`chat ${phone ? 'chat--phone' : ''}`} data-pane={phone ? (adminOpen ? 'admin' : pane) : 'both'}>
-      <Sidebar
-        snapshot={snapshot}
-        selected={adminOpen ? null : shown}
-        adminOpen={adminOpen}
-        onAdmin={() => setView('admin')}
-        onSelect={open}
-        onMessageUser={messageUser}
-        onJoinRoom={() => setDialog({ kind: 'join' })}
-      />
-      <main className="conversation" hidden={adminOpen}>
-        <ConversationHeader
-          conversation={current}
-          opening={opening}
-          peerVerified={current?.peer !== undefined && verified.has(current.peer.userId)}
-          phone={phone}
-          peerOnline={current?.peer !== undefined && onlineIds.has(current.peer.userId)}
-          showBack={phone}
-          unreadElsewhere={unreadElsewhere}
-          sounds={cues.sounds}
-          onBack={back}
-          onVerify={(username) => setDialog({ kind: 'verify', username })}
-          onSignOut={() => setDialog({ kind: 'sign-out' })}
+    <MessageActionsContext.Provider value={messageUi.actions}>
+      <div className={`chat ${phone ? 'chat--phone' : ''} ${panel !== null && !adminOpen ? 'chat--panel' : ''}`} data-pane={phone ? (adminOpen ? 'admin' : pane) : 'both'}>
+        <Sidebar
+          snapshot={snapshot}
+          selected={adminOpen ? null : shown}
+          adminOpen={adminOpen}
+          onAdmin={() => setView('admin')}
+          onSelect={open}
+          onMessageUser={messageUser}
+          onJoinRoom={() => setDialog({ kind: 'join' })}
+          onSettings={() => setDialog({ kind: 'settings' })}
         />
-        <ConnectionBar state={snapshot.connection} retryAt={model.retryAt} />
-        <MessageList
-          paneKey={label ?? ''}
-          items={model.pane()}
-          version={model.version}
-          unreadMarker={shown === null ? null : model.unreadMarker(shown)}
-          status={opening?.status ?? null}
-          active={!adminOpen && (!phone || pane === 'conversation')}
-          emptyText={label === null ? 'Join a room or message someone to start.' : `No messages in ${label} yet. Say hello!`}
-          onSender={(username) => setDialog({ kind: 'verify', username })}
-          onRetry={(key) => void model.retry(key)}
-          onDiscard={(key) => model.discard(key)}
-        />
-        <Composer
-          conversationKey={label ?? ''}
-          placeholder={label === null ? 'Type /join #room or /help' : `Message ${label}`}
-          check={(line) => model.check(line)}
-          measure={(text) => model.measure(text)}
-          onSubmit={submit}
-          onActivity={() => cues.sounds.unlock()}
-          autoFocus={!phone}
-        />
-      </main>
-      {adminOpen && snapshot.me !== null && <AdminPage client={client} me={snapshot.me.username} phone={phone} onClose={closeAdmin} />}
-      <Announcer cues={cues} current={shown} />
+        <main className="conversation" hidden={adminOpen}>
+          <ConversationHeader
+            conversation={current}
+            opening={opening}
+            peerVerified={current?.peer !== undefined && verified.has(current.peer.userId)}
+            phone={phone}
+            peerOnline={current?.peer !== undefined && onlineIds.has(current.peer.userId)}
+            showBack={phone}
+            unreadElsewhere={unreadElsewhere}
+            mentionsElsewhere={mentionsElsewhere}
+            sounds={cues.sounds}
+            onBack={back}
+            onVerify={(username) => setDialog({ kind: 'verify', username })}
+            onSignOut={() => setDialog({ kind: 'sign-out' })}
+            panel={panel}
+            onSearch={openSearch}
+            onMembers={toggleMembers}
+            memberCount={members.length > 0 ? members.length : null}
+            onEditTopic={() => setDialog({ kind: 'topic' })}
+          />
+          <ConnectionBar state={snapshot.connection} retryAt={model.retryAt} />
+          <MessageList
+            paneKey={label ?? ''}
+            items={model.pane()}
+            version={model.version}
+            unreadMarker={shown === null ? null : model.unreadMarker(shown)}
+            status={opening?.status ?? null}
+            active={!adminOpen && (!phone || pane === 'conversation')}
+            emptyText={label === null ? 'Join a room or message someone to start.' : `No messages in ${label} yet. Say hello!`}
+            onSender={(username) => setDialog({ kind: 'verify', username })}
+            onRetry={(key) => void model.retry(key)}
+            onDiscard={(key) => model.discard(key)}
+            seenBy={model.seenBy()}
+            jump={messageUi.jump}
+          />
+          <Composer
+            conversationKey={label ?? ''}
+            placeholder={label === null ? 'Type /join #room or /help' : `Message ${label}`}
+            check={(line) => model.check(line)}
+            measure={(text) => model.measure(text)}
+            onSubmit={submit}
+            onActivity={() => cues.sounds.unlock()}
+            autoFocus={!phone}
+            mode={compose}
+            onCancelMode={() => setCompose(null)}
+            onEditLast={messageUi.editLast}
+            onComposing={(text) => model.composing(text)}
+            mentionCandidates={(prefix) => model.mentionCandidates(prefix)}
+            typing={model.typingLine()}
+          />
+        </main>
+        {!adminOpen && panel === 'search' && (
+          <SearchPanel search={search} onOpen={openResult} phone={phone} onClose={() => setPanel(null)} focusRequest={searchFocus} />
+        )}
+        {!adminOpen && panel === 'members' && current?.kind === 'room' && (
+          <MemberPanel
+            members={members}
+            me={me}
+            phone={phone}
+            onClose={() => setPanel(null)}
+            onMessage={(username) => {
+              if (phone) setPanel(null);
+              messageUser(username);
+            }}
+          />
+        )}
+        {adminOpen && snapshot.me !== null && <AdminPage client={client} me={snapshot.me.username} phone={phone} onClose={closeAdmin} />}
+        <Announcer cues={cues} current={shown} />
 
-      {dialog?.kind === 'join' && (
-        <JoinRoomDialog
-          client={client}
-          onClose={() => setDialog(null)}
-          onJoined={(id) => {
-            setDialog(null);
-            open(id);
-          }}
-        />
-      )}
-      {dialog?.kind === 'sign-out' && (
-        <SignOutDialog username={snapshot.me?.username ?? ''} onClose={() => setDialog(null)} onConfirm={onSignOut} />
-      )}
-      {dialog?.kind === 'verify' && (
-        <VerifyDialog
-          model={model}
-          username={dialog.username}
-          onClose={() => setDialog(null)}
-          onVerified={() => setDialog(null)}
-          onMessage={() => {
-            setDialog(null);
-            messageUser(dialog.username);
-          }}
-        />
-      )}
-    </div>
+        {dialog?.kind === 'join' && (
+          <JoinRoomDialog
+            client={client}
+            onClose={() => setDialog(null)}
+            onJoined={(id) => {
+              setDialog(null);
+              open(id);
+            }}
+          />
+        )}
+        {dialog?.kind === 'sign-out' && (
+          <SignOutDialog username={snapshot.me?.username ?? ''} onClose={() => setDialog(null)} onConfirm={onSignOut} />
+        )}
+        {dialog?.kind === 'topic' && current?.kind === 'room' && (
+          <TopicDialog
+            room={conversationLabel(current)}
+            topic={current.topic ?? ''}
+            onClose={() => setDialog(null)}
+            onSave={async (topic) => {
+              await client.setTopic(current.conversationId, topic);
+            }}
+          />
+        )}
+        {dialog?.kind === 'settings' && <SettingsDialog client={client} sounds={cues.sounds} onClose={() => setDialog(null)} />}
+        {messageUi.overlays}
+        {dialog?.kind === 'verify' && (
+          <VerifyDialog
+            model={model}
+            username={dialog.username}
+            onClose={() => setDialog(null)}
+            onVerified={() => setDialog(null)}
+            onMessage={() => {
+              setDialog(null);
+              messageUser(dialog.username);
+            }}
+          />
+        )}
+      </div>
+    </MessageActionsContext.Provider>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 
 import { conversationLabel, type ConversationSummary, type OpeningView } from '@conclave/client';
 import type { SoundPlayer } from '../../app/sounds.js';
 import { useMuted } from '../common/hooks.js';
+import { EditIcon, MembersIcon, SearchIcon } from '../common/icons.js';
 
 /** Props of `ConversationHeader`. */
 export interface ConversationHeaderProps {
@@ -18,10 +19,22 @@ export interface ConversationHeaderProps {
   showBack: boolean;
   /** Unread messages elsewhere (shown on the Back button on phones). */
   unreadElsewhere: number;
+  /** Of those, the ones that mention this user (the Back button's badge then says "@N"). */
+  mentionsElsewhere: number;
   sounds: SoundPlayer;
   onBack: () => void;
   onVerify: (username: string) => void;
   onSignOut: () => void;
+  /** Which side panel is open (its button is pressed). */
+  panel: 'search' | 'members' | null;
+  /** Opens the search panel. */
+  onSearch: () => void;
+  /** Opens or closes the member list. */
+  onMembers: () => void;
+  /** How many members the conversation has (shown on the Members button), when known. */
+  memberCount: number | null;
+  /** Opens the topic editor (rooms; any member may set the topic). */
+  onEditTopic: () => void;
 }
 
 /** One action of the header: a button on wide screens, an item of the "⋮" menu on phones. */
@@ -32,19 +45,44 @@ interface Action {
   icon?: ReactNode;
   title?: string;
   run: () => void;
+  /** A toggle's state (`aria-pressed`). */
+  pressed?: boolean;
+  /** Shown after the label (e.g. a count), not part of the name. */
+  extra?: ReactNode;
+  /** Phones: a button of its own beside "More", not an item of the menu. */
+  phoneButton?: boolean;
 }
 
 /**
  * The conversation's header: Back (phones), its name (with ✓ for a verified
- * DM peer; a conversation being set up shows its label), and Verify (DMs),
- * the mute toggle, Sign out — on a phone in one "More" (⋮) menu.
+ * DM peer; a conversation being set up shows its label), a room's topic (a
+ * button to edit it on wide screens), and Search, Members, Verify (DMs), the
+ * mute toggle, Sign out — on a phone Search beside one "More" (⋮) menu.
  */
 export function ConversationHeader(props: ConversationHeaderProps) {
   const { conversation: c, opening, sounds } = props;
   const muted = useMuted(sounds);
   const label = opening?.label ?? (c === undefined ? 'Conclave' : conversationLabel(c));
   const peer = opening === null && c?.kind === 'dm' ? (c.peer?.username ?? c.name.replace(/^@/, '')) : null;
+  const ready = opening === null && c !== undefined;
+  const room = ready && c.kind === 'room';
+  const topic = room ? (c.topic ?? '') : '';
   const actions: Action[] = [
+    ...(ready ? [{ label: 'Search', icon: <SearchIcon />, title: 'Search messages (Ctrl+K)', run: props.onSearch, pressed: props.panel === 'search', phoneButton: true }] : []),
+    // A DM's members are the two of you: the list is for rooms.
+    ...(room
+      ? [
+          {
+            label: 'Members',
+            icon: <MembersIcon />,
+            title: 'Show who is in this conversation',
+            run: props.onMembers,
+            pressed: props.panel === 'members',
+            ...(props.memberCount !== null && { extra: <span className="conv-header__count">{props.memberCount}</span> }),
+          },
+        ]
+      : []),
+    ...(room && props.phone ? [{ label: topic === '' ? 'Set topic' : 'Edit topic', icon: <EditIcon />, run: props.onEditTopic }] : []),
     ...(peer !== null ? [{ label: 'Verify', icon: <ShieldIcon />, run: () => props.onVerify(peer) }] : []),
     {
       label: muted ? 'Unmute' : 'Mute',
@@ -63,11 +101,18 @@ export function ConversationHeader(props: ConversationHeaderProps) {
       {props.showBack && (
         <button type="button" className="button button--ghost conv-header__back" onClick={props.onBack}>
           <span aria-hidden="true">‹</span> Back
-          {props.unreadElsewhere > 0 && (
-            <span className="badge badge--small">
-              {props.unreadElsewhere}
-              <span className="visually-hidden"> unread</span>
+          {props.mentionsElsewhere > 0 ? (
+            <span className="badge badge--small badge--mention">
+              @{props.mentionsElsewhere}
+              <span className="visually-hidden"> {props.mentionsElsewhere === 1 ? 'mention' : 'mentions'}</span>
             </span>
+          ) : (
+            props.unreadElsewhere > 0 && (
+              <span className="badge badge--small">
+                {props.unreadElsewhere}
+                <span className="visually-hidden"> unread</span>
+              </span>
+            )
           )}
         </button>
       )}
@@ -78,22 +123,56 @@ export function ConversationHeader(props: ConversationHeaderProps) {
         </h1>
         {opening !== null && <span className="conv-header__sub">{opening.kind === 'dm' ? 'Private conversation' : 'Encrypted room'}</span>}
         {peer !== null && <span className={`conv-header__sub ${props.peerOnline ? 'is-online' : ''}`}>{props.peerOnline ? 'online' : 'offline'}</span>}
-        {opening === null && c?.kind === 'room' && <span className="conv-header__sub">Encrypted room</span>}
+        {room && (props.phone ? <RoomSub topic={topic} /> : <TopicButton topic={topic} onEdit={props.onEditTopic} />)}
       </div>
       {props.phone ? (
-        <MoreMenu actions={actions} />
+        <>
+          {actions
+            .filter((a) => a.phoneButton === true)
+            .map((a) => (
+              <button key={a.label} type="button" className="icon-button conv-header__icon" aria-label={a.label} aria-pressed={a.pressed} title={a.title} onClick={a.run}>
+                {a.icon}
+              </button>
+            ))}
+          <MoreMenu actions={actions.filter((a) => a.phoneButton !== true)} />
+        </>
       ) : (
         <div className="conv-header__actions">
           {actions.map((a) => (
-            <button key={a.label} type="button" className="button button--ghost" title={a.title} onClick={a.run}>
+            <button key={a.label} type="button" className="button button--ghost" title={a.title ?? a.label} aria-pressed={a.pressed} onClick={a.run}>
               {a.icon}
-              {a.label}
+              {/* In a narrow conversation column only the icon shows (the label stays the button's name). */}
+              <span className={a.icon === undefined ? undefined : 'conv-header__action-label'}>{a.label}</span>
               {a.hidden !== undefined && <span className="visually-hidden">{a.hidden}</span>}
+              {a.extra}
             </button>
           ))}
         </div>
       )}
     </header>
+  );
+}
+
+/** A room's sub-line on a phone: its topic (edited from the "More" menu), or "Encrypted room". */
+function RoomSub({ topic }: { topic: string }) {
+  if (topic === '') return <span className="conv-header__sub">Encrypted room</span>;
+  return (
+    <span className="conv-header__sub conv-header__topic-text" data-topic={topic} title={topic}>
+      <span className="visually-hidden">Topic: </span>
+      {topic}
+    </span>
+  );
+}
+
+/** A room's topic under its name (or "Add a topic"), a button that opens the topic editor. */
+function TopicButton({ topic, onEdit }: { topic: string; onEdit: () => void }) {
+  return (
+    <button type="button" className={`conv-header__topic ${topic === '' ? 'conv-header__topic--empty' : ''}`} title={topic === '' ? 'Set a topic for this room' : `${topic} (click to edit)`} onClick={onEdit} data-topic={topic}>
+      {topic !== '' && <span className="visually-hidden">Topic: </span>}
+      <span className="conv-header__topic-text">{topic === '' ? 'Encrypted room · Add a topic' : topic}</span>
+      <EditIcon />
+      <span className="visually-hidden">{topic === '' ? '' : '. Edit topic'}</span>
+    </button>
   );
 }
 
@@ -174,6 +253,7 @@ function MoreMenu({ actions }: { actions: Action[] }) {
               {a.icon}
               {a.label}
               {a.hidden !== undefined && <span className="visually-hidden">{a.hidden}</span>}
+              {a.extra}
             </button>
           ))}
         </div>

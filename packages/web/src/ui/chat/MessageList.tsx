@@ -1,4 +1,4 @@
-import { Fragment, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { PaneItem } from '@conclave/client';
 import { MessageRow } from './MessageRow.js';
 import { timeline } from './timeline.js';
@@ -9,6 +9,14 @@ const STICKY_PX = 80;
 const HISTORY_WINDOW = 200;
 /** Room left above the "New messages" divider after jumping to it, px. */
 const DIVIDER_MARGIN_PX = 8;
+/** How long a message jumped to stays highlighted, ms. */
+const FLASH_MS = 2_000;
+
+/** A request to scroll to a message (`n` tells two requests for the same message apart). */
+export interface JumpRequest {
+  key: string;
+  n: number;
+}
 
 /** Props of `MessageList`. */
 export interface MessageListProps {
@@ -28,6 +36,10 @@ export interface MessageListProps {
   onSender: (username: string) => void;
   onRetry: (key: string) => void;
   onDiscard: (key: string) => void;
+  /** Per message key: the others whose read marker stops there (`ChatModel.seenBy`). */
+  seenBy: ReadonlyMap<string, readonly string[]>;
+  /** Scroll to this message, centre it, focus it and highlight it briefly (a quote or a search result). */
+  jump: JumpRequest | null;
 }
 
 /**
@@ -35,15 +47,19 @@ export interface MessageListProps {
  * messages, notices, system and security lines. Stays scrolled to the newest
  * entry unless the reader scrolled up; then a button jumps back down. Above
  * what was unread on opening, a "New messages" divider; while it is scrolled
- * out of view above, a "Jump to new messages" button.
+ * out of view above, a "Jump to new messages" button. A `jump` request
+ * scrolls to a message and highlights it for a moment. With the focus on the
+ * list or a message, ↑/↓ (Home/End) move it between messages; from a message,
+ * Tab reaches its actions.
  */
 export function MessageList(props: MessageListProps) {
-  const { paneKey, items, version, unreadMarker, status, active, emptyText, onSender, onRetry, onDiscard } = props;
+  const { paneKey, items, version, unreadMarker, status, active, emptyText, onSender, onRetry, onDiscard, seenBy, jump: jumpRequest } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const divider = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const [behind, setBehind] = useState(false);
   const [dividerAbove, setDividerAbove] = useState(false);
+  const [flash, setFlash] = useState<string | null>(null);
   const rows = useMemo(() => timeline(items), [items, version]);
   const messageCount = useMemo(() => items.filter((i) => i.kind === 'message').length, [items, version]);
 
@@ -67,6 +83,43 @@ export function MessageList(props: MessageListProps) {
     else setBehind(true);
     measureDivider();
   }, [rows, paneKey, active, unreadMarker]);
+
+  // A jump: the message in the middle of the list, focused (screen readers read it), highlighted for a moment.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (jumpRequest === null || el === null) return;
+    const key = jumpRequest.key;
+    const target = Array.from(el.querySelectorAll<HTMLElement>('[data-key]')).find((node) => node.dataset.key === key);
+    if (target === undefined) return;
+    const offset = target.getBoundingClientRect().top - el.getBoundingClientRect().top;
+    el.scrollTop += offset - Math.max(DIVIDER_MARGIN_PX, (el.clientHeight - target.offsetHeight) / 2);
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICKY_PX;
+    target.focus({ preventScroll: true });
+    setFlash(key);
+  }, [jumpRequest]);
+  useEffect(() => {
+    if (flash === null) return;
+    const timer = setTimeout(() => setFlash(null), FLASH_MS);
+    return () => clearTimeout(timer);
+  }, [flash]);
+
+  // ↑/↓, Home/End: from the list itself or a message to another message (not from a button or link in one).
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
+    const el = scroller.current;
+    const moves = ['ArrowUp', 'ArrowDown', 'Home', 'End'];
+    if (el === null || !moves.includes(event.key) || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const active = document.activeElement;
+    const row = active === el ? null : active instanceof HTMLElement && active.dataset.kind === 'message' && el.contains(active) ? active : undefined;
+    if (row === undefined) return;
+    const rows = Array.from(el.querySelectorAll<HTMLElement>('[data-kind="message"]'));
+    const at = row === null ? rows.length : rows.indexOf(row);
+    const to = event.key === 'Home' ? 0 : event.key === 'End' ? rows.length - 1 : event.key === 'ArrowUp' ? at - 1 : at + 1;
+    const target = rows[Math.max(0, Math.min(rows.length - 1, to))];
+    if (target === undefined || (row === null && event.key === 'ArrowDown')) return;
+    event.preventDefault();
+    target.focus({ preventScroll: true });
+    target.scrollIntoView({ block: 'nearest' });
+  };
 
   const onScroll = (): void => {
     const el = scroller.current;
@@ -96,7 +149,20 @@ export function MessageList(props: MessageListProps) {
 
   return (
     <div className="log-wrap">
-      <div ref={scroller} className="log" role="log" aria-live="polite" aria-label="Messages" tabIndex={0} onScroll={onScroll}>
+      <div
+        ref={scroller}
+        className="log"
+        role="log"
+        aria-live="polite"
+        aria-label="Messages"
+        aria-describedby="log-keys"
+        tabIndex={0}
+        onScroll={onScroll}
+        onKeyDown={onKeyDown}
+      >
+        <span id="log-keys" className="visually-hidden">
+          Up and down arrows move between messages; Tab reaches a message's actions.
+        </span>
         {messageCount < HISTORY_WINDOW && (
           <p className="log__start">
             <svg className="log__start-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
@@ -120,7 +186,15 @@ export function MessageList(props: MessageListProps) {
                   </span>
                 </div>
               )}
-              <MessageRow item={row.item} continued={row.continued} onSender={onSender} onRetry={onRetry} onDiscard={onDiscard} />
+              <MessageRow
+                item={row.item}
+                continued={row.continued}
+                seen={seenBy.get(row.item.key)?.join(', ')}
+                flash={flash === row.item.key}
+                onSender={onSender}
+                onRetry={onRetry}
+                onDiscard={onDiscard}
+              />
             </Fragment>
           ),
         )}

@@ -1,14 +1,9 @@
 import { memo } from 'react';
-import { formatTime, type PaneItem } from '@conclave/client';
-import { Avatar } from '../common/Avatar.js';
+import type { PaneItem } from '@conclave/client';
 import { noticeParts, type NoticeTone } from './notice-text.js';
+import { MessageEntry } from './MessageEntry.js';
 import { RichText } from './RichText.js';
-
-/** What a trust mark says, short (badge) and long (tooltip and screen readers). */
-const TRUST_TEXT = {
-  'new-device': { badge: 'New device', long: 'Sent from a device of this user that you have not verified yet' },
-  'changed-key': { badge: 'Key changed', long: "This user's key changed since you last saw it: verify their safety number" },
-} as const;
+import { Time } from './Time.js';
 
 /** Props of `MessageRow`. */
 export interface MessageRowProps {
@@ -20,89 +15,23 @@ export interface MessageRowProps {
   /** A failed message: send it again / drop it (by its `key`). */
   onRetry?: (key: string) => void;
   onDiscard?: (key: string) => void;
-}
-
-function Time({ at }: { at: number }) {
-  return (
-    <time className="time" dateTime={new Date(at).toISOString()} title={new Date(at).toLocaleString()}>
-      {formatTime(at)}
-    </time>
-  );
+  /** Others whose read marker stops at this message, joined with ", " ("Seen by …" under it). */
+  seen?: string | undefined;
+  /** Briefly highlighted: the message a quote or a search result jumped to. */
+  flash?: boolean;
 }
 
 /**
  * One entry of the message list, with `data-kind` = message | notice |
  * system | security (plus `data-sender`, `data-trust`, `data-level`,
  * `data-tone`, `data-status` = pending | failed on your own messages not yet
- * acknowledged, and `data-emphasis` on admin and server notices).
- * Text is rendered as React text, never as HTML.
+ * acknowledged, and `data-emphasis` on admin and server notices). Messages
+ * are drawn by `MessageEntry`. Text is rendered as React text, never as HTML.
  */
-export const MessageRow = memo(function MessageRow({ item, continued, onSender, onRetry, onDiscard }: MessageRowProps) {
+export const MessageRow = memo(function MessageRow({ item, continued, seen, flash, onSender, onRetry, onDiscard }: MessageRowProps) {
   switch (item.kind) {
-    case 'message': {
-      const trust = item.trust === undefined ? null : TRUST_TEXT[item.trust];
-      const status = item.status;
-      return (
-        <div
-          className={`msg ${continued ? 'msg--continued' : ''} ${item.mine ? 'msg--mine' : ''} ${item.trust !== undefined ? `msg--trust-${item.trust}` : ''} ${status !== undefined ? `msg--${status}` : ''}`}
-          data-kind="message"
-          data-sender={item.sender}
-          {...(item.trust !== undefined && { 'data-trust': item.trust })}
-          {...(status !== undefined && { 'data-status': status })}
-        >
-          <div className="msg__gutter">
-            {continued ? (
-              <span className="msg__hover-time" aria-hidden="true">
-                {formatTime(item.at)}
-              </span>
-            ) : (
-              <Avatar name={item.sender} />
-            )}
-          </div>
-          <div className="msg__main">
-            <div className={continued ? 'visually-hidden' : 'msg__header'}>
-              {continued ? (
-                <span>{item.sender}</span>
-              ) : (
-                <button type="button" className="msg__sender" onClick={() => onSender(item.sender)}>
-                  {item.sender}
-                </button>
-              )}
-              {item.mine && <span className="msg__you"> (you)</span>}
-              <span className="visually-hidden"> </span>
-              <Time at={item.at} />
-              {status === 'pending' && (
-                <span className="msg__status" title="Not yet received by the server">
-                  <ClockIcon />
-                  Sending…
-                </span>
-              )}
-              {trust !== null && (
-                <span className={`trust trust--${item.trust}`} title={trust.long}>
-                  <span aria-hidden="true">⚠ </span>
-                  {trust.badge}
-                  <span className="visually-hidden">: {trust.long}</span>
-                </span>
-              )}
-            </div>
-            <p className="msg__text">
-              <RichText text={item.text} />
-            </p>
-            {status === 'failed' && (
-              <div className="msg__failed" role="alert">
-                <span className="msg__error">Not sent: {item.error ?? 'the server refused it.'}</span>
-                <button type="button" className="button button--secondary" onClick={() => onRetry?.(item.key)}>
-                  Retry
-                </button>
-                <button type="button" className="button button--ghost" onClick={() => onDiscard?.(item.key)}>
-                  Discard
-                </button>
-              </div>
-            )}
-          </div>
-        </div>
-      );
-    }
+    case 'message':
+      return <MessageEntry item={item} continued={continued} seen={seen} flash={flash} onSender={onSender} onRetry={onRetry} onDiscard={onDiscard} />;
     case 'notice':
       if (item.emphasis === true) return <EmphasisedNotice item={item} />;
       return (
@@ -161,19 +90,11 @@ function EmphasisedNotice({ item }: { item: Extract<PaneItem, { kind: 'notice' }
           <span className="visually-hidden">: </span>
           <Time at={item.at} />
         </p>
-        <p className="announce__text">
+        <div className="announce__text">
           <RichText text={body} />
-        </p>
+        </div>
       </div>
     </section>
-  );
-}
-
-function ClockIcon() {
-  return (
-    <svg className="icon msg__status-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-      <path d="M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 2a8 8 0 1 1 0 16 8 8 0 0 1 0-16zm-1 3v6l5 3 1-1.7-4-2.4V7h-2z" />
-    </svg>
   );
 }
 

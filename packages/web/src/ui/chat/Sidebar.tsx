@@ -1,6 +1,7 @@
 import type { ConversationId } from '@conclave/protocol';
 import { conversationLabel, type ChatSnapshot, type ConversationSummary } from '@conclave/client';
 import { Avatar } from '../common/Avatar.js';
+import { SettingsIcon } from '../common/icons.js';
 import { VerifiedMark } from './ConversationHeader.js';
 import { NotificationsButton } from './NotificationsButton.js';
 
@@ -20,14 +21,17 @@ export interface SidebarProps {
   adminOpen: boolean;
   /** Opens the admin page; its entry is shown to admins only. */
   onAdmin: () => void;
+  /** Opens this browser's settings (read receipts, sounds). */
+  onSettings: () => void;
 }
 
 /**
  * The conversation list (`nav` "Conversations"): rooms, DMs with unread
- * badges, who is online (each a "Message <username>" button), and the
- * notification switch; for admins, an "Admin" entry opening the admin page.
+ * badges (and "@N" for unread messages that mention you), who is online (each
+ * a "Message <username>" button), the notification switch and Settings; for
+ * admins, an "Admin" entry opening the admin page.
  */
-export function Sidebar({ snapshot, selected, onSelect, onMessageUser, onJoinRoom, adminOpen, onAdmin }: SidebarProps) {
+export function Sidebar({ snapshot, selected, onSelect, onMessageUser, onJoinRoom, adminOpen, onAdmin, onSettings }: SidebarProps) {
   const rooms = snapshot.conversations.filter((c) => c.kind === 'room');
   const dms = snapshot.conversations.filter((c) => c.kind === 'dm');
   const me = snapshot.me;
@@ -124,15 +128,19 @@ export function Sidebar({ snapshot, selected, onSelect, onMessageUser, onJoinRoo
 
       <div className="sidebar__footer">
         <NotificationsButton />
+        <button type="button" className="button button--ghost button--block sidebar__settings" onClick={onSettings}>
+          <SettingsIcon />
+          Settings
+        </button>
       </div>
     </nav>
   );
 }
 
 /**
- * One conversation: a button named `#room` or `@peer`, plus ", N unread"
- * (an `aria-label`: names assembled from hidden and visible spans get stray
- * spaces in some browsers).
+ * One conversation: a button named `#room` or `@peer`, plus ", N unread" and
+ * ", N mentions" (an `aria-label`: names assembled from hidden and visible
+ * spans get stray spaces in some browsers).
  */
 function ConversationItem(props: {
   conversation: ConversationSummary;
@@ -145,14 +153,16 @@ function ConversationItem(props: {
   const c = props.conversation;
   const label = conversationLabel(c);
   const unread = c.unread;
+  const mentions = c.mentions;
   const name = props.verified === true ? `${label}, verified` : label;
+  const counts = `${unread > 0 ? `, ${unread} unread` : ''}${mentions > 0 ? `, ${mentions} ${mentions === 1 ? 'mention' : 'mentions'}` : ''}`;
   return (
     <li>
       <button
         type="button"
         className={`conv ${props.selected ? 'conv--selected' : ''} ${unread > 0 ? 'conv--unread' : ''}`}
         aria-current={props.selected ? 'true' : undefined}
-        aria-label={unread > 0 ? `${name}, ${unread} unread` : name}
+        aria-label={`${name}${counts}`}
         onClick={() => props.onSelect(c.conversationId)}
       >
         {c.kind === 'dm' ? (
@@ -167,6 +177,11 @@ function ConversationItem(props: {
         {props.verified === true && (
           <span className="verified-mark" aria-hidden="true">
             ✓
+          </span>
+        )}
+        {mentions > 0 && (
+          <span className="badge badge--mention" data-mentions={mentions}>
+            @{mentions > 99 ? '99+' : mentions}
           </span>
         )}
         {unread > 0 && <span className="badge">{unread > 99 ? '99+' : unread}</span>}

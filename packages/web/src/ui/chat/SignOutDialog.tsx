@@ -42,7 +42,7 @@ export function SignOutDialog({ username, onConfirm, onClose }: SignOutDialogPro
           type="button"
           className="button button--danger"
           disabled={busy}
-          autoFocus
+          data-autofocus
           onClick={() => {
             setBusy(true);
             void onConfirm(forget).finally(() => setBusy(false));

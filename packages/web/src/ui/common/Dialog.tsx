@@ -14,7 +14,9 @@ export interface DialogProps {
 /**
  * A modal `<dialog>` opened with `showModal()`: the browser traps focus in it
  * and makes the page behind inert; Escape closes it; focus returns to where
- * it was when the dialog opened. Mount it to open, unmount to close.
+ * it was when the dialog opened. The focus starts on the element marked
+ * `data-autofocus` if there is one (React's `autoFocus` runs before
+ * `showModal`, while the dialog is still hidden). Mount it to open, unmount to close.
  */
 export function Dialog({ title, onClose, children, className }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -27,6 +29,8 @@ export function Dialog({ title, onClose, children, className }: DialogProps) {
     if (dialog === null) return;
     const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (!dialog.open) dialog.showModal();
+    // showModal focuses the first focusable element (the ✕); a dialog may name a better start.
+    dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus();
     const onCancel = (event: Event): void => {
       event.preventDefault();
       closeRef.current();

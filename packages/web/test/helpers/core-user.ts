@@ -1,0 +1,47 @@
+import { ChatModel, ConclaveClient, MemoryStore, type ConversationSummary } from '@conclave/client';
+import { tappedFactory } from '../../../client/test/helpers/harness.js';
+import { until, type WebEnv } from './env.js';
+
+/**
+ * A second user driven from the test process through the client core and
+ * its shared view model (`ChatModel`, what both UIs render): the other side
+ * of the web client's conversation, for what the terminal program's script
+ * mode cannot do yet (replying, reacting, editing, typing, reading).
+ */
+export interface CoreUser {
+  client: ConclaveClient;
+  model: ChatModel;
+  /** The conversation named `#room` / `@peer` as this user lists it. @throws Error when not listed */
+  conversation(label: string): ConversationSummary;
+  /** Waits (bounded) until `check` holds, re-checking at every change the client reports. */
+  until<T>(check: () => T, what: string, ms?: number): Promise<NonNullable<T>>;
+  close(): Promise<void>;
+}
+
+/** Signs `username` in on its own device (an in-memory store) and loads what it has; bounded by the request timeout. */
+export async function coreUser(env: WebEnv, username: string, password: string): Promise<CoreUser> {
+  const client = new ConclaveClient({
+    url: `wss://${env.address}/ws`,
+    socketFactory: tappedFactory(),
+    store: new MemoryStore(),
+    deviceName: `test ${username}`,
+    requestTimeoutMs: 10_000,
+  });
+  const model = new ChatModel(client);
+  await client.connect({ kind: 'login', username, password });
+  await model.loadHistory();
+  const self: CoreUser = {
+    client,
+    model,
+    conversation(label) {
+      const found = client.snapshot().conversations.find((c) => (c.kind === 'dm' ? `@${c.name.replace(/^@/, '')}` : c.name) === label);
+      if (found === undefined) throw new Error(`${username} has no conversation ${label}`);
+      return found;
+    },
+    until: (check, what, ms = 15_000) => until(check, `${username}: ${what}`, ms, 50),
+    async close() {
+      await client.close().catch(() => undefined);
+    },
+  };
+  return self;
+}
