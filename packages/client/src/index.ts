@@ -49,7 +49,7 @@ export {
   type SubmitOptions,
   type TextMeasure,
 } from './session/chat-model.js';
-export { UNSUPPORTED_TEXT, type MessageItem, type Reaction, type ReplyQuote } from './session/pane-items.js';
+export { UNPLACED_SEQ, UNSUPPORTED_TEXT, type MessageItem, type Reaction, type ReplyQuote } from './session/pane-items.js';
 export { mentionsIn } from './session/message-commands.js';
 export { MessageSearch, SEARCH_RECORD, type SearchHit } from './search/message-search.js';
 export { VerifyCommands, type Say } from './session/verify-commands.js';

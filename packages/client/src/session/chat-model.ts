@@ -1,6 +1,7 @@
 import type { ConversationId, ConversationInfo, UserId } from '@conclave/protocol';
 import { isMessageEntry } from '../content/entries.js';
 import { MessageFold } from './message-fold.js';
+import { parseMessageText, plainText } from './markdown.js';
 import { runMessageCommand, mentionsIn, type MessageCommand } from './message-commands.js';
 import type { ConclaveClient } from '../client.js';
 import { parseCommand, type Command } from '../commands/parse.js';
@@ -60,7 +61,7 @@ export interface SearchResult {
   /** `#room` or `@peer`. */
   where: string;
   sender: string;
-  /** The text (first line, at most 100 characters). */
+  /** The text without markup, on one line, at most 100 characters. */
   snippet: string;
 }
 
@@ -439,7 +440,7 @@ export class ChatModel {
   async search(query: string, limit = 20, conversationId?: ConversationId): Promise<SearchResult[]> {
     const hits = await this.client.search(query, limit, conversationId);
     return hits.map((h) => {
-      const firstLine = sanitize(h.text).split('\n')[0] ?? '';
+      const firstLine = plainText(parseMessageText(sanitize(h.text))).replace(/\s+/g, ' ').trim();
       return {
         conversationId: h.conversationId,
         key: messageKey(h),
@@ -628,7 +629,7 @@ export class ChatModel {
     this.cue({
       sound: item.mentionsMe === true ? 'mention' : dm ? 'private' : 'room',
       title: item.mentionsMe === true && !dm ? `${m.sender.username} mentioned you in ${conversationLabel(m.conversation)}` : where,
-      body: item.text,
+      body: item.emote === true ? `* ${m.sender.username} ${plainText(parseMessageText(item.text))}` : plainText(parseMessageText(item.text)),
       conversationId: m.conversationId,
     });
   }

@@ -2,6 +2,7 @@ import type { ConversationId, UserId } from '@conclave/protocol';
 import { isMessageEntry } from '../content/entries.js';
 import type { HistoryEntry } from '../store/store.js';
 import { sanitize } from './format.js';
+import { parseMessageText, plainText } from './markdown.js';
 import { messageItem, messageKey, type MessageItem, type Panes, type Reaction, type ReplyQuote } from './pane-items.js';
 
 /** Longest quote of the original shown above a reply, in characters. */
@@ -51,8 +52,8 @@ export class MessageFold {
     if (found === undefined || found.item.kind !== 'message') return { seq, key };
     const original = found.item;
     if (original.deleted === true) return { seq, key, sender: original.sender, text: '', deleted: true };
-    const firstLine = original.text.split('\n')[0] ?? '';
-    const text = firstLine.length > QUOTE_CHARS ? `${firstLine.slice(0, QUOTE_CHARS - 1)}…` : firstLine;
+    const flat = plainText(parseMessageText(original.text)).replace(/\s+/g, ' ').trim();
+    const text = flat.length > QUOTE_CHARS ? `${flat.slice(0, QUOTE_CHARS - 1)}…` : flat;
     return { seq, key, sender: original.sender, text };
   }
 

@@ -69,7 +69,7 @@ export interface ReplyQuote {
   key: string;
   /** Unknown when the original is not on this device (sent before it joined, or scrolled out of its history). */
   sender?: string;
-  /** Its first line, cut to 120 characters; empty when deleted. */
+  /** Its text without markup, on one line, cut to 120 characters; empty when deleted. */
   text?: string;
   deleted?: true;
 }
