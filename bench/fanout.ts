@@ -59,8 +59,8 @@ type KeyPackage = Awaited<ReturnType<typeof mls.generateKeyPackage>>;
 
 const BENCH = 'fanout';
 const PASSWORD = 'bench-password-not-common-42';
-/** `{"v":1,"text":""}` is 17 bytes: 83 characters make a 100-byte plaintext. */
-const TEXT = 'x'.repeat(83);
+/** `{"v":1,"kind":"text","text":""}` is 31 bytes: 69 characters make a 100-byte plaintext. */
+const TEXT = 'x'.repeat(69);
 /** Devices added per Commit (the Welcome and Commit stay well under `LIMITS.maxHandshakeBytes`). */
 const ADD_BATCH = 100;
 /** How long a `send` may wait for its `sent` under overload before it counts as an error, ms. */

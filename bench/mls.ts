@@ -65,8 +65,8 @@ const sizes = opts.sizes;
 const MESSAGES = opts.messages;
 const COMMITS = 7;
 const JOINS = 5;
-/** `{"v":1,"text":""}` is 17 bytes: 83 characters make a 100-byte plaintext. */
-const TEXT = 'x'.repeat(83);
+/** `{"v":1,"kind":"text","text":""}` is 31 bytes: 69 characters make a 100-byte plaintext. */
+const TEXT = 'x'.repeat(69);
 if (mls.encodeText(TEXT).length !== 100) throw new Error('plaintext is not 100 bytes');
 
 const round = (ms: number): number => Number(ms.toFixed(2));
