@@ -156,4 +156,7 @@ test('replies, reactions, edit with ↑, delete, mentions with the bell, Tab, ty
   // /search finds the first message of the conversation, with its number.
   await tm.type('bob', '/search pineapple');
   await tm.waitFor('bob', new RegExp(`#general {2}${pineapples} {2}alice: the pineapples arrive on Tuesday`));
+  // …and /goto brings that message into view, marked with a bar.
+  await tm.type('bob', `/goto #general ${pineapples}`);
+  await tm.waitFor('bob', /▌.*alice │ the pineapples arrive on Tuesday/);
 });

@@ -99,8 +99,15 @@ export function App({ model, server }: { model: ChatModel; server: string }) {
       marker: screen.current === null ? null : model.unreadMarker(screen.current),
       footer: screen.opening?.status ?? null,
       seenBy: model.seenBy(),
+      focus: model.focus,
     },
   );
+  // A message brought into view (`/goto`, a search result) is scrolled to the middle of the pane, once.
+  const focusFromEnd = view.focusFromEnd;
+  useEffect(() => {
+    if (model.focus !== null && focusFromEnd !== null) setScroll(Math.max(0, focusFromEnd - Math.ceil(paneRows / 2)));
+    // Only when the focus changes: scrolling by hand afterwards must not snap back.
+  }, [model.focus]);
 
   // Editing state lives in a ref so that one input chunk (a paste, or text
   // and Enter arriving together) can be applied step by step.

@@ -12,6 +12,8 @@ export interface PaneView {
   scroll: number;
   /** Lines of the pane below the "new messages" divider; null when there is none. */
   dividerFromEnd: number | null;
+  /** Lines of the pane from the first line of the focused message (`PaneExtras.focus`) to the end; null without one. */
+  focusFromEnd: number | null;
 }
 
 const TIME_WIDTH = 5;
@@ -170,6 +172,8 @@ export interface PaneExtras {
   footer?: string | null;
   /** Who has read up to which message, by item key (`model.seenBy()`): a "seen by" line under each. */
   seenBy?: ReadonlyMap<string, readonly string[]>;
+  /** Key of the message brought into view (`model.focus`: `/goto`, a search result): marked with a bar, and its place reported. */
+  focus?: string | null;
 }
 
 /**
@@ -186,19 +190,22 @@ export function layoutPane(items: readonly PaneItem[], width: number, rows: numb
   if (items.length === 0) {
     const blank = Array.from({ length: Math.max(0, rows - 1) }, (_, i) => ({ key: `pad-${i}`, segments: [{ text: ' ' }] }));
     const last = footer[0] ?? { key: 'empty', segments: [{ text: `  ${emptyText}`, dim: true, italic: true }] };
-    return { lines: [...blank, last], scroll: 0, dividerFromEnd: null };
+    return { lines: [...blank, last], scroll: 0, dividerFromEnd: null, focusFromEnd: null };
   }
   const marker = extras.marker ?? null;
+  const focus = extras.focus ?? null;
+  let focusFromEnd: number | null = null;
   const cols = columnsOf(items);
   const seenBy = extras.seenBy ?? new Map<string, readonly string[]>();
   const want = rows + Math.max(0, scroll);
   const reversed: ScreenLine[] = [...footer].reverse();
   let dividerFromEnd: number | null = null;
   // Lay out from the end until the window is full and the divider (if any) has been placed.
-  for (let i = items.length - 1; i >= 0 && (reversed.length < want || (marker !== null && dividerFromEnd === null)); i--) {
+  for (let i = items.length - 1; i >= 0 && (reversed.length < want || (marker !== null && dividerFromEnd === null) || (focus !== null && focusFromEnd === null)); i--) {
     const item = items[i]!;
-    const lines = itemLines(item, width, cols, seenBy);
+    const lines = item.key === focus ? itemLines(item, width, cols, seenBy).map(focused) : itemLines(item, width, cols, seenBy);
     for (let j = lines.length - 1; j >= 0; j--) reversed.push(lines[j]!);
+    if (item.key === focus) focusFromEnd = reversed.length;
     if (item.key === marker) {
       dividerFromEnd = reversed.length;
       reversed.push(dividerLine(width));
@@ -212,5 +219,12 @@ export function layoutPane(items: readonly PaneItem[], width: number, rows: numb
   const end = all.length - clamped;
   const window = all.slice(Math.max(0, end - rows), end);
   const padding = Array.from({ length: rows - window.length }, (_, i) => ({ key: `pad-${i}`, segments: [{ text: ' ' }] }));
-  return { lines: [...padding, ...window], scroll: clamped, dividerFromEnd };
+  return { lines: [...padding, ...window], scroll: clamped, dividerFromEnd, focusFromEnd };
+}
+
+/** A line of the focused message: its first column becomes a yellow bar. */
+function focused(line: ScreenLine): ScreenLine {
+  const [first, ...rest] = line.segments;
+  if (first === undefined) return line;
+  return { ...line, segments: [{ ...first, text: `▌${first.text.slice(1)}`, color: 'yellow', bold: true, dim: false }, ...rest] };
 }

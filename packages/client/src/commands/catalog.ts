@@ -13,6 +13,7 @@ export const COMMANDS = {
   me: { usage: '/me ACTION', summary: 'say what you are doing, e.g. /me waves', aliases: [] },
   topic: { usage: '/topic [TEXT]', summary: "show or set this room's topic (/topic - clears it)", aliases: [] },
   search: { usage: '/search WORDS', summary: 'search the messages kept on this device', aliases: ['find'] },
+  goto: { usage: '/goto [#ROOM|@USER] N', summary: 'show message N (of this conversation, or the one named), e.g. a /search result', aliases: [] },
   mute: { usage: '/mute', summary: 'silence this conversation on this device (mentions of you still ring)', aliases: [] },
   unmute: { usage: '/unmute', summary: 'hear this conversation again', aliases: [] },
   receipts: { usage: '/receipts [on|off]', summary: 'whether others see when you have read their messages', aliases: [] },

@@ -29,6 +29,8 @@ export type Command =
   /** `topic: null` shows the topic; '' clears it. */
   | { kind: 'topic'; topic: string | null }
   | { kind: 'search'; query: string }
+  /** `/goto [#ROOM|@USER] N`: `where: null` is the conversation on screen. */
+  | { kind: 'goto'; where: string | null; seq: number }
   /** `on: null` shows the setting. */
   | { kind: 'receipts'; on: boolean | null }
   /** `/mute` (`on: true`) or `/unmute` the conversation on screen. */
@@ -238,6 +240,14 @@ function parseMessageCommand(name: CommandName, rest: string): Command | null {
       return { kind: 'topic', topic: rest.trim() === '-' ? '' : rest.trim() };
     case 'search':
       return rest.trim() === '' ? invalid('Search for what? Give a word or two.', name) : { kind: 'search', query: rest.trim() };
+    case 'goto': {
+      const [first, after] = firstWord(rest);
+      const named = first.startsWith('#') || first.startsWith('@');
+      const n = messageNumber(name, named ? after : rest, null);
+      if ('kind' in n) return n;
+      if (n.rest.trim() !== '') return invalid('Give one conversation and one number, e.g. /goto #general 12', name);
+      return { kind: 'goto', where: named ? first : null, seq: n.seq };
+    }
     case 'mute':
     case 'unmute':
       return rest.trim() === '' ? { kind: 'mute', on: name === 'mute' } : invalid(`/${name} acts on the conversation on screen: type it there, with nothing after it.`, name);

@@ -197,6 +197,7 @@ export class ChatModel {
   /** Switches the view to a conversation (null: none, e.g. a phone's list). Clears its unread count. */
   select(conversationId: ConversationId | null): void {
     const previous = this.current;
+    if (previous !== conversationId) this.focus = null;
     if (previous !== null && previous !== conversationId) this.client.setTyping(previous, false);
     if (conversationId !== null && conversationId !== previous) void this.refreshMembers(conversationId);
     this.view = null;
@@ -460,10 +461,15 @@ export class ChatModel {
    */
   async reveal(conversationId: ConversationId, key: string): Promise<boolean> {
     if (this.current !== conversationId) this.select(conversationId);
-    if (this.panes.locate(key) !== undefined) return true;
-    await this.loadHistory([conversationId], REVEAL_HISTORY);
-    return this.panes.locate(key) !== undefined;
+    if (this.panes.locate(key) === undefined) await this.loadHistory([conversationId], REVEAL_HISTORY);
+    if (this.panes.locate(key) === undefined) return false;
+    this.focus = key;
+    this.notify();
+    return true;
   }
+
+  /** The message last brought into view (`reveal`, `/goto`): a UI scrolls to it and marks it. Cleared when the conversation on screen changes. */
+  focus: string | null = null;
 
   /** Sends a failed message again, to the conversation it was meant for. */
   retry(key: string): Promise<void> {
@@ -495,7 +501,8 @@ export class ChatModel {
       case 'topic':
       case 'search':
       case 'receipts':
-      case 'mute': {
+      case 'mute':
+      case 'goto': {
         const here = this.hereAtSubmit();
         const plain: MessageCommand = command;
         return () => runMessageCommand(plain, { model: this, here: here()?.conversationId ?? null, say: (text, tone = 'info') => this.system(text, tone, origin) });

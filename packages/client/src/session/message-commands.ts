@@ -6,7 +6,7 @@ import { expandShortcodes } from './markdown.js';
 import { messageKey, type Panes } from './pane-items.js';
 
 /** The commands that act on messages or the room on screen (not texts). */
-export type MessageCommand = Extract<Command, { kind: 'react' | 'edit' | 'delete' | 'topic' | 'search' | 'receipts' | 'mute' }>;
+export type MessageCommand = Extract<Command, { kind: 'react' | 'edit' | 'delete' | 'topic' | 'search' | 'receipts' | 'mute' | 'goto' }>;
 
 /** The parts of the chat model a message command uses (`ChatModel` is one). */
 export interface MessageCommandHost {
@@ -16,6 +16,7 @@ export interface MessageCommandHost {
   editMessage(conversationId: ConversationId, seq: number, text: string): Promise<void>;
   deleteMessage(conversationId: ConversationId, seq: number): Promise<void>;
   search(query: string, limit?: number): Promise<Array<{ where: string; seq: number; sender: string; snippet: string }>>;
+  reveal(conversationId: ConversationId, key: string): Promise<boolean>;
 }
 
 /** What a message command needs: the model, the conversation on screen when it was typed, and where to answer. */
@@ -49,8 +50,18 @@ export async function runMessageCommand(command: MessageCommand, ctx: MessageCom
       say(`No message kept on this device matches "${sanitize(command.query)}".`);
       return;
     }
-    say(`Messages matching "${sanitize(command.query)}" (newest first; /search shows up to ${SEARCH_RESULTS}):`);
+    say(`Messages matching "${sanitize(command.query)}" (best first; /goto ${hits[0]?.where} ${hits[0]?.seq} shows one):`);
     for (const h of hits) say(`  ${h.where}  ${h.seq}  ${h.sender}: ${h.snippet}`);
+    return;
+  }
+  if (command.kind === 'goto') {
+    const where = command.where === null ? (here === null ? undefined : model.client.findConversation(here)) : model.client.findConversation(command.where.replace(/^@/, ''));
+    if (where === undefined) {
+      say(command.where === null ? 'Open a conversation first, or name one: /goto #general 12' : `You are in no conversation ${command.where}.`, 'error');
+      return;
+    }
+    const shown = await model.reveal(where.conversationId, messageKey({ conversationId: where.conversationId, seq: command.seq }));
+    if (!shown) say(`Message ${command.seq} of ${conversationLabel(where)} is not on this device.`, 'error');
     return;
   }
   if (here === null) {
