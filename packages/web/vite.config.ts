@@ -5,6 +5,9 @@ import react from '@vitejs/plugin-react';
 
 const require = createRequire(import.meta.url);
 
+/** markdown-it and the packages it brings (see `worker` below). */
+const MARKDOWN_PACKAGES = /node_modules\/(markdown-it|linkify-it|mdurl|uc\.micro|punycode\.js|entities)\//;
+
 /**
  * The web client's build: `npm run build -w @conclave/web` writes
  * `packages/web/dist`, which the server serves at `/` under a strict CSP
@@ -13,8 +16,13 @@ const require = createRequire(import.meta.url);
 export default defineConfig({
   // emojiData: the emoji picker's data, served by us (see `emojiData` below).
   plugins: [react(), emojiData()],
-  // The MLS worker (src/platform/mls-worker.ts) is an ES module worker, split like the page.
-  worker: { format: 'es' },
+  // The MLS worker (src/platform/mls-worker.ts) is an ES module worker, split like the page. It
+  // imports the client core's index: the Markdown parser's packages, which do not declare
+  // themselves free of side effects, are left out of it (the worker never formats text).
+  worker: {
+    format: 'es',
+    rolldownOptions: { treeshake: { moduleSideEffects: (id: string) => !MARKDOWN_PACKAGES.test(id) } },
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
