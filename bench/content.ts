@@ -1,7 +1,8 @@
 /**
  * Client-side cost of the message features (issue 16), in process: what
  * every member device pays per message.
- * - `markdown`: `parseMessageText` of an ordinary 4 KiB message and of
+ * - `markdown`: `parseMessageText` of a typical 100-byte message, of an
+ *   ordinary 4 KiB one (links, code, lists, shortcodes on every line) and of
  *   hostile 16 KiB ones (deep lists, emphasis runs, brackets), median ms;
  * - `content`: encoding + decoding one inner content (`encodeContent` /
  *   `decodeContent`), µs;
@@ -52,7 +53,9 @@ function markdownFigures(runs: number): Record<string, number> {
   )
     .join('\n')
     .slice(0, 4096);
+  const typical = `${word()} **${word()}** ${word()} ${word()} ${word()} :+1: ${word()} ${word()} ${word()}`.slice(0, 100);
   return {
+    typical100BMs: round(medianMs(runs, () => parseMessageText(typical))),
     ordinary4KiBMs: round(medianMs(runs, () => parseMessageText(ordinary))),
     nestedLists16KiBMs: round(medianMs(runs, () => parseMessageText('- '.repeat(8192)))),
     emphasisRuns16KiBMs: round(medianMs(runs, () => parseMessageText(`${'*_'.repeat(4096)}x${'_*'.repeat(4096)}`))),
