@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import type { ConversationId } from '@conclave/protocol';
 import { RECEIPT_DELAY_MS } from '@conclave/client';
-import { cspViolationsOf, launchBrowser, openPage, soundsOf, type Opened } from './helpers/browser.js';
-import { coreUser, type CoreUser } from './helpers/core-user.js';
-import { sleep, startWebEnv, until, type WebEnv } from './helpers/env.js';
+import { cspViolationsOf, soundsOf, type Opened } from './helpers/browser.js';
+import { browserAndCore, type BrowserAndCore, type CoreUser } from './helpers/core-user.js';
+import { sleep, until } from './helpers/env.js';
 import { inView, itemOf, messages } from './helpers/messages.js';
-import { isFocused, openConversation, send, signIn, ui, waitForMessage } from './helpers/ui.js';
+import { isFocused, openConversation, send, ui, waitForMessage } from './helpers/ui.js';
 
 /*
  * The web client among people, with bob on the other side (the client core
@@ -20,22 +20,15 @@ import { isFocused, openConversation, send, signIn, ui, waitForMessage } from '.
 const PASSWORDS = { alice: 'alice-password-1', bob: 'bob-password-12' } as const;
 const OLD_TEXT = 'the quarterly budget spreadsheet lives in the shared drive';
 
-let env: WebEnv;
-let browser: Browser;
+let pair: BrowserAndCore;
 let alice: Opened;
 let bob: CoreUser;
 let general: ConversationId;
 let ops: ConversationId;
 
 before(async () => {
-  env = await startWebEnv({ users: PASSWORDS });
-  browser = await launchBrowser();
-  bob = await coreUser(env, 'bob', PASSWORDS.bob);
-  general = bob.conversation('#general').conversationId;
-  alice = await openPage(browser, env.origin);
-  await signIn(alice.page, env.origin, 'alice', PASSWORDS.alice);
-  await ui.current(alice.page, '#general').waitFor({ state: 'attached' });
-  await bob.until(() => bob.client.groupMembers(general).length >= 2, "alice's browser in #general");
+  pair = await browserAndCore(PASSWORDS);
+  ({ alice, bob, general } = pair);
   // Something to find later, under newer messages.
   await bob.client.sendText(general, OLD_TEXT);
   for (let i = 1; i <= 8; i++) await bob.client.sendText(general, `newer message ${i}`);
@@ -43,10 +36,7 @@ before(async () => {
 });
 
 after(async () => {
-  await bob?.close();
-  await alice?.context.close().catch(() => {});
-  await browser?.close();
-  await env?.close();
+  await pair?.close();
 });
 
 test('a mention in another room: "@1" in the list, the mention sound even with sounds muted, the message highlighted', async () => {

@@ -2,11 +2,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import type { ConversationId } from '@conclave/protocol';
-import { cspViolationsOf, launchBrowser, openPage, type Opened } from './helpers/browser.js';
-import { coreUser, type CoreUser } from './helpers/core-user.js';
-import { startWebEnv, until, type WebEnv } from './helpers/env.js';
+import { cspViolationsOf, type Opened } from './helpers/browser.js';
+import { browserAndCore, type BrowserAndCore, type CoreUser } from './helpers/core-user.js';
+import { until } from './helpers/env.js';
 import { inView, itemOf, messageAction, messages, placed } from './helpers/messages.js';
-import { isFocused, send, signIn, ui, waitForMessage } from './helpers/ui.js';
+import { isFocused, send, ui, waitForMessage } from './helpers/ui.js';
 
 /*
  * Acting on messages in the web client, with bob on the other side (the
@@ -20,29 +20,18 @@ const PASSWORDS = { alice: 'alice-password-1', bob: 'bob-password-12' } as const
 /** Lines of each filler message bob sends between an original and its reply (together taller than the list). */
 const FILLER_LINES = 4;
 
-let env: WebEnv;
-let browser: Browser;
+let pair: BrowserAndCore;
 let alice: Opened;
 let bob: CoreUser;
 let general: ConversationId;
 
 before(async () => {
-  env = await startWebEnv({ users: PASSWORDS });
-  browser = await launchBrowser();
-  bob = await coreUser(env, 'bob', PASSWORDS.bob);
-  general = bob.conversation('#general').conversationId;
-  alice = await openPage(browser, env.origin);
-  await signIn(alice.page, env.origin, 'alice', PASSWORDS.alice);
-  await ui.current(alice.page, '#general').waitFor({ state: 'attached' });
-  // bob's device is in #general's group with alice's browser: what he sends now reaches her.
-  await bob.until(() => bob.client.groupMembers(general).length >= 2, "alice's browser in #general");
+  pair = await browserAndCore(PASSWORDS);
+  ({ alice, bob, general } = pair);
 });
 
 after(async () => {
-  await bob?.close();
-  await alice?.context.close().catch(() => {});
-  await browser?.close();
-  await env?.close();
+  await pair?.close();
 });
 
 test('reply: "Reply" quotes the message in the composer; the reply shows the quote, and clicking it jumps back to the original', async () => {

@@ -1,6 +1,10 @@
+import type { Browser } from 'playwright-core';
+import type { ConversationId } from '@conclave/protocol';
 import { ChatModel, ConclaveClient, MemoryStore, type ConversationSummary } from '@conclave/client';
 import { tappedFactory } from '../../../client/test/helpers/harness.js';
-import { until, type WebEnv } from './env.js';
+import { launchBrowser, openPage, type Opened } from './browser.js';
+import { startWebEnv, until, type WebEnv } from './env.js';
+import { signIn, ui } from './ui.js';
 
 /**
  * A second user driven from the test process through the client core and
@@ -44,4 +48,45 @@ export async function coreUser(env: WebEnv, username: string, password: string):
     },
   };
   return self;
+}
+
+/** A browser user (alice, signed in on #general) and a client-core user (bob) in one server, for the message suites. */
+export interface BrowserAndCore {
+  env: WebEnv;
+  browser: Browser;
+  alice: Opened;
+  bob: CoreUser;
+  /** #general's id. */
+  general: ConversationId;
+  /** Closes bob, alice's page, the browser and the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a server with `passwords`' users, signs alice in on a Chromium page
+ * and bob in with the client core, and waits until both devices are in
+ * #general's group (what bob sends from then on reaches alice's browser).
+ */
+export async function browserAndCore(passwords: { alice: string; bob: string }): Promise<BrowserAndCore> {
+  const env = await startWebEnv({ users: passwords });
+  const browser = await launchBrowser();
+  const bob = await coreUser(env, 'bob', passwords.bob);
+  const general = bob.conversation('#general').conversationId;
+  const alice = await openPage(browser, env.origin);
+  await signIn(alice.page, env.origin, 'alice', passwords.alice);
+  await ui.current(alice.page, '#general').waitFor({ state: 'attached' });
+  await bob.until(() => bob.client.groupMembers(general).length >= 2, "alice's browser in #general");
+  return {
+    env,
+    browser,
+    alice,
+    bob,
+    general,
+    async close() {
+      await bob.close();
+      await alice.context.close().catch(() => {});
+      await browser.close();
+      await env.close();
+    },
+  };
 }

@@ -1,4 +1,5 @@
-import { Component, lazy, Suspense, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { Component, lazy, Suspense, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useModalDialog } from '../common/Dialog.js';
 import { CloseIcon } from '../common/icons.js';
 
 /** The picker's chunk (frimousse and our markup): fetched on first use, or ahead when the pointer nears a reaction button. */
@@ -36,10 +37,6 @@ export interface ReactionPickerProps {
  */
 export function ReactionPicker({ anchor, phone, onPick, onClose, returnFocus }: ReactionPickerProps) {
   const ref = useRef<HTMLDialogElement>(null);
-  const closeRef = useRef(onClose);
-  closeRef.current = onClose;
-  const returnRef = useRef(returnFocus);
-  returnRef.current = returnFocus;
   const [place, setPlace] = useState<{ top: number; left: number } | null>(null);
 
   useLayoutEffect(() => {
@@ -55,26 +52,7 @@ export function ReactionPicker({ anchor, phone, onPick, onClose, returnFocus }: 
     setPlace({ top, left: Math.max(MARGIN, left) });
   }, [anchor, phone]);
 
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog === null) return;
-    const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    if (!dialog.open) dialog.showModal();
-    // Wide screens: the search field, when the picker's code was already loaded (else its autoFocus does it
-    // once shown). Phones keep their on-screen keyboard closed until the field is tapped.
-    dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus();
-    const onCancel = (event: Event): void => {
-      event.preventDefault();
-      closeRef.current();
-    };
-    dialog.addEventListener('cancel', onCancel);
-    return () => {
-      dialog.removeEventListener('cancel', onCancel);
-      if (dialog.open) dialog.close();
-      if (previous?.isConnected) previous.focus();
-      else returnRef.current?.()?.focus();
-    };
-  }, []);
+  useModalDialog(ref, onClose, returnFocus);
 
   return (
     <dialog

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type ReactNode, type RefObject } from 'react';
 
 /** Props of `Dialog`. */
 export interface DialogProps {
@@ -12,18 +12,17 @@ export interface DialogProps {
 }
 
 /**
- * A modal `<dialog>` opened with `showModal()`: the browser traps focus in it
- * and makes the page behind inert; Escape closes it; focus returns to where
- * it was when the dialog opened. The focus starts on the element marked
- * `data-autofocus` if there is one (React's `autoFocus` runs before
- * `showModal`, while the dialog is still hidden). Mount it to open, unmount to close.
+ * Shows the `<dialog>` of `ref` as a modal while the component is mounted:
+ * focuses its `[data-autofocus]` element (React's `autoFocus` fires while the
+ * dialog is still hidden), turns Escape into `onClose`, and on unmount closes
+ * it and gives the focus back to where it was — or, when that element is
+ * gone, to `fallbackFocus()`.
  */
-export function Dialog({ title, onClose, children, className }: DialogProps) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
+export function useModalDialog(ref: RefObject<HTMLDialogElement | null>, onClose: () => void, fallbackFocus?: () => HTMLElement | null | undefined): void {
   const closeRef = useRef(onClose);
   closeRef.current = onClose;
-
+  const fallbackRef = useRef(fallbackFocus);
+  fallbackRef.current = fallbackFocus;
   useEffect(() => {
     const dialog = ref.current;
     if (dialog === null) return;
@@ -40,8 +39,22 @@ export function Dialog({ title, onClose, children, className }: DialogProps) {
       dialog.removeEventListener('cancel', onCancel);
       if (dialog.open) dialog.close();
       if (previous?.isConnected) previous.focus();
+      else fallbackRef.current?.()?.focus();
     };
-  }, []);
+  }, [ref]);
+}
+
+/**
+ * A modal `<dialog>` opened with `showModal()`: the browser traps focus in it
+ * and makes the page behind inert; Escape closes it; focus returns to where
+ * it was when the dialog opened. The focus starts on the element marked
+ * `data-autofocus` if there is one (React's `autoFocus` runs before
+ * `showModal`, while the dialog is still hidden). Mount it to open, unmount to close.
+ */
+export function Dialog({ title, onClose, children, className }: DialogProps) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useModalDialog(ref, onClose);
 
   return (
     <dialog
