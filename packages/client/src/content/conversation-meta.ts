@@ -77,6 +77,11 @@ export class ConversationMeta {
       .sort((a, b) => b.upTo - a.upTo);
   }
 
+  /** How far `userId` has read a conversation (0: no marker). */
+  markerOf(conversationId: ConversationId, userId: UserId): number {
+    return this.data.receipts[conversationId]?.[userId]?.upTo ?? 0;
+  }
+
   /** Moves a member's read marker forward (never back); false when it did not move. */
   setMarker(conversationId: ConversationId, marker: ReadMarker): boolean {
     const byUser = (this.data.receipts[conversationId] ??= {});

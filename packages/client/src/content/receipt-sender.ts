@@ -65,7 +65,7 @@ export class ReceiptSender {
   private due(id: ConversationId): boolean {
     const me = this.deps.state.me;
     if (me === null) return false;
-    const sent = this.deps.meta.markers(id).find((m) => m.userId === me.userId)?.upTo ?? 0;
+    const sent = this.deps.meta.markerOf(id, me.userId);
     return this.deps.state.reads.readOthers(id) > sent;
   }
 

@@ -389,10 +389,20 @@ export class ChatModel {
     if (conversationId === null) return out;
     const me = this.client.snapshot().me?.userId;
     const messages = this.panes.get(conversationId).filter((i): i is MessageItem => i.kind === 'message' && i.seq !== UNPLACED_SEQ);
+    // suffixMin[i]: the lowest seq from item i on. The last item at or below a marker is the last i
+    // with suffixMin[i] <= upTo (suffixMin never decreases): a binary search, as this runs on every render.
+    const suffixMin = messages.map((m) => m.seq);
+    for (let i = suffixMin.length - 2; i >= 0; i--) suffixMin[i] = Math.min(suffixMin[i] as number, suffixMin[i + 1] as number);
     for (const marker of this.client.readMarkers(conversationId)) {
       if (marker.userId === me) continue;
-      let at: MessageItem | undefined;
-      for (const m of messages) if (m.seq <= marker.upTo) at = m;
+      let lo = 0;
+      let hi = suffixMin.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((suffixMin[mid] as number) <= marker.upTo) lo = mid + 1;
+        else hi = mid;
+      }
+      const at = messages[lo - 1];
       if (at === undefined) continue;
       const names = out.get(at.key) ?? [];
       names.push(marker.username);
