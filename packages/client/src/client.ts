@@ -153,7 +153,7 @@ export class ConclaveClient {
    * prefix-matching), best first, optionally in one conversation.
    */
   async search(query: string, limit = 20, conversationId?: ConversationId): Promise<SearchHit[]> {
-    await this.core.searchReady;
+    await this.core.searchReady();
     // Once a run: what the history kept before the index existed (or the index missed) is indexed too; adding is idempotent.
     this.historyIndexed ??= (async () => {
       for (const c of this.core.state.snapshot().conversations) {

@@ -5,7 +5,7 @@
  * styled segments, every row at most `width` columns; `pane.ts` puts the
  * number, time and name in front.
  */
-import { parseMessageText, plainText, type MessageItem, type Reaction, type ReplyQuote } from '@conclave/client';
+import type { MessageItem, Reaction, ReplyQuote } from '@conclave/client';
 import { nameColor, textWidth, truncate, wrap, type Segment } from './layout.js';
 import { richTextLines } from './rich-text.js';
 
@@ -33,9 +33,8 @@ export function quoteRow(quote: ReplyQuote, width: number): Segment[] {
   if (quote.sender === undefined) return [mark, { text: truncate(`message ${quote.seq} (not on this device)`, room), dim: true, italic: true }];
   if (quote.deleted === true) return [mark, { text: truncate(DELETED_TEXT, room), dim: true, italic: true }];
   const name = truncate(`${quote.sender}:`, room);
-  // The words without their Markdown (`**done**` quotes as "done").
-  const words = plainText(parseMessageText(quote.text ?? '')).split('\n')[0] ?? '';
-  const text = truncate(` ${words}`, Math.max(0, room - textWidth(name)));
+  // The core gives the quote as plain text on one line (`**done**` quotes as "done").
+  const text = truncate(` ${quote.text ?? ''}`, Math.max(0, room - textWidth(name)));
   return [mark, { text: name, dim: true, bold: true }, { text, dim: true }];
 }
 

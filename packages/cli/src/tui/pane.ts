@@ -1,9 +1,7 @@
-import { formatTime, trustTag, type MessageItem, type PaneItem } from '@conclave/client';
+import { formatTime, trustTag, UNPLACED_SEQ, type MessageItem, type PaneItem } from '@conclave/client';
 import { nameColor, pad, textWidth, truncate, wrap, type ScreenLine, type Segment } from './layout.js';
 import { bodyRows, quoteRow, reactionRows, seenRow } from './message-lines.js';
 
-/** A message's number before the server has placed it (`UNPLACED_SEQ` of the client core). */
-const UNPLACED_SEQ = Number.MAX_SAFE_INTEGER;
 
 /** The visible part of a pane. */
 export interface PaneView {

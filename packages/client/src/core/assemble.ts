@@ -46,8 +46,8 @@ export interface ClientCore {
   preferences: Preferences;
   /** The full-text index of the history kept here. */
   search: MessageSearch;
-  /** Resolves once the stored index is loaded (or rebuilt). */
-  searchReady: Promise<void>;
+  /** Loads the stored index on first call (not at start-up: a `conclave send` never needs it); resolves once loaded. */
+  searchReady: () => Promise<void>;
   /** Stops timers (the client is closing). */
   stopTimers(): void;
 }
@@ -78,14 +78,19 @@ export function assembleClient(options: ClientOptions): ClientCore {
   });
   const meta = new ConversationMeta(options.store);
   const search = new MessageSearch(options.store);
-  const searchReady = search.load().catch(() => undefined);
+  let searchLoad: Promise<void> | undefined;
+  const searchReady = (): Promise<void> => (searchLoad ??= search.load().catch(() => undefined));
+  // A send-only session shows nothing: what it keeps is indexed from the history at the next search.
+  const indexing = (options.history ?? 'deliver') === 'deliver';
   const preferences = new Preferences(options.store);
   state.topicOf = (id) => meta.topic(id)?.topic;
   state.mutedOf = (id) => preferences.isMuted(id);
   const typing = new TypingBook(clock, (change) => events.emit('typing', change));
   const effects = new ContentEffects({
     store: options.store,
-    indexed: (entries) => void searchReady.then(() => search.add(entries)),
+    indexed: (entries) => {
+      if (indexing) void searchReady().then(() => search.add(entries));
+    },
     meta,
     typing,
     deliver: (entry) => positions.deliver(entry),

@@ -1,6 +1,6 @@
 import type { MessageItem, ReplyQuote } from '@conclave/client';
 import { SeenIcon } from '../common/icons.js';
-import { previewText, reactionLabel, seenText, useMessageActions } from './message-actions.js';
+import { reactionLabel, seenText, useMessageActions } from './message-actions.js';
 import { RichText } from './RichText.js';
 
 /**
@@ -19,7 +19,8 @@ export function Quote({ quote }: { quote: ReplyQuote }) {
       </div>
     );
   }
-  const text = quote.deleted === true ? 'message deleted' : previewText(quote.text ?? '');
+  // The core gives the quote as plain text, on one line and cut already.
+  const text = quote.deleted === true ? 'message deleted' : (quote.text ?? '');
   return (
     <button type="button" className="quote" onClick={() => jump(quote.key)} title="Show the original message">
       <span className="visually-hidden">In reply to </span>

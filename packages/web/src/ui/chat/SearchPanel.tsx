@@ -1,7 +1,6 @@
 import { Fragment, useEffect, useRef, useState } from 'react';
 import { formatTime, type SearchResult } from '@conclave/client';
 import { SearchIcon } from '../common/icons.js';
-import { previewText } from './message-actions.js';
 import { SidePanel } from './SidePanel.js';
 import { dayLabel } from './timeline.js';
 
@@ -108,7 +107,7 @@ export function SearchPanel({ search, onOpen, phone, onClose, focusRequest }: Se
                   </time>
                 </span>
                 <span className="result__snippet">
-                  <Marked text={previewText(r.snippet, 100)} query={state.query} />
+                  <Marked text={r.snippet} query={state.query} />
                 </span>
               </button>
             </li>

@@ -1,8 +1,5 @@
 import { createContext, useContext } from 'react';
-import { parseMessageText, plainText, type MessageItem } from '@conclave/client';
-
-/** The seq of a message the server has not placed yet (the core's `UNPLACED_SEQ`, which its index does not export). */
-const UNPLACED_SEQ = Number.MAX_SAFE_INTEGER;
+import { parseMessageText, plainText, UNPLACED_SEQ, type MessageItem } from '@conclave/client';
 
 /** The reactions offered with one click, in this order (the toolbar and the phone's action sheet). */
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'] as const;
