@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BlobIdSchema, MAX_FILE_NAME_CHARS, MAX_THUMBNAIL_BYTES } from './files.js';
 import { UserIdSchema } from './ids.js';
 import { LIMITS } from './limits.js';
 
@@ -61,6 +62,37 @@ export const TypingContent = z.object({ ...base, kind: z.literal('typing'), stat
 /** Sets the room's topic (empty: clears it). */
 export const TopicContent = z.object({ ...base, kind: z.literal('topic'), topic: z.string().max(MAX_TOPIC_CHARS) });
 
+/** Base64 (RFC 4648 §4) of at most `bytes` bytes. */
+const base64Of = (bytes: number) => z.string().max(Math.ceil(bytes / 3) * 4).regex(/^[A-Za-z0-9+/]*={0,2}$/);
+
+/**
+ * A file or image, encrypted with its own key (see `packages/client/src/files/file-crypto.ts`)
+ * and uploaded as blob `blob` (the SHA-256 of its ciphertext). `key`: the
+ * 32-byte AES-256-GCM key, base64; `size`: the file's bytes before padding;
+ * `name` (no directories), `mime` and `caption` as the sender gave them.
+ * Images carry their `width` and `height` in pixels and a small `thumbnail`
+ * (JPEG or PNG, at most `MAX_THUMBNAIL_BYTES`, base64) shown while the blob loads.
+ * All of it is inside the MLS ciphertext: the server sees the blob id only.
+ */
+export const FileContent = z.object({
+  ...base,
+  kind: z.literal('file'),
+  blob: BlobIdSchema,
+  key: base64Of(32).length(44),
+  name: z.string().min(1).max(MAX_FILE_NAME_CHARS),
+  mime: z.string().max(127),
+  size: z.number().int().nonnegative().max(2 ** 40),
+  caption: z.string().max(4096).optional(),
+  image: z
+    .object({
+      width: z.number().int().positive().max(100_000),
+      height: z.number().int().positive().max(100_000),
+      thumbnail: base64Of(MAX_THUMBNAIL_BYTES).optional(),
+    })
+    .optional(),
+  replyTo: TargetSeq.optional(),
+});
+
 /** Every inner content kind this version knows. */
 export const InnerContentSchema = z.discriminatedUnion('kind', [
   TextContent,
@@ -70,6 +102,7 @@ export const InnerContentSchema = z.discriminatedUnion('kind', [
   ReceiptContent,
   TypingContent,
   TopicContent,
+  FileContent,
 ]);
 
 /** A known inner content. */

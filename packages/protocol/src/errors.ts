@@ -69,6 +69,10 @@ export const ERRORS = {
   CONCLAVE_ERR_MLS_TOO_LARGE: { message: 'That MLS object (KeyPackage, GroupInfo or Welcome) is larger than this server allows.' },
   CONCLAVE_ERR_TOO_MANY_DEVICES: { message: 'You have too many devices connected right now; sign out on one of them first.' },
   CONCLAVE_ERR_ROOM_CREATION_LIMIT: { message: 'You created too many rooms in the last hour; try again later.' },
+  CONCLAVE_ERR_BLOB_NOT_FOUND: { message: 'That file is not on the server (never uploaded, or deleted with its message).' },
+  CONCLAVE_ERR_BLOB_DIGEST_MISMATCH: { message: 'The uploaded file does not match its id; it was not stored.' },
+  CONCLAVE_ERR_FILE_TOO_LARGE: { message: 'That file is larger than this server allows.' },
+  CONCLAVE_ERR_QUOTA_EXCEEDED: { message: 'You have stored as many files as this server allows; delete some messages or ask an admin.' },
 } as const satisfies Record<string, { message: string; close?: number }>;
 
 /** A stable error code, e.g. `CONCLAVE_ERR_NOT_MEMBER`. */

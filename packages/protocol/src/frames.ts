@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConversationIdSchema, DeviceIdSchema, UserIdSchema } from './ids.js';
 import { ERROR_CODES } from './errors.js';
 import { LIMITS } from './limits.js';
+import { BlobIdSchema, MAX_ATTACHMENTS } from './files.js';
 import {
   ClaimKeyPackagesFrame,
   CommitFrame,
@@ -110,6 +111,13 @@ export const SendFrame = z.object({
    * (more are refused with `CONCLAVE_ERR_RATE_LIMITED`).
    */
   ephemeral: z.literal(true).optional(),
+  /**
+   * Blobs this message announces (a `file` content's `blob`): from then on the
+   * members of the conversation may download them, and they are deleted with
+   * the message (`BLOB_PATH`). Each must have been uploaded by this user;
+   * unknown ones are refused with `CONCLAVE_ERR_BLOB_NOT_FOUND`.
+   */
+  attachments: z.array(BlobIdSchema).min(1).max(MAX_ATTACHMENTS).optional(),
 });
 export const JoinFrame = z.object({ type: z.literal('join'), id: RequestId, room: z.string().min(1).max(64) });
 export const LeaveFrame = z.object({ type: z.literal('leave'), id: RequestId, conversationId: ConversationIdSchema });

@@ -9,3 +9,4 @@ export * from './credential.js';
 export * from './requests.js';
 export * from './passwords.js';
 export * from './content.js';
+export * from './files.js';
