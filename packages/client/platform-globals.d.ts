@@ -82,6 +82,34 @@ declare global {
     ): Promise<PlatformCryptoKey>;
     encrypt(algorithm: PlatformAesGcmParams, key: PlatformCryptoKey, data: Uint8Array): Promise<ArrayBuffer>;
     decrypt(algorithm: PlatformAesGcmParams, key: PlatformCryptoKey, data: Uint8Array): Promise<ArrayBuffer>;
+    /**
+     * Only raw AES-GCM keys, not extractable: a file's key (files/file-crypto.ts)
+     * arrives in a `file` content and is imported for that file alone.
+     */
+    importKey(
+      format: 'raw',
+      keyData: Uint8Array,
+      algorithm: { name: 'AES-GCM' },
+      extractable: false,
+      usages: ReadonlyArray<'encrypt' | 'decrypt'>,
+    ): Promise<PlatformCryptoKey>;
+  }
+
+  /**
+   * Allowed: cancellation of a file transfer (files/). The UI makes the
+   * `AbortController`; the core only reads the signal and passes it to the
+   * injected `BlobTransport`. Same shape in browsers and Node ≥ 16.
+   */
+  interface AbortSignal {
+    readonly aborted: boolean;
+    addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+    removeEventListener(type: 'abort', listener: () => void): void;
+  }
+
+  /** Allowed with `AbortSignal`: the chat model cancels the uploads it started (session/file-sends.ts). */
+  class AbortController {
+    readonly signal: AbortSignal;
+    abort(): void;
   }
 
   /**

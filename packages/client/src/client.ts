@@ -21,7 +21,9 @@ import { ConclaveError } from './errors.js';
 import type { Unsubscribe } from './events.js';
 import type { SentReceipt } from './outbox.js';
 import type { ChatSnapshot } from './state/chat-state.js';
-import type { HistoryEntry } from './store/store.js';
+import type { FileAttachment, HistoryEntry } from './store/store.js';
+import type { FileSource } from './files/file-crypto.js';
+import type { FileMeta, FileProgress, TransferOptions } from './files/file-transfers.js';
 import type { ClientEvents, ClientOptions, Credentials, RoomListing, WhoResult } from './types.js';
 import type { Verification } from './verification.js';
 
@@ -125,6 +127,52 @@ export class ConclaveClient {
   async deleteMessage(conversationId: ConversationId, target: number): Promise<SentReceipt> {
     await this.requireOwn(conversationId, target, 'delete');
     return this.sendContent(conversationId, { kind: 'delete', target });
+  }
+
+  /**
+   * Sends a file or image: encrypts it on this device under a fresh key
+   * (`files/file-crypto.ts`), uploads the ciphertext as a blob, then sends a
+   * `file` content carrying the key, name, type and size (and an image's
+   * size and thumbnail) to the conversation, which lets its members download
+   * the blob. Reads `source` twice (the blob id is the ciphertext's digest) and
+   * holds one 64 KiB chunk at a time.
+   * @param options.onProgress `{stage, doneBytes, totalBytes}` (bytes of ciphertext)
+   * @param options.signal aborts the upload (`CONCLAVE_ERR_CANCELLED`); once the
+   *   `sending` stage is reported the message is in the outbox and goes out.
+   * @returns the receipt with the message's seq, and the file as announced.
+   * @throws ConclaveError `CONCLAVE_ERR_FILES_UNAVAILABLE`, `CONCLAVE_ERR_CANCELLED`, the server's
+   *   `CONCLAVE_ERR_FILE_TOO_LARGE` / `CONCLAVE_ERR_QUOTA_EXCEEDED`, `CONCLAVE_ERR_FILE_TRANSFER`, else as `sendText`
+   */
+  async sendFile(
+    conversationId: ConversationId,
+    source: FileSource,
+    meta: FileMeta,
+    options: TransferOptions<FileProgress> = {},
+  ): Promise<SentReceipt & { file: FileAttachment }> {
+    if (this.core.connection.state === 'closed') throw new ConclaveError('CONCLAVE_ERR_CLOSED');
+    const content = await this.core.files.upload(source, meta, options);
+    const { v: _v, ...input } = content;
+    const receipt = await this.sendContent(conversationId, input);
+    const { blob, key, name, mime, size, image } = content;
+    return { ...receipt, file: { blob, key, name, mime, size, ...(image !== undefined && { image }) } };
+  }
+
+  /**
+   * Downloads a file a message carries and opens it, streaming the plaintext
+   * to `write` in order (resuming after network failures). When it throws,
+   * throw away what `write` received: nothing of a corrupt file may be kept.
+   * @param options.onProgress `{doneBytes, totalBytes}` of ciphertext
+   * @returns the plaintext's SHA-256 (hex) and size in bytes
+   * @throws ConclaveError `CONCLAVE_ERR_FILE_CORRUPT` (altered or cut short), `CONCLAVE_ERR_NOT_MEMBER`,
+   *   `CONCLAVE_ERR_BLOB_NOT_FOUND` (deleted with its message), `CONCLAVE_ERR_FILE_TRANSFER`,
+   *   `CONCLAVE_ERR_CANCELLED`, `CONCLAVE_ERR_FILES_UNAVAILABLE`
+   */
+  downloadFile(
+    file: FileAttachment,
+    write: (bytes: Uint8Array) => Promise<void> | void,
+    options: TransferOptions<{ doneBytes: number; totalBytes: number }> = {},
+  ): Promise<{ sha256: string; size: number }> {
+    return this.core.files.download(file, write, options);
   }
 
   /** Sets (empty: clears) the room's topic for every member. @throws as `sendText` */

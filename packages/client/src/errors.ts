@@ -21,6 +21,10 @@ export const CLIENT_ERRORS = {
   CONCLAVE_ERR_NO_SUCH_DEVICE: { message: 'No such device.' },
   CONCLAVE_ERR_NOT_YOURS: { message: 'You can only edit or delete your own messages.' },
   CONCLAVE_ERR_NO_SUCH_MESSAGE: { message: 'No such message here.' },
+  CONCLAVE_ERR_FILE_CORRUPT: { message: 'This file cannot be opened: it was altered or cut short. It was not saved.' },
+  CONCLAVE_ERR_FILE_TRANSFER: { message: 'The file transfer failed; try again.' },
+  CONCLAVE_ERR_FILES_UNAVAILABLE: { message: 'This client cannot send or fetch files.' },
+  CONCLAVE_ERR_CANCELLED: { message: 'Cancelled.' },
 } as const satisfies Record<string, { message: string }>;
 
 /** A code raised by the client itself (never on the wire). */

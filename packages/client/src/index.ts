@@ -14,7 +14,10 @@ export { adaptWebSocket, type ClientSocket, type SocketFactory, type WebSocketLi
 export { systemClock, type Clock, type TimerHandle } from './connection/clock.js';
 export { BACKOFF, backoffDelay } from './connection/backoff.js';
 export { CursorTracker, type Admission } from './state/cursors.js';
-export { MemoryStore, redacted, type ClientStore, type Cursors, type HistoryEntry, type RecordKey, type StoredSession } from './store/store.js';
+export { MemoryStore, redacted, type ClientStore, type Cursors, type FileAttachment, type HistoryEntry, type RecordKey, type StoredSession } from './store/store.js';
+export { BlobOpener, blobSize, bytesSource, type FileSource } from './files/file-crypto.js';
+export { fileName, type FileMeta, type FileProgress, type TransferOptions } from './files/file-transfers.js';
+export type { BlobTransport } from './files/transport.js';
 export { encodeTextBody, decodeTextBody, randomId } from './body.js';
 export {
   CLIENT_ERRORS,
@@ -42,6 +45,7 @@ export {
   type ChatModelOptions,
   type Cue,
   type ExitReason,
+  type FileCommandHost,
   type MemberView,
   type OpeningView,
   type PaneItem,
@@ -49,7 +53,7 @@ export {
   type SubmitOptions,
   type TextMeasure,
 } from './session/chat-model.js';
-export { UNPLACED_SEQ, UNSUPPORTED_TEXT, type MessageItem, type Reaction, type ReplyQuote } from './session/pane-items.js';
+export { formatBytes, UNPLACED_SEQ, UNSUPPORTED_TEXT, type FileView, type MessageItem, type Reaction, type ReplyQuote, type TransferProgress } from './session/pane-items.js';
 export { mentionsIn } from './session/message-commands.js';
 export { MessageSearch, SEARCH_RECORD, type SearchHit } from './search/message-search.js';
 export { VerifyCommands, type Say } from './session/verify-commands.js';

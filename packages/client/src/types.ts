@@ -8,6 +8,7 @@ import type { ChatSnapshot, OnlineUser } from './state/chat-state.js';
 import type { ClientStore, HistoryEntry } from './store/store.js';
 import type { MlsRunner } from './mls/runner.js';
 import type { TypingChange } from './content/typing.js';
+import type { BlobTransport } from './files/transport.js';
 
 /** How to authenticate on the first connect (later reconnects always use the session token). */
 export type Credentials =
@@ -54,6 +55,12 @@ export interface ClientOptions {
    * never blocks their UI. Closed by `close()`.
    */
   mls?: MlsRunner;
+  /**
+   * Moves encrypted files over HTTPS (`PUT`/`GET` `BLOB_PATH`): the terminal
+   * client's `node:https`, the web client's XHR/fetch. Without it `sendFile`
+   * and `downloadFile` throw `CONCLAVE_ERR_FILES_UNAVAILABLE`.
+   */
+  blobs?: BlobTransport;
 }
 
 /** A decoded message as a UI shows it. */

@@ -14,6 +14,8 @@ export const COMMANDS = {
   topic: { usage: '/topic [TEXT]', summary: "show or set this room's topic (/topic - clears it)", aliases: [] },
   search: { usage: '/search WORDS', summary: 'search the messages kept on this device', aliases: ['find'] },
   goto: { usage: '/goto [#ROOM|@USER] N', summary: 'show message N (of this conversation, or the one named), e.g. a /search result', aliases: [] },
+  upload: { usage: '/upload PATH [CAPTION]', summary: 'send a file or image, end-to-end encrypted (a PATH with spaces in "quotes")', aliases: ['file'] },
+  download: { usage: '/download N [DIR]', summary: 'save the file of message N (default: ~/Downloads)', aliases: ['dl'] },
   mute: { usage: '/mute', summary: 'silence this conversation on this device (mentions of you still ring)', aliases: [] },
   unmute: { usage: '/unmute', summary: 'hear this conversation again', aliases: [] },
   receipts: { usage: '/receipts [on|off]', summary: 'whether others see when you have read their messages', aliases: [] },

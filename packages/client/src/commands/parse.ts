@@ -33,6 +33,10 @@ export type Command =
   | { kind: 'goto'; where: string | null; seq: number }
   /** `on: null` shows the setting. */
   | { kind: 'receipts'; on: boolean | null }
+  /** `/upload PATH [CAPTION]`: the path as typed (the terminal expands `~`). */
+  | { kind: 'upload'; path: string; caption: string | null }
+  /** `/download N [DIR]`: the file of message N, to DIR (default: the UI's downloads folder). */
+  | { kind: 'download'; seq: number; dir: string | null }
   /** `/mute` (`on: true`) or `/unmute` the conversation on screen. */
   | { kind: 'mute'; on: boolean }
   /**
@@ -197,6 +201,18 @@ function parseAdmin(name: CommandName, rest: string): Command | null {
   }
 }
 
+/** A `"quoted"` or bare first word and the rest; null when there is none; invalid when a quote is not closed. */
+function quotedOrWord(text: string): { word: string; rest: string } | Command | null {
+  if (text === '') return null;
+  if (text.startsWith('"')) {
+    const end = text.indexOf('"', 1);
+    if (end < 0) return { kind: 'invalid', message: 'A quote is not closed: put the path between two ".', usage: null };
+    return { word: text.slice(1, end), rest: text.slice(end + 1) };
+  }
+  const [word, rest] = firstWord(text);
+  return { word, rest };
+}
+
 /** `N` (a message number: its seq, shown before it) then the rest; an invalid hint when N is not one. */
 function messageNumber(name: CommandName, rest: string, needRest: string | null): { seq: number; rest: string } | Command {
   const [word, after] = firstWord(rest);
@@ -247,6 +263,20 @@ function parseMessageCommand(name: CommandName, rest: string): Command | null {
       if ('kind' in n) return n;
       if (n.rest.trim() !== '') return invalid('Give one conversation and one number, e.g. /goto #general 12', name);
       return { kind: 'goto', where: named ? first : null, seq: n.seq };
+    }
+    case 'upload': {
+      const path = quotedOrWord(rest.trim());
+      if (path === null) return invalid('Which file? e.g. /upload ~/photos/cat.jpg Our cat', name);
+      if ('kind' in path) return path;
+      return { kind: 'upload', path: path.word, caption: path.rest.trim() === '' ? null : path.rest.trim() };
+    }
+    case 'download': {
+      const n = messageNumber(name, rest, null);
+      if ('kind' in n) return n;
+      const dir = quotedOrWord(n.rest.trim());
+      if (dir !== null && 'kind' in dir) return dir;
+      if (dir !== null && dir.rest.trim() !== '') return invalid('Give one folder (in "quotes" if it has spaces).', name);
+      return { kind: 'download', seq: n.seq, dir: dir?.word ?? null };
     }
     case 'mute':
     case 'unmute':

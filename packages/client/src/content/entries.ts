@@ -4,7 +4,7 @@ import type { HistoryEntry } from '../store/store.js';
 /** The fields of a history entry that describe its content (see `HistoryEntry.kind`). */
 export type ContentFields = Pick<
   HistoryEntry,
-  'text' | 'kind' | 'replyTo' | 'mentions' | 'emote' | 'target' | 'emoji' | 'op' | 'topic' | 'named'
+  'text' | 'kind' | 'replyTo' | 'mentions' | 'emote' | 'target' | 'emoji' | 'op' | 'topic' | 'named' | 'file'
 >;
 
 /**
@@ -34,6 +34,15 @@ export function entryFields(content: DecodedContent | ContentInput): ContentFiel
       return { text: '', kind: 'delete', target: content.target };
     case 'topic':
       return { text: '', kind: 'topic', topic: content.topic };
+    case 'file': {
+      const { blob, key, name, mime, size, image } = content;
+      return {
+        text: content.caption ?? '',
+        kind: 'file',
+        file: { blob, key, name, mime, size, ...(image !== undefined && { image }) },
+        ...(content.replyTo !== undefined && { replyTo: content.replyTo }),
+      };
+    }
     case 'unsupported':
       return { text: '', kind: 'unsupported', ...(content.named !== undefined && { named: content.named }) };
     case 'receipt':
@@ -42,9 +51,9 @@ export function entryFields(content: DecodedContent | ContentInput): ContentFiel
   }
 }
 
-/** True for an entry that is a message of its own (text or unsupported), not an act on another one. */
+/** True for an entry that is a message of its own (text, file or unsupported), not an act on another one. */
 export function isMessageEntry(entry: Pick<HistoryEntry, 'kind'>): boolean {
-  return entry.kind === undefined || entry.kind === 'text' || entry.kind === 'unsupported';
+  return entry.kind === undefined || entry.kind === 'text' || entry.kind === 'file' || entry.kind === 'unsupported';
 }
 
 /** The content a kept entry was made from (the inverse of `entryFields`), e.g. to show our own message's echo. */
@@ -69,6 +78,17 @@ export function contentOfEntry(entry: HistoryEntry): DecodedContent {
       return { v, kind: 'delete', target: entry.target ?? 0 };
     case 'topic':
       return { v, kind: 'topic', topic: entry.topic ?? '' };
+    case 'file': {
+      const f = entry.file;
+      if (f === undefined) return { kind: 'unsupported', named: 'file' }; // redacted (deleted by its author)
+      return {
+        v,
+        kind: 'file',
+        ...f,
+        ...(entry.text !== '' && { caption: entry.text }),
+        ...(entry.replyTo !== undefined && { replyTo: entry.replyTo }),
+      };
+    }
     case 'unsupported':
       return { kind: 'unsupported', ...(entry.named !== undefined && { named: entry.named }) };
   }

@@ -5,6 +5,7 @@ import { ConclaveError, isConclaveError } from '../errors.js';
 import { Emitter } from '../events.js';
 import { runHandshake } from '../handshake/connect.js';
 import { SessionHandshake } from '../handshake/session.js';
+import { FileTransfers } from '../files/file-transfers.js';
 import { NoticeVerifier } from '../notices/verifier.js';
 import { routeFrame } from '../routing/frame-router.js';
 import { clientRoutes } from '../routing/routes.js';
@@ -48,6 +49,8 @@ export interface ClientCore {
   search: MessageSearch;
   /** Loads the stored index on first call (not at start-up: a `conclave send` never needs it); resolves once loaded. */
   searchReady: () => Promise<void>;
+  /** Encrypted file uploads and downloads. */
+  files: FileTransfers;
   /** Stops timers (the client is closing). */
   stopTimers(): void;
 }
@@ -201,5 +204,6 @@ export function assembleClient(options: ClientOptions): ClientCore {
     whoTimer = null;
     receipts.stop();
   };
-  return { options, clock, events, state, connection, session, positions, sync, sender, mls, requests, meta, typing, receipts, preferences, search, searchReady, stopTimers };
+  const files = new FileTransfers({ transport: options.blobs, token: () => session.token, clock });
+  return { options, clock, events, state, connection, session, positions, sync, sender, mls, requests, meta, typing, receipts, preferences, search, searchReady, files, stopTimers };
 }

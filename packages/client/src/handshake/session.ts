@@ -77,6 +77,11 @@ export class SessionHandshake {
     return { reply, keys };
   }
 
+  /** The session token for HTTPS requests (`Authorization: Bearer`); null on the web (the cookie) or before a session. Secret. */
+  get token(): string | null {
+    return this.session?.token ?? null;
+  }
+
   /** Forgets the session here (after logout or a refused token); the device id stays. */
   async forget(): Promise<void> {
     this.session = null;

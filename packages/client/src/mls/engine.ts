@@ -208,7 +208,15 @@ export class GroupEngine {
       // A ciphertext made before a reconnect must not overtake older messages resent after it.
       if (!canSend()) throw new ConclaveError('CONCLAVE_ERR_DISCONNECTED');
       try {
-        return await this.deps.request({ type: 'send', conversationId, clientMsgId, body, ...(ephemeral && { ephemeral: true as const }) });
+        return await this.deps.request({
+          type: 'send',
+          conversationId,
+          clientMsgId,
+          body,
+          ...(ephemeral && { ephemeral: true as const }),
+          // The blob a file content announces: its members may download it from now on (`SendFrame.attachments`).
+          ...(content.kind === 'file' && { attachments: [content.blob] }),
+        });
       } catch (err) {
         if (ephemeral || !isConclaveError(err, 'CONCLAVE_ERR_STALE_EPOCH', 'CONCLAVE_ERR_NOT_GROUP_MEMBER') || attempt + 1 >= MAX_ATTEMPTS) throw err;
         if (isConclaveError(err, 'CONCLAVE_ERR_NOT_GROUP_MEMBER')) await this.forget(conversationId);

@@ -253,6 +253,10 @@ export class MessageSearch {
       case undefined:
       case 'text':
         return entry.deleted === true ? this.drop(conversationId, entry.seq) : this.put(entry);
+      case 'file':
+        // Found by its name as well as its caption.
+        if (entry.deleted === true || entry.file === undefined) return this.drop(conversationId, entry.seq);
+        return this.put({ ...entry, text: entry.text === '' ? entry.file.name : `${entry.file.name} ${entry.text}` });
       case 'edit':
         if (entry.target === undefined) return false;
         // A stored edit is marked deleted only together with its target (`redactHistory`).

@@ -15,6 +15,10 @@ import { placeNotice } from './notice-lines.js';
 import type { Addressee, Opening, Target } from './openings.js';
 import { mergeHistory, messageKey, NO_CONVERSATION, Panes, UNPLACED_SEQ, type MessageItem, type PaneItem } from './pane-items.js';
 import { Submissions, type Handed } from './submissions.js';
+import { FileSends } from './file-sends.js';
+import type { FileSource } from '../files/file-crypto.js';
+import type { FileMeta } from '../files/file-transfers.js';
+import { ConclaveError } from '../errors.js';
 import { measureText, tooLongMessage, type TextMeasure } from './text-limit.js';
 import { securityLevel, securityText } from './trust-text.js';
 import { VerifyCommands } from './verify-commands.js';
@@ -43,6 +47,21 @@ export interface ChatModelOptions {
   cue?: (cue: Cue) => void;
   /** Extra help line after the command list (e.g. the terminal's keys). */
   keysHelp?: string;
+  /**
+   * `/upload` and `/download`, which need the platform's file system (the
+   * terminal). Without it they answer how this UI sends and saves files.
+   */
+  files?: FileCommandHost;
+}
+
+/** What the platform does for `/upload PATH [CAPTION]` and `/download N [DIR]`. Errors become error lines. */
+export interface FileCommandHost {
+  /** Opens the file at `path` (as typed) and sends it with `ChatModel.sendFile`. */
+  upload(path: string, caption: string | null, conversationId: ConversationId): Promise<void>;
+  /** Saves the file of `item` (a file message) into `dir` (null: the default folder), reporting with `say`. */
+  download(item: MessageItem, dir: string | null, conversationId: ConversationId): Promise<void>;
+  /** How to send files in this UI, said when `/upload` cannot be used (default: the web's). */
+  uploadHint?: string;
 }
 
 /** How a submitted line is sent: `replyTo` makes a text a reply to that message; `edit` makes it the new text of your message with that seq. */
@@ -119,6 +138,7 @@ export class ChatModel {
   private seq = 0;
   private readonly verify: VerifyCommands;
   private readonly submissions: Submissions;
+  private readonly fileSends: FileSends;
   /** Lines not yet carried out run one after the other on this chain. */
   private queue: Promise<void> = Promise.resolve();
   /** Per conversation: the key of the first item that was unread when the user opened it. */
@@ -137,6 +157,7 @@ export class ChatModel {
   ) {
     this.verify = new VerifyCommands(client, (text, tone, strong) => this.system(text, tone, undefined, strong));
     this.submissions = new Submissions(this);
+    this.fileSends = new FileSends(this);
     client.on('message', (m) => this.onMessage(m));
     client.on('notice', (n) => this.onNotice(n));
     client.on('security', (e) => this.onSecurity(e));
@@ -481,14 +502,57 @@ export class ChatModel {
   /** The message last brought into view (`reveal`, `/goto`): a UI scrolls to it and marks it. Cleared when the conversation on screen changes. */
   focus: string | null = null;
 
-  /** Sends a failed message again, to the conversation it was meant for. */
+  /** Sends a failed message (or file) again, to the conversation it was meant for. */
   retry(key: string): Promise<void> {
-    return this.submissions.retry(key);
+    return this.fileSends.has(key) ? this.fileSends.retry(key) : this.submissions.retry(key);
   }
 
-  /** Drops a failed message. */
+  /** Drops a failed message (or file). */
   discard(key: string): void {
-    this.submissions.discard(key);
+    if (this.fileSends.has(key)) this.fileSends.cancel(key);
+    else this.submissions.discard(key);
+  }
+
+  // ---------------------------------------------------------------- files
+
+  /**
+   * Sends a file or image to a conversation (default: the one on screen): it
+   * shows at once as your pending message with its progress (`transfer`),
+   * then becomes the message at its seq; failures leave it `failed` with an
+   * error (Retry / Discard). Resolves when placed, failed or cancelled; never throws.
+   */
+  async sendFile(source: FileSource, meta: FileMeta, conversationId: ConversationId | null = this.current): Promise<void> {
+    if (conversationId === null) return this.system('You are in no conversation: /join #room or /msg USER first.', 'error');
+    await this.fileSends.send(conversationId, source, meta);
+  }
+
+  /** Cancels a file still being sent (its message disappears). */
+  cancelTransfer(key: string): void {
+    this.fileSends.cancel(key);
+  }
+
+  /**
+   * Downloads and opens the file of message `key`, streaming its plaintext to
+   * `write` (see `ConclaveClient.downloadFile`: when it throws, throw away what was written).
+   * @throws ConclaveError `CONCLAVE_ERR_NO_SUCH_MESSAGE` (not a file message here), else as `downloadFile`
+   */
+  downloadFile(
+    key: string,
+    write: (bytes: Uint8Array) => Promise<void> | void,
+    options: Parameters<ConclaveClient['downloadFile']>[2] = {},
+  ): Promise<{ sha256: string; size: number }> {
+    const attachment = this.message(key)?.file?.attachment;
+    if (attachment === undefined) return Promise.reject(new ConclaveError('CONCLAVE_ERR_NO_SUCH_MESSAGE', 'That message has no file to download.'));
+    return this.client.downloadFile(attachment, write, options);
+  }
+
+  /** The file message number `seq` of a conversation (from its pane, else from the history kept here), or null. */
+  async fileItem(conversationId: ConversationId, seq: number): Promise<MessageItem | null> {
+    const inPane = this.message(messageKey({ conversationId, seq }));
+    if (inPane !== null) return inPane.file?.attachment !== undefined ? inPane : null;
+    const entry = (await this.client.history(conversationId, REVEAL_HISTORY)).find((e) => e.seq === seq);
+    if (entry === undefined || entry.file === undefined || entry.deleted === true) return null;
+    return this.fold.item(entry, this.client.snapshot().me?.userId);
   }
 
   /** Decides now what a line does and where; returns the step to run in order. */
@@ -527,6 +591,11 @@ export class ChatModel {
       }
       case 'join':
         return this.show({ kind: 'room', name: command.room });
+      case 'upload':
+      case 'download': {
+        const here = this.hereAtSubmit();
+        return () => this.fileCommand(command, here()?.conversationId ?? null, origin);
+      }
       default: {
         const here = this.hereAtSubmit();
         const plain: PlainCommand = command;
@@ -541,6 +610,24 @@ export class ChatModel {
           });
       }
     }
+  }
+
+  /** Runs `/upload` or `/download` through the platform's `FileCommandHost`. */
+  private async fileCommand(
+    command: Extract<Command, { kind: 'upload' | 'download' }>,
+    here: ConversationId | null,
+    origin: ConversationId,
+  ): Promise<void> {
+    const host = this.options.files;
+    if (host === undefined) {
+      const hint = command.kind === 'upload' ? 'Send files with the 📎 button, by dropping them here, or by pasting an image.' : 'Download a file with its Download button.';
+      return this.system(hint, 'info', origin);
+    }
+    if (here === null) return this.system('You are in no conversation: /join #room or /msg USER first.', 'error', origin);
+    if (command.kind === 'upload') return host.upload(command.path, command.caption, here);
+    const item = await this.fileItem(here, command.seq);
+    if (item === null) return this.system(`Message ${command.seq} here is not a file (or not on this device).`, 'error', origin);
+    return host.download(item, command.dir, here);
   }
 
   /**
@@ -646,7 +733,12 @@ export class ChatModel {
     this.cue({
       sound: item.mentionsMe === true ? 'mention' : dm ? 'private' : 'room',
       title: item.mentionsMe === true && !dm ? `${m.sender.username} mentioned you in ${conversationLabel(m.conversation)}` : where,
-      body: item.emote === true ? `* ${m.sender.username} ${plainText(parseMessageText(item.text))}` : plainText(parseMessageText(item.text)),
+      body:
+        item.emote === true
+          ? `* ${m.sender.username} ${plainText(parseMessageText(item.text))}`
+          : item.file !== undefined
+            ? `📎 ${item.file.name}${item.text === '' ? '' : ` ${plainText(parseMessageText(item.text))}`}`
+            : plainText(parseMessageText(item.text)),
       conversationId: m.conversationId,
     });
   }

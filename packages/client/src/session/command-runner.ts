@@ -10,7 +10,7 @@ import type { VerifyCommands } from './verify-commands.js';
 /** The commands that address no conversation of their own (`text`, `/msg` and `/join` are planned by the model). */
 export type PlainCommand = Exclude<
   Command,
-  { kind: 'text' | 'msg' | 'join' | 'empty' | 'reply' | 'me' | 'react' | 'edit' | 'delete' | 'topic' | 'search' | 'receipts' | 'mute' | 'goto' }
+  { kind: 'text' | 'msg' | 'join' | 'empty' | 'reply' | 'me' | 'react' | 'edit' | 'delete' | 'topic' | 'search' | 'receipts' | 'mute' | 'goto' | 'upload' | 'download' }
 >;
 
 /** What a command needs from the model: the conversation on screen when it was typed, and where to say things. */

@@ -52,7 +52,9 @@ export class MessageFold {
     if (found === undefined || found.item.kind !== 'message') return { seq, key };
     const original = found.item;
     if (original.deleted === true) return { seq, key, sender: original.sender, text: '', deleted: true };
-    const flat = plainText(parseMessageText(original.text)).replace(/\s+/g, ' ').trim();
+    const words = plainText(parseMessageText(original.text)).replace(/\s+/g, ' ').trim();
+    // A file is quoted by its name (and caption).
+    const flat = original.file === undefined ? words : `📎 ${original.file.name}${words === '' ? '' : ` ${words}`}`;
     const text = flat.length > QUOTE_CHARS ? `${flat.slice(0, QUOTE_CHARS - 1)}…` : flat;
     return { seq, key, sender: original.sender, text };
   }
@@ -81,7 +83,7 @@ export class MessageFold {
       }
       case 'delete': {
         if (!this.byAuthor(item, entry) || item.deleted === true) return false;
-        const { reactions: _r, edited: _e, mentionsMe: _m, ...rest } = item;
+        const { reactions: _r, edited: _e, mentionsMe: _m, file: _f, ...rest } = item;
         this.replace({ ...rest, text: '', deleted: true });
         this.refreshQuotes(entry.conversationId, key);
         return true;

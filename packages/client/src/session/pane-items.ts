@@ -1,6 +1,6 @@
 import type { ConversationId, UserId } from '@conclave/protocol';
 import type { ChatNotice } from '../types.js';
-import type { HistoryEntry } from '../store/store.js';
+import type { FileAttachment, HistoryEntry } from '../store/store.js';
 import { sanitize } from './format.js';
 import type { SecurityLevel } from './trust-text.js';
 
@@ -38,6 +38,10 @@ export type PaneItem =
       mentionsMe?: true;
       /** A kind of message this version cannot show (from a newer client): `text` says so. */
       unsupported?: true;
+      /** A file or image (`text` is its caption): fetch and open it with `ChatModel.downloadFile`. */
+      file?: FileView;
+      /** Your own file while it is encrypted, uploaded and announced (with `status` `pending`). */
+      transfer?: TransferProgress;
     }
   /**
    * A server notice. `notice`: its kind (`login`, `broadcast`, …). `emphasis`: an admin's or the
@@ -62,6 +66,47 @@ export type PaneItem =
 
 /** A pane's message item. */
 export type MessageItem = Extract<PaneItem, { kind: 'message' }>;
+
+/**
+ * A file message as a UI shows it: `name`, `mime` (as the sender gave them:
+ * never trust it to render active content), `size` in bytes; images with
+ * their `width`/`height` in pixels and a base64 `thumbnail` (JPEG or PNG).
+ * `attachment` is what `downloadFile` needs (it holds the key: never log it).
+ * Sizes are bytes; `formatBytes` writes them for people.
+ */
+export interface FileView {
+  name: string;
+  mime: string;
+  size: number;
+  image?: FileAttachment['image'];
+  /** Absent while your own file is still being sent. */
+  attachment?: FileAttachment;
+}
+
+/** Bytes for people, in SI units as file managers show them: `980 B`, `12.3 kB`, `1.2 MB`, `3.4 GB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 999.95 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value < 100 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** How far an upload is: `stage` (encrypting, uploading, sending the message), bytes of ciphertext done of the total. */
+export interface TransferProgress {
+  stage: 'encrypting' | 'uploading' | 'sending';
+  doneBytes: number;
+  totalBytes: number;
+}
+
+/** The view of a file attachment. */
+export function fileView(file: FileAttachment): FileView {
+  return { name: sanitize(file.name), mime: file.mime, size: file.size, ...(file.image !== undefined && { image: file.image }), attachment: file };
+}
 
 /** The message a reply answers, as shown above the reply. `key`: its pane item (to jump to). */
 export interface ReplyQuote {
@@ -118,6 +163,7 @@ export function messageItem(m: HistoryEntry, me?: UserId): MessageItem {
     ...(m.emote === true && { emote: true as const }),
     ...(m.deleted === true && { deleted: true as const }),
     ...(unsupported && { unsupported: true as const }),
+    ...(m.file !== undefined && m.deleted !== true && { file: fileView(m.file) }),
     ...(me !== undefined && !m.mine && m.mentions?.includes(me) === true && { mentionsMe: true as const }),
   };
 }

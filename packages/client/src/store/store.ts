@@ -1,4 +1,4 @@
-import type { ConversationId, DeviceId, UserId } from '@conclave/protocol';
+import type { BlobId, ConversationId, DeviceId, UserId } from '@conclave/protocol';
 
 /** What a device keeps between runs to resume without a password. */
 export interface StoredSession {
@@ -41,7 +41,9 @@ export interface HistoryEntry {
    * conversation; `topic` sets the room's topic; `unsupported`, a kind this
    * version cannot show (from a newer client).
    */
-  kind?: 'text' | 'reaction' | 'edit' | 'delete' | 'topic' | 'unsupported';
+  kind?: 'text' | 'reaction' | 'edit' | 'delete' | 'topic' | 'file' | 'unsupported';
+  /** A file or image (`kind` `file`): what it takes to fetch and open it; `text` is its caption. */
+  file?: FileAttachment;
   /** A message: the seq it replies to. */
   replyTo?: number;
   /** A message or edit: the users it mentions. */
@@ -59,6 +61,21 @@ export interface HistoryEntry {
   named?: string;
   /** Deleted by its author: its text (and its edits' texts) are gone from this device. */
   deleted?: true;
+}
+
+/**
+ * A file a message carries (the `file` inner content, protocol `FileContent`):
+ * blob `blob` holds its ciphertext, `key` (base64, 32 bytes) opens it — a
+ * secret: never log or show it. `size` in bytes before padding; images have
+ * `width`/`height` in pixels and maybe a base64 `thumbnail` (JPEG or PNG).
+ */
+export interface FileAttachment {
+  blob: BlobId;
+  key: string;
+  name: string;
+  mime: string;
+  size: number;
+  image?: { width: number; height: number; thumbnail?: string };
 }
 
 /**
@@ -96,15 +113,15 @@ export interface ClientStore {
   /**
    * Erases the plaintext of entries (a message its author deleted, and its
    * edits): each entry at one of `seqs` is replaced by a copy with `text` ''
-   * (and no `mentions`) and `deleted: true`, so no copy of the old words stays
+   * (and no `mentions` or `file`) and `deleted: true`, so no copy of the old words stays
    * in the store (durable on return). Seqs not stored are ignored.
    */
   redactHistory(conversationId: ConversationId, seqs: readonly number[]): Promise<void>;
 }
 
-/** The stored form of a deleted entry: no text, no mentions, marked deleted. */
+/** The stored form of a deleted entry: no text, no mentions, no file (its key is forgotten), marked deleted. */
 export function redacted(entry: HistoryEntry): HistoryEntry {
-  const { mentions: _mentions, ...rest } = entry;
+  const { mentions: _mentions, file: _file, ...rest } = entry;
   return { ...rest, text: '', deleted: true };
 }
 
