@@ -109,15 +109,16 @@ module.exports = {
       severity: 'error',
       comment:
         'The terminal client opens its own TLS socket, but only in its socket adapters: ' +
-        'src/socket.ts (the WebSocket handed to the core), src/tls/ (certificate pinning), src/url.ts (isIP).',
-      from: { path: '^packages/cli/src/', pathNot: '^packages/cli/src/(socket\\.ts|tls/|url\\.ts)' },
+        'src/socket.ts (the WebSocket handed to the core), src/blob-transport.ts (the HTTPS BlobTransport handed to the core), ' +
+        'src/tls/ (certificate pinning), src/url.ts (isIP).',
+      from: { path: '^packages/cli/src/', pathNot: '^packages/cli/src/(socket\\.ts|blob-transport\\.ts|tls/|url\\.ts)' },
       to: { path: SOCKETS },
     },
     {
       name: 'cli-sockets-only-in-socket-adapters-npm',
       severity: 'error',
       comment: 'As above, for the resolved `ws` package.',
-      from: { path: '^packages/cli/src/', pathNot: '^packages/cli/src/(socket\\.ts|tls/|url\\.ts)' },
+      from: { path: '^packages/cli/src/', pathNot: '^packages/cli/src/(socket\\.ts|blob-transport\\.ts|tls/|url\\.ts)' },
       to: { path: 'node_modules/ws/' },
     },
     {

@@ -187,7 +187,7 @@ export class BlobOpener {
     return paddedFileSize(this.file.size) - (this.count - 1) * FILE_CHUNK_BYTES + FILE_TAG_BYTES;
   }
 
-  private take(length: number): Uint8Array {
+  private take(length: number): Uint8Array<ArrayBuffer> {
     const out = new Uint8Array(length);
     let filled = 0;
     while (filled < length) {
@@ -202,7 +202,7 @@ export class BlobOpener {
     return out;
   }
 
-  private async open(sealed: Uint8Array): Promise<void> {
+  private async open(sealed: Uint8Array<ArrayBuffer>): Promise<void> {
     this.aes ??= await importKey(this.file.key, 'decrypt');
     const last = this.index === this.count - 1;
     let plain: Uint8Array;
