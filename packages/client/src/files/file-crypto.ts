@@ -53,7 +53,7 @@ async function importKey(raw: Uint8Array, usage: 'encrypt' | 'decrypt'): Promise
   return globalThis.crypto.subtle.importKey('raw', raw.slice(), { name: 'AES-GCM' }, false, [usage]);
 }
 
-function chunkNonce(index: number, last: boolean): Uint8Array {
+function chunkNonce(index: number, last: boolean): Uint8Array<ArrayBuffer> {
   const nonce = new Uint8Array(12);
   const view = new DataView(nonce.buffer);
   // 11-byte counter; a 25 MiB file has ~400 chunks, and 2^53 bounds JavaScript's integers anyway.
