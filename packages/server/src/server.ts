@@ -1,8 +1,11 @@
 import { hostname } from 'node:os';
+import path from 'node:path';
 import { CLOSE_CODES, WS_PATH, type AdminCommand, type AdminResult, type ServerStatus, type UserInfo } from '@conclave/protocol';
 import { RevocationWatch } from './accounts/revocation.js';
 import { AccountService } from './accounts/service.js';
 import { AdminService, type AdminRuntime } from './admin/service.js';
+import { BlobService } from './blobs/service.js';
+import { DiskBlobStorage } from './blobs/storage.js';
 import type { Bus } from './bus/bus.js';
 import { LocalBus } from './bus/local.js';
 import { RedisBus } from './bus/redis.js';
@@ -21,14 +24,12 @@ import { Metrics } from './metrics/metrics.js';
 import { RedisPresence } from './presence/directory.js';
 import { Hub } from './presence/hub.js';
 import { SettingsService } from './settings/service.js';
+import { startRetentionSweep } from './retention.js';
 import { openStores, type StorageTarget, type Stores } from './storage/index.js';
 import { loadOrCreateCertificate } from './tls/certificate.js';
 import { NoticeSigner } from './notices/signer.js';
 import { attachGateway } from './ws/gateway.js';
 import type { Logger } from 'pino';
-
-/** How often expired messages are purged (the `retention_days` setting), ms. */
-const RETENTION_SWEEP_MS = 3600_000;
 
 /** How to run a server. Paths are file system paths; `port` 0 picks a free one. */
 export interface ServerOptions {
@@ -38,6 +39,11 @@ export interface ServerOptions {
   port?: number;
   /** Where the database and the self-signed certificate live; created when missing. */
   dataDir: string;
+  /**
+   * Where encrypted files are stored; default `<dataDir>/blobs`. Every node of
+   * a cluster must see the same directory (a shared volume).
+   */
+  blobDir?: string | undefined;
   /**
    * A PostgreSQL database (`postgres://user:password@host:5432/db`) instead of
    * SQLite in `dataDir`; shared by every node of a cluster. Never logged.
@@ -86,6 +92,8 @@ export interface ServerOptions {
    * connection caps. Default none: the header is ignored and the TCP peer is the client.
    */
   trustProxy?: readonly string[];
+  /** The clock of the hourly retention sweep (expired messages and files), ms; default `Date.now` (tests move it forward). */
+  sweepClock?: () => number;
 }
 
 /** A started server. */
@@ -201,7 +209,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const tls = await loadOrCreateCertificate(options.dataDir, { cert: options.tlsCert, key: options.tlsKey });
     const signer = box ? await sharedNoticeSigner(stores.secrets, box, Date.now()) : await NoticeSigner.load(options.dataDir);
     const metrics = options.metrics ? new Metrics({ node: nodeId }) : undefined;
-    const delivery = new DeliveryService(stores.delivery, conversations, bus, settings, metrics);
+    const blobs = new BlobService(stores.blobs, new DiskBlobStorage(options.blobDir ?? path.join(options.dataDir, 'blobs')), conversations, settings);
+    const delivery = new DeliveryService(stores.delivery, conversations, bus, settings, metrics, Date.now, blobs);
     const devices = new DeviceService(stores.devices, stores.accounts, Date.now, cluster.limiters);
     const groups = new GroupService(stores.groups, conversations, devices, delivery, bus, Date.now, options.maxGroupSize);
     const hub = new Hub(bus, conversations, signer, Date.now, {
@@ -243,14 +252,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       requestShutdown: (delayMs) => bus.publish({ kind: 'shutdown', delayMs }),
     };
     const admin = new AdminService(accounts, stores.accounts, conversations, settings, stores.audit, runtime);
-    const purge = () =>
-      delivery.purgeExpired().then(
-        (n) => n > 0 && log.info({ deleted: n }, 'expired messages purged'),
-        (err: unknown) => log.error({ err }, 'purge failed'),
-      );
-    await purge();
-    const retentionTimer = setInterval(() => void purge(), RETENTION_SWEEP_MS);
-    retentionTimer.unref();
+    const stopSweep = await startRetentionSweep({ delivery, blobs, settings, log, now: options.sweepClock ?? Date.now });
     let ready = false;
     const health = async (): Promise<Record<string, 'ok' | 'unreachable'>> => {
       const database = await stores.ping().then(
@@ -259,7 +261,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       );
       return cluster.link ? { database, redis: cluster.link.healthy() ? 'ok' : 'unreachable' } : { database };
     };
-    const app = createHttpApp({ tls, log: log.child({ component: 'http' }), isReady: () => ready, health, accounts, webRoot: options.webRoot, metrics });
+    const app = createHttpApp({ tls, log: log.child({ component: 'http' }), isReady: () => ready, health, accounts, webRoot: options.webRoot, metrics, blobs });
     const gateway = attachGateway(
       app.server,
       { accounts, admin, settings, conversations, delivery, devices, groups, hub, serverName: 'conclave/0.1', noticeKey: signer.publicKey, trustedProxies },
@@ -282,7 +284,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       closing ??= (async () => {
         ready = false;
         clearTimeout(shutdownTimer);
-        clearInterval(retentionTimer);
+        stopSweep();
         await revocation.stop();
         log.info({ by: stoppedBy }, 'shutting down');
         // An admin's /shutdown has already told everyone, with who and when.

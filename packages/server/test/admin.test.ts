@@ -268,6 +268,8 @@ describe('settings', () => {
           max_preauth_connections_per_address: '20',
           max_connections_per_session: '10',
           login_max_failures_per_account_all_addresses: '100',
+          max_file_mb: '25',
+          file_quota_mb: '1024',
         },
       );
       for (const s of settings) assert.equal(s.default, SETTINGS[s.key as keyof typeof SETTINGS].default);

@@ -39,3 +39,8 @@ test('bench: reconnect storm of 3 users across a server restart prints its figur
   const run = await runBench('storm.ts', ['--users', '3', '--settle', '200']);
   assertFields(run, ['coldLoginMs', 'backMs', 'backP99Ms', 'noticesPerDevice', 'serverCpuPct', 'serverRssMiB']);
 });
+
+test('bench: one encrypted file of 1 MiB up and down prints its figures', async () => {
+  const run = await runBench('files.ts', ['--mib', '1']);
+  assertFields(run, ['uploadMBps', 'downloadMBps', 'serverRssMiB']);
+});

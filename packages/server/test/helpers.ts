@@ -19,7 +19,7 @@ export function tempDir(prefix: string): string {
 
 export async function startTestServer(
   dataDir = tempDir('srv'),
-  options: { webRoot?: string; presenceGraceMs?: number; presenceBurst?: number; presenceBurstWindowMs?: number; maxGroupSize?: number } = {},
+  options: { webRoot?: string; presenceGraceMs?: number; presenceBurst?: number; presenceBurstWindowMs?: number; maxGroupSize?: number; sweepClock?: () => number } = {},
 ): Promise<TestServer> {
   const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: (process.env.TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent', ...options });
   return {

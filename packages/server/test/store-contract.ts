@@ -7,6 +7,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { asBlobId } from '@conclave/protocol';
 import { ServiceError } from '../src/errors.js';
 import { newId } from '../src/ids.js';
 import type { Stores } from '../src/storage/index.js';
@@ -307,6 +308,40 @@ export function contract(name: string, open: () => Promise<OpenedStores>, dialec
       assert.equal(await s.secrets.get('token-key'), 'sealed-1');
       await s.secrets.delete('token-key');
       assert.equal(await s.secrets.putIfAbsent('token-key', 'sealed-3', 3), 'sealed-3');
+    });
+
+    it('blobs: recorded once, summed per uploader, linked to messages, and deleted only without links', async (s) => {
+      const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((x) => asBlobId(x.repeat(64)));
+      const owner = await addUser(s, 'owner');
+      const room = await addRoom(s, 'files', [owner]);
+      assert.equal(await s.blobs.insert({ id: a!, uploaderId: owner, size: 3_000_000_000, createdAt: 10 }), true);
+      assert.equal(await s.blobs.insert({ id: a!, uploaderId: 'someone-else', size: 1, createdAt: 11 }), false);
+      await s.blobs.insert({ id: b!, uploaderId: owner, size: 20, createdAt: 10 });
+      await s.blobs.insert({ id: c!, uploaderId: owner, size: 30, createdAt: 500 });
+      assert.deepEqual(await s.blobs.find(a!), { id: a, uploaderId: owner, size: 3_000_000_000, createdAt: 10, announcedAt: null });
+      assert.equal(await s.blobs.find(d!), undefined);
+      assert.equal(await s.blobs.bytesUploadedBy(owner), 3_000_000_050);
+      assert.equal(await s.blobs.bytesUploadedBy('nobody'), 0);
+      assert.deepEqual((await s.blobs.uploadedBy(owner, [a!, d!])).sort(), [a]);
+      assert.deepEqual(await s.blobs.uploadedBy('nobody', [a!]), []);
+
+      await s.blobs.link([a!, d!], room, 7, 100);
+      await s.blobs.link([a!], room, 7, 100); // a retry links nothing twice
+      await s.blobs.link([a!], room, 9, 200);
+      assert.deepEqual(await s.blobs.conversationsOf(a!), [room]);
+      assert.deepEqual(await s.blobs.conversationsOf(b!), []);
+      assert.equal((await s.blobs.find(a!))?.announcedAt, 100, 'announced at the first link');
+      assert.equal(await s.blobs.find(d!), undefined, 'a link does not create a blob');
+
+      // b: never announced, old; c: never announced, young; a: linked.
+      assert.deepEqual(await s.blobs.deleteUnreferenced(300, 10), [b]);
+      assert.equal(await s.blobs.find(b!), undefined);
+      assert.equal(await s.blobs.deleteLinksBefore(150), 1);
+      assert.deepEqual(await s.blobs.deleteUnreferenced(300, 10), [], 'a still has its later link');
+      assert.equal(await s.blobs.deleteLinksBefore(250), 1);
+      assert.deepEqual(await s.blobs.deleteUnreferenced(300, 10), [a], 'announced and no link left');
+      assert.deepEqual(await s.blobs.deleteUnreferenced(1_000, 10), [c]);
+      assert.equal(await s.blobs.bytesUploadedBy(owner), 0);
     });
   });
 }

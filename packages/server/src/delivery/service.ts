@@ -1,5 +1,6 @@
-import { asConversationId, asDeviceId, asUserId, encodeFrame, LIMITS, type FrameOf, type ServerFrame } from '@conclave/protocol';
+import { asConversationId, asDeviceId, asUserId, encodeFrame, LIMITS, type BlobId, type FrameOf, type ServerFrame } from '@conclave/protocol';
 import type { Principal } from '../accounts/service.js';
+import type { BlobService } from '../blobs/service.js';
 import type { Bus } from '../bus/bus.js';
 import type { ConversationService } from '../conversations/service.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -50,6 +51,8 @@ export class DeliveryService {
     /** Counts accepted application messages. */
     private readonly metrics?: Metrics,
     private readonly now: () => number = Date.now,
+    /** Attachments (`send` with `attachments`); without it, a message with attachments is refused (BLOB_NOT_FOUND). */
+    private readonly blobs?: Pick<BlobService, 'checkAttachments' | 'link'>,
   ) {}
 
   /**
@@ -59,13 +62,17 @@ export class DeliveryService {
    * @param input.body base64 of an MLSMessage: a PrivateMessage with application
    *   content for the conversation's group, at most the `max_message_bytes`
    *   setting plus `CIPHERTEXT_OVERHEAD_BYTES` (and never over `LIMITS.maxCiphertextBytes`).
+   * @param input.attachments blobs (`BLOB_PATH`) the message announces: each must have been
+   *   uploaded by the sender's user. Once the message is logged (or found logged, on a retry)
+   *   they are linked to it: members of the conversation may download them until it expires.
    * @returns the seq and the server time of the message (ms).
-   * @throws ServiceError NOT_MEMBER, BODY_TOO_LARGE, MLS_INVALID, NOT_GROUP_MEMBER (the device's
-   *   leaf is not in the group), STALE_EPOCH (the message is not for the current epoch)
+   * @throws ServiceError NOT_MEMBER, BODY_TOO_LARGE, MLS_INVALID, BLOB_NOT_FOUND (an attachment
+   *   is not the sender's), NOT_GROUP_MEMBER (the device's leaf is not in the group), STALE_EPOCH
+   *   (the message is not for the current epoch)
    */
   async send(
     sender: Principal,
-    input: { conversationId: string; clientMsgId: string; body: string },
+    input: { conversationId: string; clientMsgId: string; body: string; attachments?: readonly BlobId[] | undefined },
   ): Promise<{ seq: number; sentAt: number }> {
     if (!this.conversations.isMember(input.conversationId, sender.user.userId)) {
       throw new ServiceError('CONCLAVE_ERR_NOT_MEMBER');
@@ -74,6 +81,11 @@ export class DeliveryService {
     const limit = Math.min(LIMITS.maxCiphertextBytes, (await this.settings.maxMessageBytes()) + CIPHERTEXT_OVERHEAD_BYTES);
     if (body.byteLength > limit) throw new ServiceError('CONCLAVE_ERR_BODY_TOO_LARGE');
     const { epoch } = parseApplicationMessage(body, input.conversationId);
+    const attachments = input.attachments === undefined ? undefined : [...new Set(input.attachments)];
+    if (attachments !== undefined) {
+      if (!this.blobs) throw new ServiceError('CONCLAVE_ERR_BLOB_NOT_FOUND', 'no blob service');
+      await this.blobs.checkAttachments(sender.user.userId, attachments);
+    }
     const entry = {
       conversationId: input.conversationId,
       kind: 'application' as const,
@@ -84,6 +96,8 @@ export class DeliveryService {
       sentAt: this.now(),
     };
     const { seq, sentAt, duplicate } = await this.store.appendApplication(entry, epoch);
+    // Also on a retry (duplicate): the first attempt may have been logged but not linked before a crash.
+    if (attachments !== undefined) await this.blobs?.link(attachments, input.conversationId, seq, sentAt);
     if (!duplicate) {
       this.metrics?.messageAccepted();
       this.publish({ ...entry, seq, sentAt, senderUsername: sender.user.username });
@@ -98,9 +112,12 @@ export class DeliveryService {
    * against the epoch: a receiver that cannot decrypt it drops it.
    * @param input.body base64 of an MLS PrivateMessage, at most `LIMITS.maxEphemeralBytes`
    * @returns the server time (ms)
-   * @throws ServiceError NOT_MEMBER, BODY_TOO_LARGE, MLS_INVALID
+   * @throws ServiceError NOT_MEMBER, BODY_TOO_LARGE, MLS_INVALID, BAD_FRAME (with attachments: an unlogged message cannot announce a file)
    */
-  sendEphemeral(sender: Principal, input: { conversationId: string; clientMsgId: string; body: string }): { sentAt: number } {
+  sendEphemeral(sender: Principal, input: { conversationId: string; clientMsgId: string; body: string; attachments?: readonly BlobId[] | undefined }): { sentAt: number } {
+    if (input.attachments !== undefined) {
+      throw new ServiceError('CONCLAVE_ERR_BAD_FRAME', 'ephemeral with attachments', { message: 'An ephemeral message cannot carry files.' });
+    }
     if (!this.conversations.isMember(input.conversationId, sender.user.userId)) {
       throw new ServiceError('CONCLAVE_ERR_NOT_MEMBER');
     }
@@ -133,13 +150,13 @@ export class DeliveryService {
 
   /**
    * Deletes application messages older than the `retention_days` setting
-   * (nothing when it is 0). Commits are kept.
+   * (nothing when it is 0) at `now` (ms; default: this service's clock). Commits are kept.
    * @returns how many were deleted.
    */
-  async purgeExpired(): Promise<number> {
+  async purgeExpired(now = this.now()): Promise<number> {
     const retentionMs = await this.settings.retentionMs();
     if (retentionMs === 0) return 0;
-    return this.store.deleteApplicationBefore(this.now() - retentionMs);
+    return this.store.deleteApplicationBefore(now - retentionMs);
   }
 
   /** Up to `limit` logged entries after `afterSeq`, in order. */

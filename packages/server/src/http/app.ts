@@ -2,8 +2,10 @@ import { fastifyCookie } from '@fastify/cookie';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccountService } from '../accounts/service.js';
+import type { BlobService } from '../blobs/service.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { TLS_PROTOCOL_OPTIONS } from '../tls/options.js';
+import { blobRoutes } from './blobs.js';
 import { sessionRoutes } from './session.js';
 import { webClient } from './web.js';
 
@@ -41,15 +43,17 @@ export interface HttpAppOptions {
   webRoot?: string | undefined;
   /** Served at `GET /metrics` (Prometheus text format) when given; `/metrics` is a 404 otherwise. */
   metrics?: Metrics | undefined;
+  /** Encrypted files at `BLOB_PATH` (`blobRoutes`); not served when absent. */
+  blobs?: BlobService | undefined;
 }
 
 /**
  * The HTTPS application: `GET /healthz` (`{"status":"ok","database":"ok"}` once
  * ready and its database — and Redis, in a cluster — answer; 503 otherwise),
  * `GET /metrics` (Prometheus text format, only with `metrics`), the web
- * client at `/` (static files from `webRoot`), and the web session cookie at
- * `SESSION_PATH`. Security headers (CSP, HSTS, nosniff, no framing) on
- * every response.
+ * client at `/` (static files from `webRoot`), the web session cookie at
+ * `SESSION_PATH`, and encrypted files at `BLOB_PATH` (only with `blobs`).
+ * Security headers (CSP, HSTS, nosniff, no framing) on every response.
  */
 export function createHttpApp(options: HttpAppOptions) {
   const app = Fastify({
@@ -87,6 +91,7 @@ export function createHttpApp(options: HttpAppOptions) {
   }
   void app.register(fastifyCookie);
   void app.register(sessionRoutes, { accounts: options.accounts });
+  if (options.blobs) void app.register(blobRoutes, { accounts: options.accounts, blobs: options.blobs });
   void app.register(webClient, { webRoot: options.webRoot });
   return app;
 }

@@ -54,7 +54,7 @@ function cookieOptions(maxAgeSeconds: number) {
 }
 
 /** True when the request's `Origin` header is `https://<its Host header>`. */
-function sameOrigin(req: IncomingMessage): boolean {
+export function sameOrigin(req: IncomingMessage): boolean {
   const { origin, host } = req.headers;
   return origin !== undefined && host !== undefined && origin === `https://${host}`;
 }

@@ -1,4 +1,4 @@
-import { LIMITS, type SettingInfo } from '@conclave/protocol';
+import { blobSizeFor, DEFAULT_FILE_QUOTA_MB, DEFAULT_MAX_FILE_MB, LIMITS, paddedFileSize, type SettingInfo } from '@conclave/protocol';
 import { ServiceError } from '../errors.js';
 import type { SettingsStore } from './store.js';
 
@@ -97,6 +97,16 @@ export const SETTINGS = {
     description: 'failed logins for one username from all addresses together within the window before every address must wait for it (the ceiling against many addresses)',
     parse: integer(1, 1_000_000),
   },
+  max_file_mb: {
+    default: String(DEFAULT_MAX_FILE_MB),
+    description: 'largest file members may share, in MiB (before encryption; the encrypted upload is a little larger)',
+    parse: integer(1, 2048),
+  },
+  file_quota_mb: {
+    default: String(DEFAULT_FILE_QUOTA_MB),
+    description: 'encrypted files one user may have stored at once, in MiB (0 = no limit); files go with their messages\' retention',
+    parse: integer(0, 1_048_576),
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 /** A setting's key, e.g. `registration`. */
@@ -127,6 +137,9 @@ export interface ConnectionCaps {
   preAuthPerAddress: number;
   perSession: number;
 }
+
+/** Bytes in a MiB. */
+const MIB = 1024 * 1024;
 
 /** How long a value read from the store is reused, ms (the message path reads `max_message_bytes`). */
 const CACHE_MS = 1_000;
@@ -213,6 +226,19 @@ export class SettingsService {
   /** Message retention in ms; 0 keeps messages forever. */
   async retentionMs(): Promise<number> {
     return Number(await this.get('retention_days')) * 24 * 3600_000;
+  }
+
+  /**
+   * Largest upload in bytes of ciphertext: a file of `max_file_mb` MiB,
+   * padded (`paddedFileSize`) and encrypted in chunks (`blobSizeFor`).
+   */
+  async maxBlobBytes(): Promise<number> {
+    return blobSizeFor(paddedFileSize(Number(await this.get('max_file_mb')) * MIB));
+  }
+
+  /** Bytes of blobs one user may have stored at once (setting `file_quota_mb`); 0 = no limit. */
+  async fileQuotaBytes(): Promise<number> {
+    return Number(await this.get('file_quota_mb')) * MIB;
   }
 
   /** Devices one user may have (setting `max_devices_per_user`). */

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { LiveSessionStore } from '../accounts/revocation.js';
 import type { AccountStore } from '../accounts/store.js';
 import type { AuditStore } from '../admin/store.js';
+import type { BlobStore } from '../blobs/store.js';
 import type { SecretStore } from '../cluster/store.js';
 import type { ConversationStore } from '../conversations/store.js';
 import type { DeliveryStore } from '../delivery/store.js';
@@ -13,6 +14,7 @@ import type { Database } from './schema.js';
 import { openSqlite } from './sqlite.js';
 import { SqlAccountStore } from './sql/accounts.js';
 import { SqlAuditStore } from './sql/audit.js';
+import { SqlBlobStore } from './sql/blobs.js';
 import { SqlConversationStore } from './sql/conversations.js';
 import { SqlDeliveryStore } from './sql/delivery.js';
 import { SqlDeviceStore } from './sql/devices.js';
@@ -29,6 +31,8 @@ export interface Stores {
   /** Accounts, and the live-session lookup of the revocation check. */
   accounts: AccountStore & LiveSessionStore;
   audit: AuditStore;
+  /** Metadata of encrypted files (their bytes are in a `BlobStorage`). */
+  blobs: BlobStore;
   conversations: ConversationStore;
   delivery: DeliveryStore;
   devices: DeviceStore;
@@ -59,6 +63,7 @@ function storesOver(db: Kysely<Database>): Stores {
     dialect: dialectOf(db),
     accounts: new SqlAccountStore(db),
     audit: new SqlAuditStore(db),
+    blobs: new SqlBlobStore(db),
     conversations: new SqlConversationStore(db),
     delivery: new SqlDeliveryStore(db),
     devices: new SqlDeviceStore(db),

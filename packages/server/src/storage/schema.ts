@@ -21,6 +21,8 @@ export interface Database {
   audit_log: AuditLogTable;
   departures: DeparturesTable;
   server_secrets: ServerSecretsTable;
+  blobs: BlobsTable;
+  blob_links: BlobLinksTable;
 }
 
 export interface UsersTable {
@@ -187,4 +189,24 @@ export interface ServerSecretsTable {
   /** Sealed by the caller; opaque to the store. */
   sealed: string;
   created_at: number;
+}
+
+/** An uploaded ciphertext (its bytes are in the `BlobStorage`). */
+export interface BlobsTable {
+  /** SHA-256 (lowercase hex) of the ciphertext. */
+  id: string;
+  uploader_id: string;
+  /** Bytes of ciphertext. */
+  size: number;
+  created_at: number;
+  /** When a message first announced it; null while never announced. */
+  announced_at: number | null;
+}
+
+/** A logged message (conversation, seq) that announced a blob, at the message's time. */
+export interface BlobLinksTable {
+  blob_id: string;
+  conversation_id: string;
+  seq: number;
+  linked_at: number;
 }

@@ -4,6 +4,7 @@ import { mls } from './002_mls.js';
 import { admin } from './003_admin.js';
 import { groupInfoWanted } from './004_group_info_wanted.js';
 import { secrets } from './005_secrets.js';
+import { blobs } from './006_blobs.js';
 
 /**
  * Versioned migrations, applied in name order. Add a file `NNN_what.ts` and
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003_admin': admin,
   '004_group_info_wanted': groupInfoWanted,
   '005_secrets': secrets,
+  '006_blobs': blobs,
 };
 
 /**
