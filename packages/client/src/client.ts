@@ -139,6 +139,8 @@ export class ConclaveClient {
    * @param options.onProgress `{stage, doneBytes, totalBytes}` (bytes of ciphertext)
    * @param options.signal aborts the upload (`CONCLAVE_ERR_CANCELLED`); once the
    *   `sending` stage is reported the message is in the outbox and goes out.
+   * @param options.announceAfter the message waits for it (settled either way) after
+   *   the upload: files uploaded side by side are announced in the order they were chosen.
    * @returns the receipt with the message's seq, and the file as announced.
    * @throws ConclaveError `CONCLAVE_ERR_FILES_UNAVAILABLE`, `CONCLAVE_ERR_CANCELLED`, the server's
    *   `CONCLAVE_ERR_FILE_TOO_LARGE` / `CONCLAVE_ERR_QUOTA_EXCEEDED`, `CONCLAVE_ERR_FILE_TRANSFER`, else as `sendText`
@@ -147,10 +149,14 @@ export class ConclaveClient {
     conversationId: ConversationId,
     source: FileSource,
     meta: FileMeta,
-    options: TransferOptions<FileProgress> = {},
+    options: TransferOptions<FileProgress> & { announceAfter?: Promise<unknown> } = {},
   ): Promise<SentReceipt & { file: FileAttachment }> {
     if (this.core.connection.state === 'closed') throw new ConclaveError('CONCLAVE_ERR_CLOSED');
     const content = await this.core.files.upload(source, meta, options);
+    if (options.announceAfter !== undefined) {
+      await options.announceAfter.catch(() => undefined);
+      if (options.signal?.aborted === true) throw new ConclaveError('CONCLAVE_ERR_CANCELLED');
+    }
     const { v: _v, ...input } = content;
     const receipt = await this.sendContent(conversationId, input);
     const { blob, key, name, mime, size, image } = content;

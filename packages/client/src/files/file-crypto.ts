@@ -100,15 +100,17 @@ export async function* sealChunks(source: FileSource, key: Uint8Array): AsyncGen
 
 /**
  * Encrypts `source` once to learn its blob id (the SHA-256 of the
- * ciphertext) without keeping the ciphertext.
+ * ciphertext) without keeping the ciphertext; `onProgress` gets the bytes of
+ * ciphertext made so far after each chunk.
  * @returns the id and the blob size in bytes
  */
-export async function blobIdOf(source: FileSource, key: Uint8Array): Promise<{ blobId: BlobId; size: number }> {
+export async function blobIdOf(source: FileSource, key: Uint8Array, onProgress?: (doneBytes: number) => void): Promise<{ blobId: BlobId; size: number }> {
   const hash = sha256.create();
   let size = 0;
   for await (const chunk of sealChunks(source, key)) {
     hash.update(chunk);
     size += chunk.byteLength;
+    onProgress?.(size);
   }
   return { blobId: asBlobId(bytesToHex(hash.digest())), size };
 }

@@ -63,7 +63,10 @@ export class FileTransfers {
     const totalBytes = blobSize(source.size);
     checkAborted(signal);
     onProgress?.({ stage: 'encrypting', doneBytes: 0, totalBytes });
-    const { blobId, size } = await blobIdOf(source, key);
+    const { blobId, size } = await blobIdOf(source, key, (done) => {
+      checkAborted(signal);
+      onProgress?.({ stage: 'encrypting', doneBytes: done, totalBytes });
+    });
     checkAborted(signal);
     onProgress?.({ stage: 'uploading', doneBytes: 0, totalBytes });
     await transport.upload({

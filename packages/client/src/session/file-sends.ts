@@ -31,10 +31,14 @@ const PROGRESS_STEP = 0.01;
  * message with its progress (`MessageItem.transfer`), is encrypted, uploaded
  * and announced (`ConclaveClient.sendFile`), then becomes the message at its
  * seq; a failure leaves it `failed` with Retry and Discard, a cancel removes it.
+ * Several files upload side by side but are announced in the order they were
+ * sent, so a small image chosen after a large file does not overtake it.
  */
 export class FileSends {
   private readonly sends = new Map<string, FileSend>();
   private counter = 0;
+  /** Settles when the file sent last has been announced (or failed): uploads run side by side, announcements in call order. */
+  private announced: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly host: FileSendHost) {}
 
@@ -103,9 +107,10 @@ export class FileSends {
       shown = { stage: p.stage, doneBytes: p.doneBytes, totalBytes: p.totalBytes };
       this.update(key, { transfer: shown });
     };
+    const sending = this.host.client.sendFile(send.conversationId, send.source, send.meta, { onProgress, signal: controller.signal, announceAfter: this.announced });
+    this.announced = sending.catch(() => undefined);
     try {
-      const receipt = await this.host.client.sendFile(send.conversationId, send.source, send.meta, { onProgress, signal: controller.signal });
-      this.placed(key, receipt);
+      this.placed(key, await sending);
     } catch (err) {
       if (isConclaveError(err, 'CONCLAVE_ERR_CANCELLED') || !this.sends.has(key)) return;
       send.controller = null;
