@@ -17,6 +17,7 @@ import './styles/reactions.css';
 import './styles/composer-extras.css';
 import './styles/panels.css';
 import './styles/emoji-picker.css';
+import './styles/files.css';
 
 /**
  * Registers the service worker (app-shell cache for offline start). Failures

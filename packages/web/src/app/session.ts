@@ -11,6 +11,7 @@ import {
   type SocketFactory,
   type WebSocketLike,
 } from '@conclave/client';
+import { browserBlobs } from '../platform/blob-transport.js';
 import { deviceName } from '../platform/device-name.js';
 import { IdbStore } from '../platform/idb-store.js';
 import { webWorkerMls } from '../platform/mls-thread.js';
@@ -61,6 +62,8 @@ function makeSession(store: IdbStore, lock: TabLock, cue: (c: Cue) => void): Ses
     isVisible: () => document.visibilityState === 'visible',
     // Commits and joins of large groups run in a Web Worker, off the page's thread.
     mls: webWorkerMls(),
+    // Encrypted files go over HTTPS to this origin, authenticated by the session cookie.
+    blobs: browserBlobs,
   });
   // The model subscribes before connecting, so the catch-up and security warnings land in the panes.
   const model = new ChatModel(client, { cue });

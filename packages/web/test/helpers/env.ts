@@ -186,11 +186,13 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
 }
 
 /**
- * One `conclave read --json` line: a `message` (`text`, `replyTo`, `mentions`, `emote`, `deleted`), or a
- * `reaction` (`target`, `emoji`, `op`), `edit` (`target`, `text`), `delete` (`target`) or `notice` (`topic`).
+ * One `conclave read --json` line: a `message` (`text`, `replyTo`, `mentions`, `emote`, `deleted`), a
+ * `file` (`name`, `mime`, `size`, `image`, `caption`; with `--download-dir` also `sha256` and `path` of
+ * the saved copy), or a `reaction` (`target`, `emoji`, `op`), `edit` (`target`, `text`), `delete`
+ * (`target`) or `notice` (`topic`).
  */
 export interface ReadLine {
-  kind?: 'message' | 'reaction' | 'edit' | 'delete' | 'notice';
+  kind?: 'message' | 'file' | 'reaction' | 'edit' | 'delete' | 'notice';
   conversation: string;
   seq: number;
   sender: string;
@@ -204,6 +206,13 @@ export interface ReadLine {
   emoji?: string;
   op?: 'add' | 'remove';
   topic?: string;
+  name?: string;
+  mime?: string;
+  size?: number;
+  image?: { width: number; height: number };
+  caption?: string;
+  sha256?: string;
+  path?: string;
 }
 
 /** What `conclave send` can do besides a plain message: its flag and message number. */
@@ -218,9 +227,13 @@ export function terminalUser(env: WebEnv, username: string, password: string) {
   const received: ReadLine[] = [];
   const self = {
     received,
-    /** One `read --json`: what arrived since the last read (also appended to `received`). */
-    async read(): Promise<ReadLine[]> {
-      const r = await runCli(['read', env.address, '--json', ...common()], asUser);
+    /**
+     * One `read --json`: what arrived since the last read (also appended to `received`); with
+     * `downloadDir`, files are saved there (`--download-dir`).
+     */
+    async read(downloadDir?: string): Promise<ReadLine[]> {
+      const dir = downloadDir === undefined ? [] : ['--download-dir', downloadDir];
+      const r = await runCli(['read', env.address, '--json', ...dir, ...common()], asUser, 60_000);
       if (r.code !== 0) throw new Error(`conclave read as ${username} exited ${r.code}: ${r.stderr}`);
       const lines = r.stdout
         .split('\n')
@@ -229,15 +242,20 @@ export function terminalUser(env: WebEnv, username: string, password: string) {
       received.push(...lines);
       return lines;
     },
-    /** Reads until `done(received)` holds, or throws after `ms` with what was read. */
-    async readUntil(done: (all: ReadLine[]) => boolean, what: string, ms = 30_000): Promise<ReadLine[]> {
+    /** Reads until `done(received)` holds, or throws after `ms` with what was read (files saved into `downloadDir` if given). */
+    async readUntil(done: (all: ReadLine[]) => boolean, what: string, ms = 30_000, downloadDir?: string): Promise<ReadLine[]> {
       const deadline = Date.now() + ms;
       for (;;) {
-        await self.read();
+        await self.read(downloadDir);
         if (done(received)) return received;
         if (Date.now() > deadline) throw new Error(`${username} (terminal) timed out waiting for ${what}; read: ${JSON.stringify(received)}`);
         await sleep(300);
       }
+    },
+    /** `conclave send --file PATH` (with `caption` as its text, if any). */
+    async sendFile(to: string, path: string, caption?: string): Promise<void> {
+      const r = await runCli(['send', env.address, '--to', to, '--file', path, ...common(), ...(caption === undefined ? [] : [caption])], asUser, 60_000);
+      if (r.code !== 0) throw new Error(`conclave send --file as ${username} exited ${r.code}: ${r.stderr}`);
     },
     async send(to: string, text: string): Promise<void> {
       const r = await runCli(['send', env.address, '--to', to, ...common(), text], asUser);

@@ -10,6 +10,10 @@ import { Announcer } from './Announcer.js';
 import { Composer } from './Composer.js';
 import { ConnectionBar } from './ConnectionBar.js';
 import { ConversationHeader } from './ConversationHeader.js';
+import { DropOverlay } from './files/DropOverlay.js';
+import { forgetAll } from './files/file-urls.js';
+import { sendFiles } from './files/send-files.js';
+import { useFileDrop } from './files/use-file-drop.js';
 import { JoinRoomDialog } from './JoinRoomDialog.js';
 import { MessageActionsContext } from './message-actions.js';
 import { MemberPanel } from './MemberPanel.js';
@@ -54,6 +58,8 @@ export interface ChatScreenProps {
 /**
  * The chat: conversation list, the conversation (header, messages, composer),
  * the search and member panels, dialogs. Ctrl/⌘+K or "/" opens the search.
+ * Files dropped on the conversation (a drop target shows while dragging)
+ * are sent to it, one message each.
  */
 export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProps) {
   const { model, client } = session;
@@ -71,6 +77,7 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
   const { compose, setCompose } = messageUi;
   const composeRef = useRef(compose);
   composeRef.current = compose;
+  const main = useRef<HTMLElement>(null);
 
   // `model.current` is null while `opening` (a DM or room still being set up) is on screen.
   const shown = model.current;
@@ -233,6 +240,19 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
   }, [snapshot, current, opening]);
 
   const label = opening?.label ?? (current === undefined ? null : conversationLabel(current));
+
+  // Files chosen, pasted or dropped: one message each, to the conversation on screen.
+  const sendTo = shown;
+  const onFiles = useCallback(
+    (files: File[]) => {
+      if (sendTo !== null) void sendFiles(model, files, sendTo);
+    },
+    [model, sendTo],
+  );
+  const dragging = useFileDrop(main, onFiles, sendTo !== null && !adminOpen);
+  // Nothing decrypted outlives the chat on screen (signing out, another tab taking over).
+  useEffect(() => forgetAll, []);
+
   const verified = new Set(snapshot.verified);
 
   // Closing the admin page puts the focus back on its entry in the sidebar (where it was opened).
@@ -258,7 +278,8 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
           onJoinRoom={() => setDialog({ kind: 'join' })}
           onSettings={() => setDialog({ kind: 'settings' })}
         />
-        <main className="conversation" hidden={adminOpen}>
+        <main ref={main} className="conversation" hidden={adminOpen}>
+          {dragging && label !== null && <DropOverlay label={label} />}
           <ConversationHeader
             conversation={current}
             opening={opening}
@@ -307,6 +328,7 @@ export function ChatScreen({ session, cues, onSignOut, onEnded }: ChatScreenProp
             onComposing={(text) => model.composing(text)}
             mentionCandidates={(prefix) => model.mentionCandidates(prefix)}
             typing={model.typingLine()}
+            {...(sendTo !== null && { onFiles })}
           />
         </main>
         {!adminOpen && panel === 'search' && (

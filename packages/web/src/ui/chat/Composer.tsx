@@ -1,6 +1,6 @@
-import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type ClipboardEvent, type FormEvent, type KeyboardEvent } from 'react';
 import type { TextMeasure } from '@conclave/client';
-import { CloseIcon, EditIcon, ReplyIcon } from '../common/icons.js';
+import { AttachIcon, CloseIcon, EditIcon, ReplyIcon } from '../common/icons.js';
 import { completeMention, mentionAt } from './mention.js';
 import { MENTION_LIST_ID, MentionPopup } from './MentionPopup.js';
 
@@ -47,6 +47,8 @@ export interface ComposerProps {
   mentionCandidates?: (prefix: string) => string[];
   /** "bob is typing…", or null: shown just above the box (a polite live region). */
   typing?: string | null;
+  /** Sends files, one message each (chosen with "Attach files", or pasted); absent: no conversation to send to. */
+  onFiles?: (files: File[]) => void;
 }
 
 /**
@@ -58,6 +60,8 @@ export interface ComposerProps {
  * A line `check` refuses stays in the box with the reason under it
  * (`role="alert"`); near the size limit a counter says what is left
  * ("120 left", "37 too many").
+ * "Attach files" (left of the box) opens the browser's file chooser; files
+ * pasted into the box (a screenshot, say) are sent the same way.
  */
 export function Composer(props: ComposerProps) {
   const { placeholder, onSubmit, check, measure, onActivity, conversationKey, autoFocus = false, mode = null } = props;
@@ -69,6 +73,7 @@ export function Composer(props: ComposerProps) {
   const [dismissed, setDismissed] = useState<number | null>(null);
   const sent = useRef<string[]>([]);
   const box = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
   /** The draft put aside while editing a message, and its conversation (it comes back after). */
   const aside = useRef<{ key: string; text: string } | null>(null);
   const pendingCaret = useRef<number | null>(null);
@@ -220,6 +225,14 @@ export function Composer(props: ComposerProps) {
     }
   };
 
+  // A pasted file (an image copied to the clipboard) is sent; pasted text goes into the box as usual.
+  const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>): void => {
+    const files = Array.from(event.clipboardData.files);
+    if (files.length === 0 || props.onFiles === undefined) return;
+    event.preventDefault();
+    props.onFiles(files);
+  };
+
   const onForm = (event: FormEvent): void => {
     event.preventDefault();
     send();
@@ -232,6 +245,27 @@ export function Composer(props: ComposerProps) {
       </p>
       {mode !== null && <ModeBanner mode={mode} onCancel={endMode} />}
       {suggesting && <MentionPopup names={names} active={highlighted} onPick={complete} onHover={setActive} />}
+      {props.onFiles !== undefined && (
+        <>
+          <button type="button" className="icon-button composer__attach" aria-label="Attach files" title="Attach files" onClick={() => picker.current?.click()}>
+            <AttachIcon />
+          </button>
+          <input
+            ref={picker}
+            type="file"
+            multiple
+            hidden
+            tabIndex={-1}
+            data-testid="attach-input"
+            onChange={(event) => {
+              const files = Array.from(event.currentTarget.files ?? []);
+              // Cleared, so choosing the same file again is a change too.
+              event.currentTarget.value = '';
+              if (files.length > 0) props.onFiles?.(files);
+            }}
+          />
+        </>
+      )}
       <label className="visually-hidden" htmlFor="composer-input">
         Message
       </label>
@@ -256,6 +290,7 @@ export function Composer(props: ComposerProps) {
         onBlur={() => setDismissed(token?.start ?? null)}
         onFocus={() => setDismissed(null)}
         onKeyDown={onKeyDown}
+        onPaste={onPaste}
         enterKeyHint={mode?.kind === 'edit' ? 'done' : 'send'}
         autoComplete="off"
         aria-describedby={`${mode !== null ? 'composer-mode ' : ''}composer-hint composer-note`}

@@ -2,6 +2,7 @@ import { useState, type FocusEvent, type MouseEvent } from 'react';
 import { formatTime, type MessageItem } from '@conclave/client';
 import { Avatar } from '../common/Avatar.js';
 import { MoreIcon } from '../common/icons.js';
+import { Attachment } from './files/Attachment.js';
 import { actionable, useMessageActions } from './message-actions.js';
 import { Body, Quote, Reactions, SeenBy } from './MessageParts.js';
 import { MessageToolbar } from './MessageToolbar.js';
@@ -29,7 +30,8 @@ export interface MessageEntryProps {
 
 /**
  * A member message: avatar and header (hidden in a group), the quote of the
- * message it answers, its text ("(edited)", "message deleted", an emote as
+ * message it answers, its file (an image inline, else a card; its caption is
+ * the text), its text ("(edited)", "message deleted", an emote as
  * "* alice waves", an unsupported one muted), reaction chips, "Seen by …".
  * Messages that mention you are highlighted (`data-mention`). Wide screens: a
  * toolbar while the pointer is over it or the focus in it (made then: a list
@@ -127,7 +129,8 @@ export function MessageEntry({ item, continued, seen, flash, onSender, onRetry, 
           )}
         </div>
         {item.replyTo !== undefined && <Quote quote={item.replyTo} />}
-        <Body item={item} />
+        {item.file !== undefined && item.deleted !== true && <Attachment item={item} file={item.file} />}
+        {(item.file === undefined || item.text !== '' || item.deleted === true) && <Body item={item} />}
         <Reactions item={item} canReact={canAct} />
         {status === 'failed' && (
           <div className="msg__failed" role="alert">

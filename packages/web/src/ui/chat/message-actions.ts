@@ -1,5 +1,5 @@
 import { createContext, useContext } from 'react';
-import { parseMessageText, plainText, UNPLACED_SEQ, type MessageItem } from '@conclave/client';
+import { parseMessageText, plainText, UNPLACED_SEQ, type ChatModel, type MessageItem } from '@conclave/client';
 
 /** The reactions offered with one click, in this order (the toolbar and the phone's action sheet). */
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'] as const;
@@ -25,6 +25,12 @@ export interface MessageActions {
   jump: (key: string) => void;
   /** Phone: opens the action sheet of a message. */
   menu: (item: MessageItem) => void;
+  /** Decrypts the file of the message `key`, streaming its plaintext to `write` (`ChatModel.downloadFile`). */
+  fetchFile: ChatModel['downloadFile'];
+  /** Stops sending one of this user's files: its pending message goes (`ChatModel.cancelTransfer`). */
+  cancelTransfer: (key: string) => void;
+  /** Opens an image message in the lightbox. */
+  view: (item: MessageItem) => void;
 }
 
 export const MessageActionsContext = createContext<MessageActions | null>(null);

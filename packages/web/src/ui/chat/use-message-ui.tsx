@@ -3,6 +3,8 @@ import type { ConversationId } from '@conclave/protocol';
 import type { ChatModel, MessageItem } from '@conclave/client';
 import type { ComposeMode } from './Composer.js';
 import { DeleteDialog } from './DeleteDialog.js';
+import { showsInline } from './files/file-kinds.js';
+import { Lightbox } from './files/Lightbox.js';
 import { previewText, type MessageActions } from './message-actions.js';
 import type { JumpRequest } from './MessageList.js';
 import { MessageSheet } from './MessageSheet.js';
@@ -23,7 +25,7 @@ export interface MessageUi {
   jump: JumpRequest | null;
   /** Opens a conversation at one of its messages (loading older history when needed), then scrolls to it. */
   reveal: (conversationId: ConversationId, key: string) => Promise<void>;
-  /** The emoji picker, the phone's action sheet and the delete question, as they are open now. */
+  /** The emoji picker, the phone's action sheet, the delete question and the lightbox, as they are open now. */
   overlays: ReactNode;
 }
 
@@ -34,14 +36,16 @@ function messageElement(key: string): HTMLElement | null {
 
 /**
  * The state behind the actions on messages (reply, react, edit, delete, jump
- * to a quoted message) and the overlays they open. The actions call the
- * `ChatModel`; nothing here decides what a reaction or an edit means.
+ * to a quoted message, open an image, fetch or stop sending a file) and the
+ * overlays they open. The actions call the `ChatModel`; nothing here decides
+ * what a reaction or an edit means.
  */
 export function useMessageUi(model: ChatModel, phone: boolean): MessageUi {
   const [compose, setCompose] = useState<ComposeMode | null>(null);
   const [picker, setPicker] = useState<{ key: string; anchor: HTMLElement | null } | null>(null);
   const [sheet, setSheet] = useState<MessageItem | null>(null);
   const [deleting, setDeleting] = useState<MessageItem | null>(null);
+  const [viewing, setViewing] = useState<MessageItem | null>(null);
   const [jump, setJump] = useState<JumpRequest | null>(null);
   const jumps = useRef(0);
 
@@ -66,6 +70,9 @@ export function useMessageUi(model: ChatModel, phone: boolean): MessageUi {
         if (here !== null) void reveal(here, key);
       },
       menu: (item) => setSheet(item),
+      fetchFile: (key, write, options) => model.downloadFile(key, write, options),
+      cancelTransfer: (key) => model.cancelTransfer(key),
+      view: (item) => setViewing(item),
     }),
     [model, phone, reveal],
   );
@@ -104,6 +111,9 @@ export function useMessageUi(model: ChatModel, phone: boolean): MessageUi {
             if (found !== null && conversationId !== null) void model.deleteMessage(conversationId, found.seq);
           }}
         />
+      )}
+      {viewing?.file !== undefined && showsInline(viewing.file) && (
+        <Lightbox item={viewing} file={viewing.file} onClose={() => setViewing(null)} />
       )}
     </>
   );

@@ -60,3 +60,13 @@ export function MoreIcon() {
 export function CopyIcon() {
   return <Icon d="M16 1H4a2 2 0 0 0-2 2v14h2V3h12V1zm3 4H8a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h11a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2zm0 16H8V7h11v14z" />;
 }
+
+export function AttachIcon() {
+  return (
+    <Icon d="M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z" />
+  );
+}
+
+export function DownloadIcon() {
+  return <Icon d="M19 9h-4V3H9v6H5l7 7 7-7zM5 18v2h14v-2H5z" />;
+}
