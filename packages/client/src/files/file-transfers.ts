@@ -149,7 +149,6 @@ export class FileTransfers {
 
 /** A file name to announce: no directories, no control characters, at most `MAX_FILE_NAME_CHARS` (keeping the extension). */
 export function fileName(name: string): string {
-  // eslint-disable-next-line no-control-regex
   const base = (name.split(/[/\\]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim();
   const clean = base === '' || base === '.' || base === '..' ? 'file' : base;
   if (clean.length <= MAX_FILE_NAME_CHARS) return clean;
