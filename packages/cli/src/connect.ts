@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { ConclaveClient, isConclaveError, type ClientStore, type Credentials } from '@conclave/client';
+import { httpsBlobTransport } from './blob-transport.js';
 import { CliError } from './errors.js';
 import { FileStore, savedUsers, userDir, WRONG_PROFILE_PASSWORD } from './profile.js';
 import { threadMls } from './mls-thread.js';
@@ -81,6 +82,8 @@ export function makeClient(
     history,
     url: addr.wsUrl,
     socketFactory: nodeSocketFactory(trust),
+    // Files travel over HTTPS beside the WebSocket, trusted the same way.
+    blobs: httpsBlobTransport(addr, trust),
     store,
     clientName: 'conclave-cli/0.1',
     deviceName: deviceName(),

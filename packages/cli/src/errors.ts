@@ -7,12 +7,14 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 /**
  * A failure to report as one line on stderr (`conclave: <message>`), with no
  * stack trace. Messages must never contain a password or a token.
+ * `reported`: the lines were written already (only the exit status is left).
  */
 export class CliError extends Error {
   override readonly name = 'CliError';
   constructor(
     message: string,
     readonly exitCode: number = EXIT.failure,
+    readonly reported = false,
   ) {
     super(message);
   }

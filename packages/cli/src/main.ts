@@ -68,14 +68,18 @@ export function buildProgram(): Command {
     return n;
   };
   const acts = ['replyTo', 'react', 'edit', 'delete'];
+  // A file is a new message: it may answer one (--reply-to) but not react to, edit or delete one.
   const actOption = (flags: string, description: string, key: string) =>
-    new Option(flags, description).argParser(messageNumber(flags.split(' ')[0]!)).conflicts(acts.filter((k) => k !== key));
+    new Option(flags, description)
+      .argParser(messageNumber(flags.split(' ')[0]!))
+      .conflicts([...acts.filter((k) => k !== key), ...(key === 'replyTo' ? [] : ['file'])]);
   program
     .command('send')
     .description('send one message (or react to, edit or delete one) and exit after the server acknowledges it')
     .argument('<url>', 'server address')
-    .argument('[text...]', 'the message; with --react the emoji; with --edit the new text; none with --delete')
+    .argument('[text...]', 'the message; with --file its caption (may be empty); with --react the emoji; with --edit the new text; none with --delete')
     .requiredOption('--to <target>', "'#room' or a username")
+    .option('--file <path>', 'send this file or image, end-to-end encrypted (the text, if any, is its caption)')
     .addOption(actOption('--reply-to <n>', 'send the text as a reply to message N of that conversation', 'replyTo'))
     .addOption(actOption('--react <n>', 'react to message N with the emoji given as TEXT (👍 or :+1:)', 'react'))
     .addOption(actOption('--edit <n>', 'make TEXT the new text of your message N', 'edit'))
@@ -94,7 +98,11 @@ export function buildProgram(): Command {
     .argument('<url>', 'server address')
     .option('--user <name>', 'your username (default: the only saved profile for this server)')
     .option('--follow', 'keep printing new messages')
-    .option('--json', 'one JSON object per line: kind (message|reaction|edit|delete|notice), conversation, seq, sender, sentAt (ms), then text, replyTo, mentions (usernames), emote for messages; target and emoji/op or text for the others')
+    .option(
+      '--json',
+      'one JSON object per line: kind (message|file|reaction|edit|delete|notice), conversation, seq, sender, sentAt (ms), then text, replyTo, mentions (usernames), emote for messages; name, mime, size (bytes), image {width,height}, caption, and with --download-dir sha256 and path for files; target and emoji/op or text for the others',
+    )
+    .option('--download-dir <dir>', 'save each file received into DIR (created if missing; a taken name becomes "name (1).ext"); a file that fails its integrity check is not saved')
     .option('--timeout <seconds>', 'with --follow: stop after this long; without: fail if not caught up by then', seconds)
     .option('--password-stdin', 'read the password from standard input (else $CONCLAVE_PASSWORD)')
     .addOption(profileOption())
@@ -135,7 +143,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
       // Help and version exit 0; usage errors were already printed as one line.
       process.exit(err.exitCode === 0 ? 0 : EXIT.usage);
     }
-    if (!(err instanceof Error && err.name === 'ExitPromptError')) process.stderr.write(`conclave: ${oneLine(err)}\n`);
+    const silent = (err instanceof Error && err.name === 'ExitPromptError') || (err instanceof CliError && err.reported);
+    if (!silent) process.stderr.write(`conclave: ${oneLine(err)}\n`);
     process.exit(exitCodeOf(err));
   }
 }

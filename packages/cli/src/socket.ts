@@ -1,9 +1,8 @@
 import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import { LIMITS } from '@conclave/protocol';
-import { ConclaveError, type ClientSocket, type SocketFactory } from '@conclave/client';
-import { certificateFingerprint } from './tls/fingerprint.js';
-import type { Trust } from './tls/trust.js';
+import type { ClientSocket, SocketFactory } from '@conclave/client';
+import { pinMismatch, type Trust } from './tls/trust.js';
 
 /**
  * A `SocketFactory` over Node's `ws` that enforces `trust` on every
@@ -32,16 +31,9 @@ export function nodeSocketFactory(trust: Trust): SocketFactory {
     };
     if (trust.mode === 'pinned') {
       ws.on('upgrade', (res) => {
-        const raw = (res.socket as TLSSocket).getPeerCertificate().raw;
-        const presented = raw === undefined ? 'none' : certificateFingerprint(raw);
-        if (presented === trust.fingerprint) return;
-        socket.onerror?.(
-          new ConclaveError(
-            'CONCLAVE_ERR_UNTRUSTED_SERVER',
-            `The server certificate changed (pinned ${trust.fingerprint}, got ${presented}); disconnected before sending anything.`,
-            { fatal: true },
-          ),
-        );
+        const mismatch = pinMismatch(trust, res.socket as TLSSocket);
+        if (mismatch === null) return;
+        socket.onerror?.(mismatch);
         ws.terminate();
       });
     }

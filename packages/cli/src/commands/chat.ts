@@ -17,6 +17,7 @@ import { FileStore, loadLastUsed, savedUsers, saveLastUsed, WRONG_PROFILE_PASSWO
 import { fingerprintToHex } from '../tls/fingerprint.js';
 import { establishTrust, type Trust, type TrustPrompt } from '../tls/trust.js';
 import { parseServerAddress, type ServerAddress } from '../url.js';
+import { ChatFiles } from '../files/chat-files.js';
 import { runChatUi } from '../tui/run.js';
 import { profileDirOf, type CommonOptions } from './options.js';
 
@@ -72,14 +73,16 @@ export async function runChat(url: string | undefined, opts: ChatOptions): Promi
   const user = await chooseUser(profileDir, addr, opts.user, last?.url === typed ? last.user : undefined);
   // The model subscribes before connecting, so the catch-up and the security warnings land in the panes.
   const models = new Map<ConclaveClient, ChatModel>();
+  const files = new ChatFiles();
   const client = await logIn(profileDir, addr, trust, user, (c) => {
-    models.set(c, new ChatModel(c, { cue: ringBell, keysHelp: TERMINAL_KEYS }));
+    models.set(c, new ChatModel(c, { cue: ringBell, keysHelp: TERMINAL_KEYS, files }));
   });
   const model = models.get(client)!;
+  files.attach(model);
   await saveLastUsed(profileDir, { url: typed, user: client.snapshot().me?.username ?? user });
   // What this device decrypted in earlier runs, above what arrived while connecting.
   await model.loadHistory();
-  const result = await runChatUi(client, model, { server: addr.key });
+  const result = await runChatUi(client, model, { server: addr.key, files });
   if (result.error !== undefined) throw result.error;
   process.stdout.write(result.reason === 'logout' ? 'Logged out.\n' : 'Bye — you stay logged in; `conclave chat` resumes.\n');
 }
@@ -213,7 +216,8 @@ const TERMINAL_KEYS =
   'Keys: Tab or Ctrl-N/Ctrl-P switch conversation · PgUp/PgDn scroll · Ctrl-G to the new messages · ↑/↓ history · Ctrl-C quit\n' +
   'Tab after @ or / completes · ↑ in an empty line edits your last message (Esc cancels; ↑ again: history) · Alt-Enter: new line\n' +
   'The dim number before a message is the N of /reply, /react, /edit and /delete. Text may use **bold**, *italic*, `code`.\n' +
-  'A message marked ✖ was not sent: /retry sends it again, /discard drops it (the newest one on screen).';
+  'A message marked ✖ was not sent: /retry sends it again, /discard drops it (the newest one on screen).\n' +
+  'Files: /upload PATH [caption] (~ is your home folder) · /download N [DIR] saves file N (default ~/Downloads) · /cancel stops the newest upload or download.';
 
 /**
  * The terminal bell: for private messages, messages that mention you (in any

@@ -1,8 +1,10 @@
 import type { ConversationId, UserId } from '@conclave/protocol';
-import type { ChatMessage, ConclaveClient } from '@conclave/client';
+import { conversationLabel, sanitize, type ChatMessage, type ConclaveClient, type FileAttachment } from '@conclave/client';
 import { closeClient, connectNonInteractive, passwordSource, pickUser } from '../connect.js';
-import { CliError, EXIT } from '../errors.js';
-import { formatReadJson, formatReadLine } from '../format.js';
+import { CliError, EXIT, oneLine } from '../errors.js';
+import { saveDownload } from '../files/save.js';
+import { formatReadJson, formatReadLine, type SavedFile } from '../format.js';
+import { expandHome } from '../profile.js';
 import { establishTrust } from '../tls/trust.js';
 import { parseServerAddress } from '../url.js';
 import { profileDirOf, type ScriptOptions } from './options.js';
@@ -12,12 +14,18 @@ export interface ReadOptions extends ScriptOptions {
   json?: boolean;
   /** Seconds: with --follow, how long to keep reading; without, the limit for catching up. */
   timeout?: number;
+  /** Save each file received into this folder (created if missing). */
+  downloadDir?: string;
 }
 
 /**
  * `conclave read URL --user NAME`: prints the messages after the profile's
  * cursors (and advances them), then exits when caught up; `--follow` keeps
- * printing until `--timeout` seconds (or forever).
+ * printing until `--timeout` seconds (or forever). With `--download-dir DIR`
+ * each file received is downloaded, checked and saved there before its line
+ * is printed (`saveDownload`: never overwriting, nothing kept of a file that
+ * fails its check); a file that cannot be saved is one stderr line instead,
+ * the others go on, and the exit status is 1.
  * @throws CliError / ConclaveError with a one-line reason.
  */
 export async function runRead(url: string, opts: ReadOptions): Promise<void> {
@@ -25,25 +33,38 @@ export async function runRead(url: string, opts: ReadOptions): Promise<void> {
   const profileDir = profileDirOf(opts);
   const user = await pickUser(profileDir, addr, opts.user);
   const timeoutMs = opts.timeout === undefined ? undefined : opts.timeout * 1000;
-  // Lines are printed in arrival order; a JSON line with mentions may first ask the server for names.
+  const downloadDir = opts.downloadDir === undefined ? undefined : expandHome(opts.downloadDir);
+  // Lines are printed in arrival order; a JSON line with mentions may first ask the server for names, a file be saved first.
   let printed: Promise<void> = Promise.resolve();
   let names: MentionNames | null = null;
-  const print = (m: ChatMessage): void => {
-    if (opts.json !== true) {
-      process.stdout.write(`${formatReadLine(m)}\n`);
-      return;
-    }
+  let unsaved = 0;
+  const print = (m: ChatMessage, client: ConclaveClient): void => {
     const resolver = names;
     printed = printed.then(async () => {
+      let saved: SavedFile | undefined;
+      if (downloadDir !== undefined && m.kind === 'file' && m.file !== undefined && m.deleted !== true) {
+        try {
+          saved = await saveReceived(client, m.file, downloadDir);
+        } catch (err) {
+          unsaved++;
+          process.stderr.write(`conclave: ${whereOf(m)} ${sanitize(m.file.name).replace(/\n/g, ' ')}: ${oneLine(err)}\n`);
+          return;
+        }
+      }
+      if (opts.json !== true) return void process.stdout.write(`${formatReadLine(m, saved)}\n`);
       const mentions = m.mentions === undefined || resolver === null ? undefined : await resolver.names(m.conversationId, m.mentions);
-      process.stdout.write(`${formatReadJson(m, mentions)}\n`);
+      process.stdout.write(`${formatReadJson(m, mentions, saved)}\n`);
     });
+  };
+  /** Exit status 1 once the lines are out, when a file could not be saved (each already said why). */
+  const settle = (): void => {
+    if (unsaved > 0) throw new CliError(`${unsaved} file(s) not saved`, EXIT.failure, true);
   };
   const onClient = (client: ConclaveClient): void => {
     names = new MentionNames(client);
     client.on('message', (m) => {
       names?.learn(m.sender.userId, m.sender.username);
-      print(m);
+      print(m, client);
     });
   };
   const work = (async () => {
@@ -61,7 +82,7 @@ export async function runRead(url: string, opts: ReadOptions): Promise<void> {
     const client = await withTimeout(work, timeoutMs);
     await withTimeout(printed, timeoutMs);
     await closeClient(client);
-    return;
+    return settle();
   }
   const client = await work;
   await new Promise<void>((resolve, reject) => {
@@ -72,7 +93,22 @@ export async function runRead(url: string, opts: ReadOptions): Promise<void> {
     for (const signal of stopSignals(process.platform)) process.once(signal, () => resolve());
   })
     .then(() => printed)
-    .finally(() => closeClient(client));
+    .finally(() => closeClient(client))
+    .then(settle);
+}
+
+/** `[#general] 12`: where a message is, as a `read` line starts. */
+function whereOf(m: ChatMessage): string {
+  return `[${conversationLabel(m.conversation, m.conversationId)}] ${m.seq}`;
+}
+
+/**
+ * Downloads `file` into `dir` (see `saveDownload`).
+ * @throws ConclaveError (`CONCLAVE_ERR_FILE_CORRUPT`, `NOT_MEMBER`, `BLOB_NOT_FOUND`, `FILE_TRANSFER`…), CliError for the folder
+ */
+async function saveReceived(client: ConclaveClient, file: FileAttachment, dir: string): Promise<SavedFile> {
+  const { path, result } = await saveDownload(dir, file.name, (write) => client.downloadFile(file, write));
+  return { path, sha256: result.sha256 };
 }
 
 /**

@@ -1,7 +1,10 @@
 import { MAX_REACTION_CHARS, type ConversationInfo, type UserId } from '@conclave/protocol';
-import { conversationLabel, expandShortcodes, mentionsIn, normalizeRoom, type ConclaveClient, type SentReceipt } from '@conclave/client';
+import { conversationLabel, expandShortcodes, mentionsIn, normalizeRoom, type ConclaveClient, type FileProgress, type SentReceipt } from '@conclave/client';
 import { closeClient, connectNonInteractive, passwordSource, pickUser } from '../connect.js';
 import { CliError, EXIT } from '../errors.js';
+import { openLocalFile, type LocalFile } from '../files/local-file.js';
+import { progressText } from '../files/progress.js';
+import { expandHome } from '../profile.js';
 import { establishTrust } from '../tls/trust.js';
 import { parseServerAddress } from '../url.js';
 import { profileDirOf, type ScriptOptions } from './options.js';
@@ -18,11 +21,14 @@ export interface SendOptions extends ScriptOptions {
   edit?: number;
   /** The number of your message to delete (no text needed). */
   delete?: number;
+  /** A file to send (the text, if any, is its caption). */
+  file?: string;
 }
 
 /** What one `send` does: a message (maybe a reply), or an act on message `target`. */
 type Action =
   | { kind: 'text'; text: string; replyTo?: number }
+  | { kind: 'file'; path: string; caption?: string; replyTo?: number }
   | { kind: 'react'; target: number; emoji: string }
   | { kind: 'edit'; target: number; text: string }
   | { kind: 'delete'; target: number };
@@ -33,10 +39,21 @@ type Action =
  * for callers that bypass it.
  * @throws CliError (usage) when the text is missing, or the emoji is not one emoji
  */
-export function sendAction(words: readonly string[], opts: Pick<SendOptions, 'replyTo' | 'react' | 'edit' | 'delete'>): Action {
+export function sendAction(words: readonly string[], opts: Pick<SendOptions, 'replyTo' | 'react' | 'edit' | 'delete' | 'file'>): Action {
   const text = words.join(' ');
   const chosen = (['replyTo', 'react', 'edit', 'delete'] as const).filter((k) => opts[k] !== undefined);
   if (chosen.length > 1) throw new CliError(`give one of --reply-to, --react, --edit and --delete at a time (got ${chosen.map(flagOf).join(' and ')})`, EXIT.usage);
+  if (opts.file !== undefined) {
+    const act = chosen.find((k) => k !== 'replyTo');
+    if (act !== undefined) throw new CliError(`--file sends a new message: it does not go with ${flagOf(act)}`, EXIT.usage);
+    if (opts.file.trim() === '') throw new CliError('--file needs the path of a file', EXIT.usage);
+    return {
+      kind: 'file',
+      path: opts.file,
+      ...(text.trim() !== '' && { caption: text }),
+      ...(opts.replyTo !== undefined && { replyTo: opts.replyTo }),
+    };
+  }
   if (opts.delete !== undefined) return { kind: 'delete', target: opts.delete };
   if (opts.react !== undefined) {
     const emoji = expandShortcodes(text.trim());
@@ -57,10 +74,13 @@ function flagOf(key: 'replyTo' | 'react' | 'edit' | 'delete'): string {
 
 /**
  * `conclave send URL --user NAME --to '#room'|USER TEXT…`: sends one message
- * (a reply with `--reply-to N`), or acts on message N of that conversation
- * (`--react N EMOJI`, `--edit N TEXT`, `--delete N`), and resolves after the
- * server's `sent` ack; with `--json` prints `{"conversation","seq"}` of what
- * was sent. `@name`s of the conversation's members in a text are sent as
+ * (a reply with `--reply-to N`), a file (`--file PATH`, TEXT its caption:
+ * encrypted here, uploaded, then announced; an image's size in pixels is
+ * read from its header, no thumbnail is made), or acts on message N of that
+ * conversation (`--react N EMOJI`, `--edit N TEXT`, `--delete N`), and
+ * resolves after the server's `sent` ack; with `--json` prints
+ * `{"conversation","seq"}` of what was sent. A file's progress goes to
+ * stderr when that is a terminal. `@name`s of the conversation's members in a text are sent as
  * mentions. Never consumes the profile's read cursors. Joins an existing
  * room if needed (never creates one).
  * @throws CliError / ConclaveError with a one-line reason (`CONCLAVE_ERR_NOT_YOURS`
@@ -68,6 +88,15 @@ function flagOf(key: 'replyTo' | 'react' | 'edit' | 'delete'): string {
  */
 export async function runSend(url: string, words: string[], opts: SendOptions): Promise<void> {
   const action = sendAction(words, opts);
+  if (action.kind !== 'file') return sendWith(url, opts, action);
+  // A file that cannot be read is refused before anything connects.
+  return sendWith(url, opts, { ...action, file: await openLocalFile(expandHome(action.path)) });
+}
+
+/** An `Action` ready to perform: a file's is checked and described. */
+type Ready = Exclude<Action, { kind: 'file' }> | (Extract<Action, { kind: 'file' }> & { file: LocalFile });
+
+async function sendWith(url: string, opts: SendOptions, action: Ready): Promise<void> {
   const addr = parseServerAddress(url);
   const profileDir = profileDirOf(opts);
   const user = await pickUser(profileDir, addr, opts.user);
@@ -90,9 +119,27 @@ export async function runSend(url: string, words: string[], opts: SendOptions): 
   }
 }
 
-async function perform(client: ConclaveClient, conversation: ConversationInfo, action: Action): Promise<SentReceipt> {
+/** Sends the file of `action` with its caption, showing progress on a terminal's stderr. */
+async function sendFile(client: ConclaveClient, conversation: ConversationInfo, action: Extract<Ready, { kind: 'file' }>): Promise<SentReceipt> {
+  const { caption, replyTo, file } = action;
+  const progress = process.stderr.isTTY ? (p: FileProgress) => process.stderr.write(`\r\x1b[K${progressText(p.stage, file.meta.name, p.doneBytes, p.totalBytes, file.source.size)}`) : undefined;
+  try {
+    return await client.sendFile(
+      conversation.conversationId,
+      file.source,
+      { ...file.meta, ...(caption !== undefined && { caption }), ...(replyTo !== undefined && { replyTo }) },
+      progress === undefined ? {} : { onProgress: progress },
+    );
+  } finally {
+    if (progress !== undefined) process.stderr.write('\r\x1b[K');
+  }
+}
+
+async function perform(client: ConclaveClient, conversation: ConversationInfo, action: Ready): Promise<SentReceipt> {
   const id = conversation.conversationId;
   switch (action.kind) {
+    case 'file':
+      return sendFile(client, conversation, action);
     case 'text': {
       const mentions = await mentionsOf(client, conversation, action.text);
       return client.sendText(id, action.text, { ...(action.replyTo !== undefined && { replyTo: action.replyTo }), mentions });

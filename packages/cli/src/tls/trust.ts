@@ -1,6 +1,7 @@
 import { connect, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { ConclaveError } from '@conclave/client/errors';
 import { CliError } from '../errors.js';
 import { ensurePrivateDir, readJson, writeJson } from '../profile.js';
 import type { ServerAddress } from '../url.js';
@@ -12,6 +13,24 @@ export type Trust =
   | { mode: 'ca' }
   /** Self-signed (or otherwise not CA-valid): accept exactly this certificate. */
   | { mode: 'pinned'; fingerprint: string };
+
+/**
+ * Checks the certificate `socket` was handed against a pinned `trust`
+ * (CA mode: TLS itself verified it). Call it once the handshake is done and
+ * before anything is written: a mismatch must reach no byte of the request.
+ * @returns null when trusted, else the fatal `CONCLAVE_ERR_UNTRUSTED_SERVER` to fail with
+ */
+export function pinMismatch(trust: Trust, socket: TLSSocket): ConclaveError | null {
+  if (trust.mode !== 'pinned') return null;
+  const raw = socket.getPeerCertificate().raw as Buffer | undefined;
+  const presented = raw === undefined ? 'none' : certificateFingerprint(raw);
+  if (presented === trust.fingerprint) return null;
+  return new ConclaveError(
+    'CONCLAVE_ERR_UNTRUSTED_SERVER',
+    `The server certificate changed (pinned ${trust.fingerprint}, got ${presented}); disconnected before sending anything.`,
+    { fatal: true },
+  );
+}
 
 /** What the server presented. */
 export interface Probe {

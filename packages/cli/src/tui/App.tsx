@@ -8,6 +8,8 @@ import { commandCandidates, completeStep, completionWord, type Completion } from
 import * as ed from './editor.js';
 import { pad, type ScreenLine } from './layout.js';
 import { layoutPane } from './pane.js';
+import { ChatFiles } from '../files/chat-files.js';
+import { CANCEL_HINT } from './message-lines.js';
 
 /** Renders one line of styled segments, cut to the terminal width. */
 function Line({ line }: { line: ScreenLine }) {
@@ -45,8 +47,13 @@ function useTerminalSize(): { columns: number; rows: number } {
   return size;
 }
 
-/** Lines the terminal handles itself: `/retry` and `/discard` act on the newest failed message on screen. */
-const LOCAL_COMMAND = /^\s*\/(retry|discard)\s*$/i;
+/**
+ * Lines the terminal handles itself: `/retry` and `/discard` act on the
+ * newest failed message on screen, `/cancel` stops the newest transfer.
+ */
+const LOCAL_COMMAND = /^\s*\/(retry|discard|cancel)\s*$/i;
+/** Download progress lines shown at most (the rest are counted). */
+const MAX_DOWNLOAD_LINES = 2;
 
 /** The newest message on screen the server refused for good, if any. */
 function newestFailed(model: ChatModel): string | null {
@@ -58,11 +65,26 @@ function newestFailed(model: ChatModel): string | null {
   return null;
 }
 
+/** A line per download in progress (`ChatFiles`), newest last, at most `MAX_DOWNLOAD_LINES` and a count of the rest. */
+function downloadLines(files: ChatFiles, columns: number): ScreenLine[] {
+  const all = files.downloads();
+  const shown = all.slice(-MAX_DOWNLOAD_LINES);
+  const more = all.length - shown.length;
+  return shown.map((d, i) => ({
+    key: `download-${d.id}`,
+    segments: [{ text: pad(`  ⇣ ${ChatFiles.line(d)}${i === 0 && more > 0 ? ` (and ${more} more)` : ''} — ${CANCEL_HINT}`, columns), color: 'yellow' }],
+  }));
+}
+
 /** The full-screen chat: header, message pane, status bar, input line. */
-export function App({ model, server }: { model: ChatModel; server: string }) {
+export function App({ model, server, files }: { model: ChatModel; server: string; files: ChatFiles }) {
   useSyncExternalStore(
     (listener) => model.subscribe(listener),
     () => model.version,
+  );
+  useSyncExternalStore(
+    (listener) => files.subscribe(listener),
+    () => files.version,
   );
   const snapshot = model.client.snapshot();
   const screen: ScreenState = { snapshot, current: model.current, opening: model.opening };
@@ -83,8 +105,9 @@ export function App({ model, server }: { model: ChatModel; server: string }) {
   // Ink writes rows-1 lines: a full screen would make it clear and redraw on every update.
   const height = Math.max(6, rows - 1);
   const typing = model.typingLine();
-  // Someone typing takes the pane's bottom line (the pane moves up one, as for a new message).
-  const paneRows = height - 3 - (typing === null ? 0 : 1);
+  const transfers = downloadLines(files, columns);
+  // Someone typing takes the pane's bottom line (the pane moves up one, as for a new message); so does each download.
+  const paneRows = Math.max(1, height - 3 - (typing === null ? 0 : 1) - transfers.length);
   const current = snapshot.conversations.find((c) => c.conversationId === screen.current);
   // The prompt names the conversation a typed line goes to (the verified mark is in the header and tabs).
   const label = screen.opening?.label ?? (current === undefined ? 'conclave' : conversationLabel(current));
@@ -162,6 +185,10 @@ export function App({ model, server }: { model: ChatModel; server: string }) {
     setScroll(0);
     if (local === null) {
       void model.submit(text);
+      return true;
+    }
+    if (local[1]!.toLowerCase() === 'cancel') {
+      if (!files.cancelNewest(model.pane())) setFlash('Nothing is uploading or downloading.');
       return true;
     }
     const key = newestFailed(model);
@@ -310,6 +337,9 @@ export function App({ model, server }: { model: ChatModel; server: string }) {
         ))}
       </Box>
       {typing === null ? null : <Line line={typingLine(typing, columns)} />}
+      {transfers.map((l) => (
+        <Line key={l.key} line={l} />
+      ))}
       <Line line={statusLine(screen, model.retryAt, columns)} />
       {editing === null ? (
         <Line line={inputLine(label, line, columns, `Message ${label} — /help for commands`, counter)} />

@@ -5,7 +5,9 @@
  * styled segments, every row at most `width` columns; `pane.ts` puts the
  * number, time and name in front.
  */
-import type { MessageItem, Reaction, ReplyQuote } from '@conclave/client';
+import { UNPLACED_SEQ, type MessageItem, type Reaction, type ReplyQuote } from '@conclave/client';
+import { fileTag } from '../files/describe.js';
+import { progressText } from '../files/progress.js';
 import { nameColor, textWidth, truncate, wrap, type Segment } from './layout.js';
 import { richTextLines } from './rich-text.js';
 
@@ -38,16 +40,21 @@ export function quoteRow(quote: ReplyQuote, width: number): Segment[] {
   return [mark, { text: name, dim: true, bold: true }, { text, dim: true }];
 }
 
+/** Says how to stop an upload or download, after its progress. */
+export const CANCEL_HINT = '/cancel stops it';
+
 /**
  * The text of a message as rows: Markdown for texts (rich-text.ts; `style`
  * under every segment, dim for pending ones), `alice waves` for an action
- * (its name in the sender's color), a dim italic "message deleted", a dim
+ * (its name in the sender's color), a file as `[file 3: report.pdf, 1.2 MB]`
+ * (`fileTag`) before its caption, a dim italic "message deleted", a dim
  * notice for a kind this version cannot show; " (edited)" dim at the end of
  * an edited one. `lead` (a trust tag, the pending mark) starts the first row.
  */
 export function bodyRows(item: MessageItem, width: number, lead: Segment | null, style: Omit<Segment, 'text'> = {}): Rows {
   let rows: Rows;
   if (item.deleted === true) rows = withLead([[{ text: DELETED_TEXT, dim: true, italic: true }]], lead);
+  else if (item.file !== undefined) rows = fileRows(item, item.file, width, lead, style);
   else if (item.unsupported === true) rows = withLead(wrap(item.text, width - (lead === null ? 0 : textWidth(lead.text))).map((text) => [{ text, dim: true, italic: true }]), lead);
   else if (item.emote === true) {
     const name: Segment = { text: `${item.sender} `, color: item.mine ? 'white' : nameColor(item.sender), bold: true, ...(style.dim === true && { dim: true }) };
@@ -59,6 +66,23 @@ export function bodyRows(item: MessageItem, width: number, lead: Segment | null,
     const last = rows[rows.length - 1]!;
     if (rowWidth(last) + textWidth(mark.text) <= width) last.push(mark);
     else rows.push([{ text: EDITED_MARK, dim: true }]);
+  }
+  return rows;
+}
+
+/**
+ * A file message: its tag (numbered once the server placed it, for
+ * `/download N`) then the caption (Markdown) on the first row; while your
+ * own file is being sent, a progress row under it (`progressText`).
+ */
+function fileRows(item: MessageItem, file: NonNullable<MessageItem['file']>, width: number, lead: Segment | null, style: Omit<Segment, 'text'>): Rows {
+  const tag: Segment = { text: `${fileTag(file, item.seq === UNPLACED_SEQ ? undefined : item.seq)} `, color: 'cyan', bold: true, ...(style.dim === true && { dim: true }) };
+  const room = Math.max(4, width - (lead === null ? 0 : textWidth(lead.text)));
+  const rows = withLead(richTextLines(item.text, room, { base: style, lead: tag }), lead);
+  const t = item.transfer;
+  if (t !== undefined && item.status === 'pending') {
+    const line = `${progressText(t.stage, file.name, t.doneBytes, t.totalBytes, file.size)} — ${CANCEL_HINT}`;
+    rows.push(...wrap(line, width).map((text) => [{ text, color: 'yellow' }]));
   }
   return rows;
 }

@@ -3,6 +3,7 @@ import { render } from 'ink';
 import type { ChatModel, ConclaveClient, ConclaveError, ExitReason } from '@conclave/client';
 import { App } from './App.js';
 import { closeClient } from '../connect.js';
+import type { ChatFiles } from '../files/chat-files.js';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT_SCREEN = '\x1b[?1049l';
@@ -12,7 +13,11 @@ const LEAVE_ALT_SCREEN = '\x1b[?1049l';
  * logs out; restores the terminal even on a crash. Resolves with how it ended
  * (and the fatal error that ended it, if any).
  */
-export async function runChatUi(client: ConclaveClient, model: ChatModel, opts: { server: string }): Promise<{ reason: ExitReason; error?: ConclaveError }> {
+export async function runChatUi(
+  client: ConclaveClient,
+  model: ChatModel,
+  opts: { server: string; files: ChatFiles },
+): Promise<{ reason: ExitReason; error?: ConclaveError }> {
   let restored = false;
   const restore = (): void => {
     if (restored) return;
@@ -21,7 +26,7 @@ export async function runChatUi(client: ConclaveClient, model: ChatModel, opts: 
   };
   process.stdout.write(ENTER_ALT_SCREEN);
   process.once('exit', restore);
-  const ink = render(createElement(App, { model, server: opts.server }), { exitOnCtrlC: false, patchConsole: true, maxFps: 30 });
+  const ink = render(createElement(App, { model, server: opts.server, files: opts.files }), { exitOnCtrlC: false, patchConsole: true, maxFps: 30 });
   let error: ConclaveError | undefined;
   const reason = await new Promise<ExitReason>((resolve) => {
     model.onExit = resolve;
