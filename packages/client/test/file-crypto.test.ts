@@ -100,3 +100,25 @@ test('a download resumes at the last whole chunk: what came of a partial chunk i
   await opener.finish();
   assert.ok(Buffer.concat(out).equals(plain));
 });
+
+test('a file content decodes only when well formed: a short key, a path in the name or an oversized thumbnail make it unsupported', async () => {
+  const { decodeContent, encodeContent, MAX_THUMBNAIL_BYTES } = await import('@conclave/protocol');
+  const good = {
+    kind: 'file' as const,
+    blob: 'ab'.repeat(32) as BlobId,
+    key: Buffer.alloc(32, 7).toString('base64'),
+    name: 'cat.jpg',
+    mime: 'image/jpeg',
+    size: 1234,
+    image: { width: 10, height: 20, thumbnail: Buffer.alloc(100).toString('base64') },
+  };
+  assert.equal(decodeContent(encodeContent(good)).kind, 'file');
+  const bad = [
+    { ...good, key: Buffer.alloc(16).toString('base64') },
+    { ...good, blob: 'AB'.repeat(32) },
+    { ...good, size: -1 },
+    { ...good, name: '' },
+    { ...good, image: { width: 10, height: 20, thumbnail: Buffer.alloc(MAX_THUMBNAIL_BYTES + 3).toString('base64') } },
+  ];
+  for (const content of bad) assert.deepEqual(decodeContent(encodeContent(content as typeof good)), { kind: 'unsupported', named: 'file' });
+});
