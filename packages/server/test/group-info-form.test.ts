@@ -108,6 +108,8 @@ describe('GroupInfo external_pub: the RFC 9420 form, and rooms stored in the old
     const db = new SQLite(path.join(dataDir, SQLITE_FILE));
     db.exec('ALTER TABLE groups DROP COLUMN group_info_wanted');
     db.exec('DROP TABLE server_secrets');
+    db.exec('DROP TABLE blob_links');
+    db.exec('DROP TABLE blobs');
     db.prepare("DELETE FROM kysely_migration WHERE name >= '004'").run();
     db.close();
 

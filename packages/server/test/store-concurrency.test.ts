@@ -10,6 +10,7 @@ import { ServiceError } from '../src/errors.js';
 import { newId } from '../src/ids.js';
 import type { Stores } from '../src/storage/index.js';
 import { openPostgres } from '../src/storage/postgres.js';
+import { migrationProvider } from '../src/storage/migrations/index.js';
 import { freshPostgres, postgresNodes } from './pg-database.js';
 import { addDevice, addUser, entry, roomWithGroup } from './store-fixtures.js';
 
@@ -51,9 +52,12 @@ test('two nodes starting at once on a fresh database both open it; the migration
     const [a, b] = await Promise.all([openPostgres(database.url), openPostgres(database.url)]);
     try {
       const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(a);
+      const all = Object.keys(await migrationProvider.getMigrations()).sort();
+      assert.ok(all.includes('006_blobs'));
       assert.deepEqual(
         rows.map((r) => r.name),
-        ['001_initial', '002_mls', '003_admin', '004_group_info_wanted', '005_secrets'],
+        all,
+        'every migration once',
       );
       await sql`select 1 from server_secrets`.execute(b);
     } finally {
