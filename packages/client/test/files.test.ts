@@ -199,3 +199,21 @@ test('without a transport, files are refused with a clear error', async (t) => {
   const general = client.findConversation('#general')!.conversationId;
   await assert.rejects(client.sendFile(general, bytesSource(new Uint8Array(3)), { name: 'a' }), (err: unknown) => isConclaveError(err, 'CONCLAVE_ERR_FILES_UNAVAILABLE'));
 });
+
+test('a file over the server\'s max_file_mb is refused before it is encrypted or uploaded, with the limit in the message', async (t) => {
+  const { alice } = await trio(t);
+  const general = alice.client.findConversation('#general')!.conversationId;
+  let uploads = 0;
+  const real = alice.transport.upload.bind(alice.transport);
+  alice.transport.upload = (input) => {
+    uploads++;
+    return real(input);
+  };
+  let reads = 0;
+  const big = { size: 25 * 1024 * 1024 + 1, read: async () => (reads++, new Uint8Array(0)) };
+  await assert.rejects(alice.client.sendFile(general, big, { name: 'huge.iso' }), (err: unknown) =>
+    isConclaveError(err, 'CONCLAVE_ERR_FILE_TOO_LARGE') && /up to 25 MiB/.test((err as Error).message),
+  );
+  assert.equal(reads, 0, 'not read, so not encrypted');
+  assert.equal(uploads, 0, 'nothing uploaded');
+});

@@ -188,7 +188,12 @@ export const ServerHelloFrame = z.object({
   type: z.literal('hello'),
   protocol: z.number().int().positive(),
   server: z.string(),
-  limits: z.object({ maxFrameBytes: z.number().int(), maxBodyBytes: z.number().int() }),
+  limits: z.object({
+    maxFrameBytes: z.number().int(),
+    maxBodyBytes: z.number().int(),
+    /** Largest file in bytes before encryption (the `max_file_mb` setting), so a client refuses a larger one before encrypting it; absent from servers without files. */
+    maxFileBytes: z.number().int().nonnegative().optional(),
+  }),
   /**
    * How accounts are created here, so a client can ask for the right code:
    * `setupPending` while no admin exists (the first account needs the setup

@@ -204,6 +204,11 @@ export function assembleClient(options: ClientOptions): ClientCore {
     whoTimer = null;
     receipts.stop();
   };
-  const files = new FileTransfers({ transport: options.blobs, token: () => session.token, clock });
+  const files = new FileTransfers({
+    transport: options.blobs,
+    token: () => session.token,
+    maxFileBytes: () => connection.serverHello?.limits.maxFileBytes,
+    clock,
+  });
   return { options, clock, events, state, connection, session, positions, sync, sender, mls, requests, meta, typing, receipts, preferences, search, searchReady, files, stopTimers };
 }

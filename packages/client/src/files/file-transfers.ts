@@ -29,6 +29,9 @@ export interface TransferOptions<P> {
   signal?: AbortSignal;
 }
 
+/** Bytes in a MiB. */
+const MIB = 1024 * 1024;
+
 /** Times a download resumes after a network failure before it gives up. */
 const DOWNLOAD_RESUMES = 3;
 /** Wait before resuming a download, ms (times the attempt). */
@@ -39,6 +42,8 @@ export interface FileTransferDeps {
   transport: BlobTransport | undefined;
   /** The session token for `Authorization: Bearer` (null: the web's cookie). */
   token(): string | null;
+  /** The server's largest file in bytes (its `hello`), when known. */
+  maxFileBytes(): number | undefined;
   clock: Clock;
 }
 
@@ -54,11 +59,17 @@ export class FileTransfers {
    * Encrypts `source` under a fresh key and uploads it.
    * @returns the `file` content announcing it (the caller sends it in the conversation)
    * @throws ConclaveError `CONCLAVE_ERR_FILES_UNAVAILABLE` (no transport), `CONCLAVE_ERR_CANCELLED`,
-   *   the server's refusal (`FILE_TOO_LARGE`, `QUOTA_EXCEEDED`, `SESSION_INVALID`), `FILE_TRANSFER`
+   *   `FILE_TOO_LARGE` (over the server's `maxFileBytes`, before anything is encrypted, or the
+   *   server's refusal), the server's `QUOTA_EXCEEDED`, `SESSION_INVALID`, `FILE_TRANSFER`
    */
   async upload(source: FileSource, meta: FileMeta, options: TransferOptions<FileProgress> = {}): Promise<ContentOf<'file'>> {
     const transport = this.transport();
     const { onProgress, signal } = options;
+    const max = this.deps.maxFileBytes();
+    if (max !== undefined && source.size > max) {
+      const mib = (bytes: number): string => (bytes / MIB).toFixed(bytes < 10 * MIB ? 1 : 0);
+      throw new ConclaveError('CONCLAVE_ERR_FILE_TOO_LARGE', `That file is too large (${mib(source.size)} MiB): this server takes files of up to ${mib(max)} MiB.`);
+    }
     const key = generateFileKey();
     const totalBytes = blobSize(source.size);
     checkAborted(signal);

@@ -233,7 +233,12 @@ export class SettingsService {
    * padded (`paddedFileSize`) and encrypted in chunks (`blobSizeFor`).
    */
   async maxBlobBytes(): Promise<number> {
-    return blobSizeFor(paddedFileSize(Number(await this.get('max_file_mb')) * MIB));
+    return blobSizeFor(paddedFileSize(await this.maxFileBytes()));
+  }
+
+  /** Largest file in bytes of plaintext (setting `max_file_mb`), as the `hello` frame tells clients. */
+  async maxFileBytes(): Promise<number> {
+    return Number(await this.get('max_file_mb')) * MIB;
   }
 
   /** Bytes of blobs one user may have stored at once (setting `file_quota_mb`); 0 = no limit. */

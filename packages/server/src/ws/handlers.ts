@@ -133,7 +133,7 @@ async function hello(ctx: HandlerContext, conn: Connection, frame: FrameOf<Clien
     type: 'hello',
     protocol: PROTOCOL_VERSION,
     server: ctx.serverName,
-    limits: { maxFrameBytes: LIMITS.maxFrameBytes, maxBodyBytes: await ctx.settings.maxMessageBytes() },
+    limits: { maxFrameBytes: LIMITS.maxFrameBytes, maxBodyBytes: await ctx.settings.maxMessageBytes(), maxFileBytes: await ctx.settings.maxFileBytes() },
     registration: await ctx.accounts.registrationInfo(),
     noticeKey: ctx.noticeKey,
   });
