@@ -20,6 +20,12 @@
  *
  *   npm run bench:files -- --mib 25
  *
+ * It also prints what a device pays for the same size (`clientCrypto`, in
+ * this process, the client core's own code): the digest pass that names the
+ * blob, the sealing pass that is uploaded, and opening (decrypting and
+ * checking) it, in ms — with the web's SHA-256 (`@noble/hashes`) and the
+ * terminal's (`node:crypto`).
+ *
  * `max_file_mb` is raised to `--mib` when needed, and `file_quota_mb` is 0 (no limit).
  */
 import { createHash, randomFillSync } from 'node:crypto';
@@ -29,7 +35,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BLOB_PATH, DEFAULT_MAX_FILE_MB } from '@conclave/protocol';
 import { addUser, runShellAdmin } from '@conclave/server';
-import { mls } from '@conclave/client';
+import { BlobOpener, blobIdOf, bytesSource, generateFileKey, mls, nobleSha256, sealChunks, type Sha256Factory } from '@conclave/client';
 import { fail, machineLoad, parseFlags, procSample, round, startServerChild, within } from './lib/common.js';
 import { BenchDevice } from './lib/device.js';
 
@@ -80,6 +86,24 @@ function request(url: string, method: 'PUT' | 'GET', token: string, body?: Buffe
   });
 }
 
+/** The client core's file encryption over `plain`: ms for the digest pass, the sealing pass and opening. */
+async function clientCrypto(plain: Buffer, sha256Of: Sha256Factory): Promise<{ digestPassMs: number; sealMs: number; openMs: number }> {
+  const key = generateFileKey();
+  let t0 = performance.now();
+  const { blobId } = await blobIdOf(bytesSource(plain), key, undefined, sha256Of);
+  const digestPassMs = performance.now() - t0;
+  t0 = performance.now();
+  const sealed: Uint8Array[] = [];
+  for await (const chunk of sealChunks(bytesSource(plain), key)) sealed.push(chunk);
+  const sealMs = performance.now() - t0;
+  t0 = performance.now();
+  const opener = new BlobOpener({ blobId, key, size: plain.byteLength }, () => undefined, sha256Of);
+  for (const chunk of sealed) await opener.push(chunk);
+  await opener.finish();
+  const openMs = performance.now() - t0;
+  return { digestPassMs: round(digestPassMs), sealMs: round(sealMs), openMs: round(openMs) };
+}
+
 async function main(): Promise<void> {
   const opts = parseFlags(process.argv.slice(2), { mib: DEFAULT_MAX_FILE_MB, timeout: 300, rounds: 3 });
   if (!(opts.mib > 0 && opts.mib <= 2048)) throw new Error('--mib must be more than 0 and at most 2048');
@@ -116,6 +140,8 @@ async function main(): Promise<void> {
       if (got.status !== 200 || got.sha256 !== id || got.bytes !== blob.byteLength) throw new Error(`download answered ${got.status} with ${got.bytes} bytes`);
     }
     const after = procSample(server.pid).rssMiB;
+    // The web's SHA-256 (noble, pure JavaScript) and the terminal's (node:crypto).
+    const crypto = { web: await clientCrypto(blob, nobleSha256), terminal: await clientCrypto(blob, () => createHash('sha256')) };
     const firstPeak = peaks[0]!;
     const laterPeak = Math.max(firstPeak, ...peaks.slice(1));
 
@@ -130,6 +156,7 @@ async function main(): Promise<void> {
         rounds: peaks.length,
         serverRssMiB: { before, firstPeak, laterPeak, after },
         laterRoundGrowthMiB: round(laterPeak - firstPeak),
+        clientCrypto: crypto,
         node: process.version,
         ...machineLoad(),
       })}\n`,

@@ -15,7 +15,7 @@ export { systemClock, type Clock, type TimerHandle } from './connection/clock.js
 export { BACKOFF, backoffDelay } from './connection/backoff.js';
 export { CursorTracker, type Admission } from './state/cursors.js';
 export { MemoryStore, redacted, type ClientStore, type Cursors, type FileAttachment, type HistoryEntry, type RecordKey, type StoredSession } from './store/store.js';
-export { BlobOpener, blobSize, bytesSource, type FileSource } from './files/file-crypto.js';
+export { BlobOpener, blobIdOf, blobSize, bytesSource, generateFileKey, nobleSha256, sealChunks, type FileSource, type Sha256Factory } from './files/file-crypto.js';
 export { fileName, type FileMeta, type FileProgress, type TransferOptions } from './files/file-transfers.js';
 export type { BlobTransport } from './files/transport.js';
 export { encodeTextBody, decodeTextBody, randomId } from './body.js';

@@ -9,6 +9,7 @@ import type { ClientStore, HistoryEntry } from './store/store.js';
 import type { MlsRunner } from './mls/runner.js';
 import type { TypingChange } from './content/typing.js';
 import type { BlobTransport } from './files/transport.js';
+import type { Sha256Factory } from './files/file-crypto.js';
 
 /** How to authenticate on the first connect (later reconnects always use the session token). */
 export type Credentials =
@@ -61,6 +62,8 @@ export interface ClientOptions {
    * and `downloadFile` throw `CONCLAVE_ERR_FILES_UNAVAILABLE`.
    */
   blobs?: BlobTransport;
+  /** A native incremental SHA-256 for files (see `Sha256Factory`); default `@noble/hashes`. */
+  sha256?: Sha256Factory;
 }
 
 /** A decoded message as a UI shows it. */

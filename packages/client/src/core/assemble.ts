@@ -208,6 +208,7 @@ export function assembleClient(options: ClientOptions): ClientCore {
     transport: options.blobs,
     token: () => session.token,
     maxFileBytes: () => connection.serverHello?.limits.maxFileBytes,
+    sha256: options.sha256,
     clock,
   });
   return { options, clock, events, state, connection, session, positions, sync, sender, mls, requests, meta, typing, receipts, preferences, search, searchReady, files, stopTimers };

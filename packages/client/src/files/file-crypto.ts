@@ -23,6 +23,17 @@ import { ConclaveError } from '../errors.js';
  * `CONCLAVE_ERR_FILE_CORRUPT`.
  */
 
+/**
+ * An incremental SHA-256 (FIPS 180-4). The default is `@noble/hashes` (pure
+ * JavaScript, every runtime); a platform with a native one passes it through
+ * `ClientOptions.sha256` (the terminal: `node:crypto`, ~20× faster: hashing is
+ * most of what a device spends on a file, `bench:files` `clientCrypto`).
+ */
+export type Sha256Factory = () => { update(bytes: Uint8Array): unknown; digest(): Uint8Array };
+
+/** `@noble/hashes`' SHA-256. */
+export const nobleSha256: Sha256Factory = () => sha256.create();
+
 /** Bytes of a file key. */
 export const FILE_KEY_BYTES = 32;
 /** Bytes of one sealed chunk on the wire (all but the last). */
@@ -104,8 +115,13 @@ export async function* sealChunks(source: FileSource, key: Uint8Array): AsyncGen
  * ciphertext made so far after each chunk.
  * @returns the id and the blob size in bytes
  */
-export async function blobIdOf(source: FileSource, key: Uint8Array, onProgress?: (doneBytes: number) => void): Promise<{ blobId: BlobId; size: number }> {
-  const hash = sha256.create();
+export async function blobIdOf(
+  source: FileSource,
+  key: Uint8Array,
+  onProgress?: (doneBytes: number) => void,
+  sha256Of: Sha256Factory = nobleSha256,
+): Promise<{ blobId: BlobId; size: number }> {
+  const hash = sha256Of();
   let size = 0;
   for await (const chunk of sealChunks(source, key)) {
     hash.update(chunk);
@@ -124,7 +140,7 @@ export async function blobIdOf(source: FileSource, key: Uint8Array, onProgress?:
  * (a chunk boundary: what was pushed past it is dropped).
  */
 export class BlobOpener {
-  private readonly hash = sha256.create();
+  private readonly hash: ReturnType<Sha256Factory>;
   private aes: AesKey | null = null;
   private buffer: Uint8Array[] = [];
   private buffered = 0;
@@ -132,17 +148,21 @@ export class BlobOpener {
   private written = 0;
   private done = false;
   private readonly count: number;
-  private readonly plain: ReturnType<typeof sha256.create> = sha256.create();
+  private readonly plain: ReturnType<Sha256Factory>;
 
   /**
    * @param file.size the file's bytes before padding; `key` its key; `blobId` the announced id.
    * @param write receives the plaintext, in order (awaited).
+   * @param sha256Of the SHA-256 to check the blob and hash the plaintext with
    */
   constructor(
     private readonly file: { blobId: BlobId; key: Uint8Array; size: number },
     private readonly write: (bytes: Uint8Array) => Promise<void> | void,
+    sha256Of: Sha256Factory = nobleSha256,
   ) {
     this.count = chunkCount(file.size);
+    this.hash = sha256Of();
+    this.plain = sha256Of();
   }
 
   /** Bytes of ciphertext consumed into whole chunks: where a resumed download starts. */

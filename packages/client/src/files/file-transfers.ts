@@ -3,7 +3,7 @@ import { base64ToBytes, bytesToBase64 } from '../body.js';
 import type { Clock } from '../connection/clock.js';
 import { ConclaveError, isConclaveError } from '../errors.js';
 import type { FileAttachment } from '../store/store.js';
-import { BlobOpener, blobIdOf, blobSize, generateFileKey, sealChunks, type FileSource } from './file-crypto.js';
+import { BlobOpener, blobIdOf, blobSize, generateFileKey, sealChunks, type FileSource, type Sha256Factory } from './file-crypto.js';
 import type { BlobTransport } from './transport.js';
 
 /** What the sender says about a file: its `name` (directories are dropped), `mime` type, a `caption`, an image's size and thumbnail, the seq it replies to. */
@@ -44,6 +44,8 @@ export interface FileTransferDeps {
   token(): string | null;
   /** The server's largest file in bytes (its `hello`), when known. */
   maxFileBytes(): number | undefined;
+  /** The SHA-256 to name and check blobs with (default `@noble/hashes`). */
+  sha256?: Sha256Factory | undefined;
   clock: Clock;
 }
 
@@ -74,10 +76,15 @@ export class FileTransfers {
     const totalBytes = blobSize(source.size);
     checkAborted(signal);
     onProgress?.({ stage: 'encrypting', doneBytes: 0, totalBytes });
-    const { blobId, size } = await blobIdOf(source, key, (done) => {
-      checkAborted(signal);
-      onProgress?.({ stage: 'encrypting', doneBytes: done, totalBytes });
-    });
+    const { blobId, size } = await blobIdOf(
+      source,
+      key,
+      (done) => {
+        checkAborted(signal);
+        onProgress?.({ stage: 'encrypting', doneBytes: done, totalBytes });
+      },
+      this.deps.sha256,
+    );
     checkAborted(signal);
     onProgress?.({ stage: 'uploading', doneBytes: 0, totalBytes });
     await transport.upload({
@@ -129,7 +136,7 @@ export class FileTransfers {
     const transport = this.transport();
     const { onProgress, signal } = options;
     const totalBytes = blobSize(file.size);
-    const opener = new BlobOpener({ blobId: file.blob, key: base64ToBytes(file.key), size: file.size }, write);
+    const opener = new BlobOpener({ blobId: file.blob, key: base64ToBytes(file.key), size: file.size }, write, this.deps.sha256);
     for (let attempt = 0; ; attempt++) {
       checkAborted(signal);
       const offset = opener.resumeOffset();
