@@ -12,7 +12,7 @@ import { httpsBlobTransport } from '../src/blob-transport.js';
 import { profileOf } from '../src/connect.js';
 import { FileStore } from '../src/profile.js';
 import { parseServerAddress } from '../src/url.js';
-import { PASSWORDS, runCli, startEnv } from './helpers/env.js';
+import { jsonLines, PASSWORDS, runCli, startEnv, type JsonLine } from './helpers/env.js';
 
 /**
  * Files from the scripts' side: `conclave send --file` and
@@ -24,12 +24,7 @@ import { PASSWORDS, runCli, startEnv } from './helpers/env.js';
 const CAROL = 'carol-password-3';
 const passwords = { ...PASSWORDS, carol: CAROL };
 type Name = keyof typeof passwords;
-type Line = Record<string, unknown>;
-const jsonLines = (stdout: string): Line[] =>
-  stdout
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Line);
+type Line = JsonLine;
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** A real PNG of `width`×`height` gray pixels (chunks with their CRCs). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addUser } from '@conclave/server';
-import { PASSWORDS, runCli, startEnv } from './helpers/env.js';
+import { jsonLines, PASSWORDS, runCli, startEnv } from './helpers/env.js';
 
 /**
  * `conclave send` acting on messages (--reply-to, --react, --edit, --delete,
@@ -10,12 +10,6 @@ import { PASSWORDS, runCli, startEnv } from './helpers/env.js';
 
 const CAROL = 'carol-password-3';
 const as = (password: string) => ({ env: { CONCLAVE_PASSWORD: password } });
-type Line = Record<string, unknown>;
-const jsonLines = (stdout: string): Line[] =>
-  stdout
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Line);
 
 test('send --json prints where and which number; replies, reactions, edits and deletes round-trip to read --json and plain read', { timeout: 240_000 }, async (t) => {
   const env = await startEnv();

@@ -105,3 +105,14 @@ export function tmux(socket: string) {
     kill: () => run('kill-server').catch(() => ''),
   };
 }
+
+/** One line of `--json` output. */
+export type JsonLine = Record<string, unknown>;
+
+/** The JSON lines of a `--json` run's stdout (blank lines skipped). */
+export function jsonLines(stdout: string): JsonLine[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as JsonLine);
+}

@@ -4,7 +4,7 @@ import { isConclaveError } from '../errors.js';
 import type { FileSource } from '../files/file-crypto.js';
 import type { FileMeta, FileProgress } from '../files/file-transfers.js';
 import { sanitize } from './format.js';
-import { fileView, messageKey, UNPLACED_SEQ, type MessageItem, type Panes, type TransferProgress } from './pane-items.js';
+import { fileView, messageKey, pendingItem, type MessageItem, type Panes, type TransferProgress } from './pane-items.js';
 
 /** What `FileSends` needs of the model that owns it. */
 export interface FileSendHost {
@@ -53,16 +53,8 @@ export class FileSends {
    */
   send(conversationId: ConversationId, source: FileSource, meta: FileMeta): Promise<void> {
     const key = `f${++this.counter}`;
-    const me = this.host.client.snapshot().me;
     const item: MessageItem = {
-      kind: 'message',
-      key,
-      seq: UNPLACED_SEQ,
-      at: Date.now(),
-      sender: me?.username ?? 'you',
-      text: sanitize(meta.caption ?? ''),
-      mine: true,
-      status: 'pending',
+      ...pendingItem(key, this.host.client.snapshot().me?.username, meta.caption ?? ''),
       file: {
         name: sanitize(meta.name),
         mime: meta.mime ?? 'application/octet-stream',

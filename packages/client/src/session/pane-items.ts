@@ -131,6 +131,11 @@ export interface Reaction {
 /** The seq a message has before the server placed it in the log: after everything. */
 export const UNPLACED_SEQ = Number.MAX_SAFE_INTEGER;
 
+/** Your own message `key` as shown before the server acknowledged it: `pending`, after everything, `text` sanitised. */
+export function pendingItem(key: string, sender: string | undefined, text: string): MessageItem {
+  return { kind: 'message', key, seq: UNPLACED_SEQ, at: Date.now(), sender: sender ?? 'you', text: sanitize(text), mine: true, status: 'pending' };
+}
+
 /** Pane key for lines shown before any conversation exists. */
 export const NO_CONVERSATION = '\0none' as ConversationId;
 

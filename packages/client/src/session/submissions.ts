@@ -2,9 +2,8 @@ import type { ConversationId, UserId } from '@conclave/protocol';
 import type { ConclaveClient } from '../client.js';
 import { ConclaveError, isConclaveError } from '../errors.js';
 import type { SentReceipt } from '../outbox.js';
-import { sanitize } from './format.js';
 import { addresseeKey, existingConversation, newOpening, type Addressee, type Opening, type Target } from './openings.js';
-import { messageKey, UNPLACED_SEQ, type MessageItem, type Panes, type ReplyQuote } from './pane-items.js';
+import { messageKey, pendingItem, type MessageItem, type Panes, type ReplyQuote } from './pane-items.js';
 
 /** How a typed text is sent: as a reply to message `replyTo`, as an action (`emote`), naming `mentions`; `quote` is shown above it while pending. */
 export interface TextOptions {
@@ -97,16 +96,8 @@ export class Submissions {
    */
   addText(target: Target, text: string, options: TextOptions = {}): () => Promise<Handed> {
     const key = `p${++this.counter}`;
-    const me = this.host.client.snapshot().me;
     const item: MessageItem = {
-      kind: 'message',
-      key,
-      seq: UNPLACED_SEQ,
-      at: Date.now(),
-      sender: me?.username ?? 'you',
-      text: sanitize(text),
-      mine: true,
-      status: 'pending',
+      ...pendingItem(key, this.host.client.snapshot().me?.username, text),
       ...(options.quote !== undefined && { replyTo: options.quote }),
       ...(options.emote === true && { emote: true as const }),
     };
