@@ -8,6 +8,7 @@
  * | `--host`         | `CONCLAVE_HOST`      | `host`          | `0.0.0.0`              |
  * | `--port`         | `CONCLAVE_PORT`      | `port`          | `8443`                 |
  * | `--data-dir`     | `CONCLAVE_DATA_DIR`  | `dataDir`       | `./data`               |
+ * | `--blob-dir`     | `CONCLAVE_BLOB_DIR`  | `blobDir`       | `<data dir>/blobs`     |
  * | `--tls-cert`     | `CONCLAVE_TLS_CERT`  | `tlsCert`       | (self-signed)          |
  * | `--tls-key`      | `CONCLAVE_TLS_KEY`   | `tlsKey`        | (self-signed)          |
  * | `--web-root`     | `CONCLAVE_WEB_ROOT`  | `webRoot`       | this repo's web build  |
@@ -61,6 +62,7 @@ export const ServerConfigFileSchema = z.strictObject({
   host: z.string().min(1, 'must be a non-empty address').optional(),
   port: z.number('must be a number').int('must be a whole number').min(0, 'must be 0–65535').max(65535, 'must be 0–65535').optional(),
   dataDir: PathValue.optional(),
+  blobDir: PathValue.optional(),
   tlsCert: PathValue.optional(),
   tlsKey: PathValue.optional(),
   webRoot: PathValue.optional(),
@@ -80,6 +82,8 @@ export interface ServerConfig {
   host: string;
   port: number;
   dataDir: string;
+  /** Where encrypted files are kept (absolute); default `<dataDir>/blobs`. One shared volume for every node of a cluster. */
+  blobDir?: string;
   tlsCert?: string;
   tlsKey?: string;
   webRoot: string;
@@ -152,6 +156,7 @@ export function serverOptions(): Option[] {
     new Option('--host <address>', 'address to listen on').env('CONCLAVE_HOST').default('0.0.0.0'),
     new Option('--port <port>', 'port for HTTPS and WebSocket').env('CONCLAVE_PORT').argParser(parsePort).default(8443),
     new Option('--data-dir <dir>', 'where the database and certificate live').env('CONCLAVE_DATA_DIR').default(DEFAULT_DATA_DIR),
+    new Option('--blob-dir <dir>', 'where encrypted files are kept (default <data-dir>/blobs); the nodes of a cluster share one (a shared volume)').env('CONCLAVE_BLOB_DIR'),
     new Option('--tls-cert <file>', 'your own PEM certificate (with --tls-key) instead of a self-signed one').env('CONCLAVE_TLS_CERT'),
     new Option('--tls-key <file>', 'the private key of --tls-cert (PEM)').env('CONCLAVE_TLS_KEY'),
     new Option('--web-root <dir>', 'the built web client to serve at /').env('CONCLAVE_WEB_ROOT').default(DEFAULT_WEB_ROOT, 'the web build in this repository'),
@@ -162,7 +167,7 @@ export function serverOptions(): Option[] {
     new Option('--redis-url <url>', 'Redis (redis://…) of the cluster this node joins (with --database-url)').env('CONCLAVE_REDIS_URL').argParser(parseRedisUrl),
     new Option('--node-id <name>', "this node's name in the cluster (default: hostname-pid)").env('CONCLAVE_NODE_ID').argParser(parseNodeId),
     new Option('--secret-key-file <file>', 'the cluster secret key (same on every node; or CONCLAVE_SECRET_KEY); default <data-dir>/secret.key').env('CONCLAVE_SECRET_KEY_FILE'),
-    new Option('--config <file>', 'a JSON config file (keys: host, port, dataDir, tlsCert, tlsKey, webRoot, logLevel, metrics, trustProxy, databaseUrl, redisUrl, nodeId, secretKeyFile)').env('CONCLAVE_CONFIG'),
+    new Option('--config <file>', 'a JSON config file (keys: host, port, dataDir, blobDir, tlsCert, tlsKey, webRoot, logLevel, metrics, trustProxy, databaseUrl, redisUrl, nodeId, secretKeyFile)').env('CONCLAVE_CONFIG'),
   ];
 }
 
@@ -226,7 +231,7 @@ export interface ConfigSources {
   cwd?: string;
 }
 
-const PATH_KEYS = new Set(['dataDir', 'tlsCert', 'tlsKey', 'webRoot', 'secretKeyFile']);
+const PATH_KEYS = new Set(['dataDir', 'blobDir', 'tlsCert', 'tlsKey', 'webRoot', 'secretKeyFile']);
 
 /**
  * Merges flags, environment, config file and defaults (in that precedence) into
@@ -250,6 +255,7 @@ export function resolveServerConfig(sources: ConfigSources): ServerConfig {
     (metricsEnv !== undefined ? parseSwitch('CONCLAVE_METRICS', metricsEnv) : (sources.file?.values.metrics ?? false));
   const tlsCert = pick('tlsCert') as string | undefined;
   const tlsKey = pick('tlsKey') as string | undefined;
+  const blobDir = pick('blobDir') as string | undefined;
   const cluster = {
     databaseUrl: pick('databaseUrl') as string | undefined,
     redisUrl: pick('redisUrl') as string | undefined,
@@ -261,6 +267,7 @@ export function resolveServerConfig(sources: ConfigSources): ServerConfig {
     host: pick('host') as string,
     port: pick('port') as number,
     dataDir: pick('dataDir') as string,
+    ...(blobDir === undefined ? {} : { blobDir }),
     ...(tlsCert === undefined ? {} : { tlsCert }),
     ...(tlsKey === undefined ? {} : { tlsKey }),
     webRoot: pick('webRoot') as string,

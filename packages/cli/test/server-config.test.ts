@@ -117,6 +117,13 @@ test('cluster settings: --database-url, --redis-url, --node-id and --secret-key-
   assert.throws(() => parseServer(['--node-id', 'has space'], {}), /expected 1–64 letters/);
 });
 
+test('--blob-dir: from a flag, a variable or the config file (relative to it); absent, the server keeps files under the data directory', () => {
+  assert.equal(resolve([], {}).blobDir, undefined);
+  assert.equal(resolve([], {}, { blobDir: 'shared/blobs' }).blobDir, '/etc/conclave/shared/blobs', 'relative to the config file');
+  assert.equal(resolve([], { CONCLAVE_BLOB_DIR: '/mnt/shared/blobs' }, { blobDir: 'x' }).blobDir, '/mnt/shared/blobs');
+  assert.equal(resolve(['--blob-dir', '/srv/blobs'], { CONCLAVE_BLOB_DIR: '/mnt/shared/blobs' }).blobDir, '/srv/blobs');
+});
+
 /** GET over HTTPS from the server just started (self-signed), bounded. */
 function httpsStatus(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
