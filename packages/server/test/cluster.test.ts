@@ -3,7 +3,8 @@ import { get } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import type { ServerFrame } from '@conclave/protocol';
 import { RedisCable, startCluster, type ClusterNode, type TestCluster } from './cluster-env.js';
-import { RawClient, randomSignatureKey, sleep } from './helpers.js';
+import { blobRequest, randomBlob } from './blob-http.js';
+import { newClientMsgId, RawClient, randomSignatureKey, sleep } from './helpers.js';
 import { joinRoom, MlsDevice } from './mls-fixture.js';
 
 // Issue 15: N identical nodes on one PostgreSQL database and one Redis.
@@ -54,7 +55,7 @@ describe('two nodes on one PostgreSQL database and one Redis', () => {
     cluster = await startCluster();
     a = await cluster.node('node-a');
     b = await cluster.node('node-b');
-    await cluster.addUsers('alice', 'bob', 'carol', 'dave', 'root', 'erin', 'frank');
+    await cluster.addUsers('alice', 'bob', 'carol', 'dave', 'root', 'erin', 'frank', 'gina', 'hank', 'ivan');
     const { runShellAdmin } = await import('../src/index.js');
     await runShellAdmin({ dataDir: cluster.dataDir, databaseUrl: cluster.databaseUrl }, { action: 'promote', username: 'root' });
   });
@@ -120,6 +121,26 @@ describe('two nodes on one PostgreSQL database and one Redis', () => {
         `/who on ${d === alice ? 'node A' : 'node B'}`,
       );
     }
+  });
+
+  test('a file uploaded through node A and announced there is downloaded through node B (one blob directory); a non-member is refused on both', async () => {
+    const alice = await login(a, 'gina');
+    const bob = await login(b, 'hank');
+    const dm = await alice.client.request({ type: 'open_dm', username: 'hank' });
+    assert.ok(dm.type === 'conversation');
+    const dmId = dm.conversation.conversationId;
+    await bob.client.waitFor((f) => f.type === 'conversation' && f.conversation.conversationId === dmId);
+    await groupOf(dmId, alice, bob);
+    const blob = randomBlob(300_000);
+    assert.equal((await blobRequest(a, 'PUT', blob.id, { token: alice.session.token!, body: blob.bytes })).status, 201);
+    const clientMsgId = newClientMsgId();
+    const sent = await alice.client.request({ type: 'send', conversationId: dmId, clientMsgId, body: await alice.encrypt(dmId, 'a file', clientMsgId), attachments: [blob.id] });
+    assert.equal(sent.type, 'sent', JSON.stringify(sent));
+    const got = await blobRequest(b, 'GET', blob.id, { token: bob.session.token! });
+    assert.equal(got.status, 200);
+    assert.ok(got.body.equals(blob.bytes), 'the same bytes through the other node');
+    const ivan = await login(b, 'ivan');
+    for (const node of [a, b]) assert.equal((await blobRequest(node, 'GET', blob.id, { token: ivan.session.token! })).status, 403);
   });
 
   test('two members on different nodes commit at the same epoch: one wins, the other retries, no fork', async () => {
