@@ -209,7 +209,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const tls = await loadOrCreateCertificate(options.dataDir, { cert: options.tlsCert, key: options.tlsKey });
     const signer = box ? await sharedNoticeSigner(stores.secrets, box, Date.now()) : await NoticeSigner.load(options.dataDir);
     const metrics = options.metrics ? new Metrics({ node: nodeId }) : undefined;
-    const blobs = new BlobService(stores.blobs, new DiskBlobStorage(options.blobDir ?? path.join(options.dataDir, 'blobs')), conversations, settings);
+    const blobs = new BlobService(stores.blobs, new DiskBlobStorage(options.blobDir ?? path.join(options.dataDir, 'blobs')), conversations, settings, metrics);
     const delivery = new DeliveryService(stores.delivery, conversations, bus, settings, metrics, Date.now, blobs);
     const devices = new DeviceService(stores.devices, stores.accounts, Date.now, cluster.limiters);
     const groups = new GroupService(stores.groups, conversations, devices, delivery, bus, Date.now, options.maxGroupSize);

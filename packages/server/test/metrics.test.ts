@@ -5,6 +5,7 @@ import { Agent, request } from 'node:https';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { startServer, type RunningServer } from '../src/index.js';
 import { createUsers, PASSWORD, RawClient, tempDir } from './helpers.js';
+import { blobRequest, randomBlob } from './blob-http.js';
 import { MlsDevice } from './mls-fixture.js';
 
 const agent = new Agent({ rejectUnauthorized: false });
@@ -103,6 +104,13 @@ describe('GET /metrics', () => {
     await alice.waitRead(general, 3);
     await bob.waitRead(general, 3);
 
+    // An encrypted file: uploaded once (a retry is not counted again), downloaded whole and from an offset.
+    const file = randomBlob(100_000);
+    assert.equal((await blobRequest(server, 'PUT', file.id, { token: alice.session.token!, body: file.bytes })).status, 201);
+    assert.equal((await blobRequest(server, 'PUT', file.id, { token: alice.session.token!, body: file.bytes })).status, 200);
+    assert.equal((await blobRequest(server, 'GET', file.id, { token: alice.session.token! })).status, 200);
+    assert.equal((await blobRequest(server, 'GET', file.id, { token: alice.session.token!, headers: { range: 'bytes=60000-' } })).status, 206);
+
     // A wrong password over a raw socket, and a frame that is not JSON.
     const mallory = await RawClient.connect(server);
     await mallory.hello();
@@ -123,6 +131,9 @@ describe('GET /metrics', () => {
     assert.equal(moved('conclave_errors_sent_total', { code: 'CONCLAVE_ERR_BAD_CREDENTIALS' }), 1);
     assert.equal(moved('conclave_errors_sent_total', { code: 'CONCLAVE_ERR_BAD_FRAME' }), 1);
     assert.equal(sample(now, 'conclave_websocket_connections'), 3, 'alice, bob and the raw socket are open');
+    assert.equal(moved('conclave_blob_bytes_stored_total'), 100_000);
+    assert.equal(moved('conclave_blob_bytes_served_total'), 140_000, 'the whole blob, then 40 000 bytes of it');
+    assert.equal(now.get('conclave_blobs_deleted_total')?.type, 'COUNTER');
     const latency = now.get('conclave_message_delivery_latency_seconds')!.metrics[0]!;
     // parse-prometheus-text-format drops `_count` of a labelled histogram (ours carry `node`): the +Inf bucket is the count.
     const observed = Number(latency.count ?? latency.buckets?.['+Inf']);

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { ORPHAN_BLOB_MS, type BlobId, type UserInfo } from '@conclave/protocol';
 import type { ConversationService } from '../conversations/service.js';
 import { ServiceError } from '../errors.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { SettingsService } from '../settings/service.js';
 import type { BlobStorage } from './storage.js';
 import type { BlobStore } from './store.js';
@@ -37,6 +38,8 @@ export class BlobService {
     private readonly storage: BlobStorage,
     private readonly conversations: ConversationService,
     private readonly settings: SettingsService,
+    /** Counts bytes stored and served, and blobs deleted. */
+    private readonly metrics?: Metrics,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -80,6 +83,7 @@ export class BlobService {
   async upload(user: UserInfo, id: BlobId, length: number, body: Readable): Promise<{ size: number; created: boolean }> {
     const size = await this.storage.put(id, body, length);
     const created = await this.store.insert({ id, uploaderId: user.userId, size, createdAt: this.now() });
+    if (created) this.metrics?.blobStored(size);
     return { size, created };
   }
 
@@ -101,6 +105,7 @@ export class BlobService {
       read: async (start, end) => {
         const body = await this.storage.read(id, start, end);
         if (body === undefined) throw new ServiceError('CONCLAVE_ERR_BLOB_NOT_FOUND', `bytes of ${id} missing`);
+        this.metrics?.blobServed(end - start + 1);
         return body;
       },
     };
@@ -143,6 +148,7 @@ export class BlobService {
       if (ids.length < PURGE_BATCH) break;
     }
     const temp = await this.storage.sweepTemp(now - ORPHAN_BLOB_MS);
+    this.metrics?.blobsDeleted(blobs);
     return { links, blobs, temp };
   }
 }

@@ -57,6 +57,9 @@ export class Metrics {
   private readonly refused: Counter<'code'>;
   private readonly connectionsRefused: Counter<'reason'>;
   private readonly suppressedLines: Counter;
+  private readonly blobBytesIn: Counter;
+  private readonly blobBytesOut: Counter;
+  private readonly blobsPurged: Counter;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -99,6 +102,9 @@ export class Metrics {
       help: 'Connection log lines (opened, refusals, closing) dropped by the server-wide log line rate limit.',
       registers,
     });
+    this.blobBytesIn = new Counter({ name: 'conclave_blob_bytes_stored_total', help: 'Bytes of encrypted files stored (uploads acknowledged, retries not counted).', registers });
+    this.blobBytesOut = new Counter({ name: 'conclave_blob_bytes_served_total', help: 'Bytes of encrypted files sent to downloading devices.', registers });
+    this.blobsPurged = new Counter({ name: 'conclave_blobs_deleted_total', help: 'Encrypted files deleted by the retention sweep (with their messages, or never announced).', registers });
     // Zero series for the closed label sets an operator alerts on, so a rate() has a baseline before the first event.
     for (const reason of ['bad_credentials', 'throttled'] as const) this.loginFailures.inc({ reason }, 0);
     for (const reason of ['address', 'preauth_address', 'session'] as const) this.connectionsRefused.inc({ reason }, 0);
@@ -151,6 +157,21 @@ export class Metrics {
   /** An application message was appended to a conversation log (not a duplicate retry). */
   messageAccepted(): void {
     this.accepted.inc();
+  }
+
+  /** An uploaded blob of `bytes` was stored. */
+  blobStored(bytes: number): void {
+    this.blobBytesIn.inc(bytes);
+  }
+
+  /** `bytes` of a blob were opened for a download (the whole blob, or the range asked for). */
+  blobServed(bytes: number): void {
+    this.blobBytesOut.inc(bytes);
+  }
+
+  /** The retention sweep deleted `count` blobs. */
+  blobsDeleted(count: number): void {
+    if (count > 0) this.blobsPurged.inc(count);
   }
 
   /**
