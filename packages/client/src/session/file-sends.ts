@@ -4,7 +4,7 @@ import { isConclaveError } from '../errors.js';
 import type { FileSource } from '../files/file-crypto.js';
 import type { FileMeta, FileProgress } from '../files/file-transfers.js';
 import { sanitize } from './format.js';
-import { fileView, messageKey, pendingItem, type MessageItem, type Panes, type TransferProgress } from './pane-items.js';
+import { fileView, pendingItem, placePending, type MessageItem, type Panes, type TransferProgress } from './pane-items.js';
 
 /** What `FileSends` needs of the model that owns it. */
 export interface FileSendHost {
@@ -124,16 +124,7 @@ export class FileSends {
   /** The server acknowledged the file's message: it becomes the message at its seq (unless its echo is shown already). */
   private placed(key: string, receipt: Awaited<ReturnType<ConclaveClient['sendFile']>>): void {
     this.sends.delete(key);
-    const found = this.host.panes.locate(key);
-    if (found?.item.kind !== 'message') return;
-    const placedKey = messageKey(receipt);
-    if (this.host.shown.has(placedKey)) {
-      this.host.panes.replace(key, null);
-    } else {
-      this.host.shown.add(placedKey);
-      const { status: _s, error: _e, transfer: _t, ...rest } = found.item;
-      this.host.panes.replace(key, { ...rest, key: placedKey, seq: receipt.seq, at: receipt.sentAt, file: fileView(receipt.file) });
-    }
+    placePending(this.host.panes, this.host.shown, key, receipt, { file: fileView(receipt.file) });
     this.host.notify();
   }
 }

@@ -131,6 +131,25 @@ export interface Reaction {
 /** The seq a message has before the server placed it in the log: after everything. */
 export const UNPLACED_SEQ = Number.MAX_SAFE_INTEGER;
 
+/**
+ * The server acknowledged your pending message `key` (a text or a file): it
+ * becomes the message at its seq, with `change` applied, unless its echo is in
+ * a pane already (then the pending copy goes). `shown`: the `conversationId:seq`
+ * of every message put in a pane.
+ */
+export function placePending(panes: Panes, shown: Set<string>, key: string, receipt: { conversationId: ConversationId; seq: number; sentAt: number }, change: Partial<MessageItem> = {}): void {
+  const found = panes.locate(key);
+  if (found?.item.kind !== 'message') return;
+  const placedKey = messageKey(receipt);
+  if (shown.has(placedKey)) {
+    panes.replace(key, null);
+    return;
+  }
+  shown.add(placedKey);
+  const { status: _s, error: _e, transfer: _t, ...rest } = found.item;
+  panes.replace(key, { ...rest, ...change, key: placedKey, seq: receipt.seq, at: receipt.sentAt });
+}
+
 /** Your own message `key` as shown before the server acknowledged it: `pending`, after everything, `text` sanitised. */
 export function pendingItem(key: string, sender: string | undefined, text: string): MessageItem {
   return { kind: 'message', key, seq: UNPLACED_SEQ, at: Date.now(), sender: sender ?? 'you', text: sanitize(text), mine: true, status: 'pending' };

@@ -3,7 +3,7 @@ import type { ConclaveClient } from '../client.js';
 import { ConclaveError, isConclaveError } from '../errors.js';
 import type { SentReceipt } from '../outbox.js';
 import { addresseeKey, existingConversation, newOpening, type Addressee, type Opening, type Target } from './openings.js';
-import { messageKey, pendingItem, type MessageItem, type Panes, type ReplyQuote } from './pane-items.js';
+import { pendingItem, placePending, type MessageItem, type Panes, type ReplyQuote } from './pane-items.js';
 
 /** How a typed text is sent: as a reply to message `replyTo`, as an action (`emote`), naming `mentions`; `quote` is shown above it while pending. */
 export interface TextOptions {
@@ -211,16 +211,7 @@ export class Submissions {
   /** The server acknowledged a pending text: it becomes the message at its seq. */
   private placed(key: string, receipt: SentReceipt): void {
     this.pending.delete(key);
-    const found = this.host.panes.locate(key);
-    if (found === undefined || found.item.kind !== 'message') return;
-    const placedKey = messageKey(receipt);
-    if (this.host.shown.has(placedKey)) {
-      this.host.panes.replace(key, null); // its echo is shown already
-    } else {
-      this.host.shown.add(placedKey);
-      const { status: _status, error: _error, ...rest } = found.item;
-      this.host.panes.replace(key, { ...rest, key: placedKey, seq: receipt.seq, at: receipt.sentAt });
-    }
+    placePending(this.host.panes, this.host.shown, key, receipt);
     this.host.notify();
   }
 
